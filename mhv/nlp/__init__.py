@@ -1,0 +1,1 @@
+"""Text -> Parse: intents, entities, dates, recurrence, confidence. Pure Python, no I/O."""
