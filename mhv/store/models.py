@@ -63,9 +63,7 @@ class Task(SQLModel, table=True):
     repo: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
     tags: list[str] = Field(default_factory=list, sa_column=Column(JsonType, nullable=False))
     due: datetime | None = Field(default=None, sa_column=Column(TZ, nullable=True))
-    due_all_day: bool = Field(
-        default=False, sa_column=Column(Boolean, nullable=False, server_default="0")
-    )
+    due_all_day: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default="0"))
     scheduled: datetime | None = Field(default=None, sa_column=Column(TZ, nullable=True))
     estimate_minutes: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     recurrence: str | None = Field(default=None, sa_column=Column(String(500), nullable=True))
@@ -146,9 +144,7 @@ class Event(SQLModel, table=True):
         Index("ix_event_txn", "txn"),
     )
 
-    seq: int | None = Field(
-        default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True)
-    )
+    seq: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
     txn: str = Field(sa_column=Column(String(36), nullable=False))
     task_id: str | None = Field(default=None, sa_column=Column(String(36), nullable=True))
     kind: str = Field(sa_column=Column(String(64), nullable=False))
@@ -199,6 +195,15 @@ class GateRun(SQLModel, table=True):
     started_at: datetime = Field(sa_column=Column(TZ, nullable=False))
     finished_at: datetime | None = Field(default=None, sa_column=Column(TZ, nullable=True))
     output_tail: str = Field(sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class Meta(SQLModel, table=True):
+    """Small counters and settings that must survive deletes (e.g. the next task number)."""
+
+    __tablename__ = "meta"
+
+    key: str = Field(sa_column=Column(String(100), primary_key=True))
+    value: str = Field(sa_column=Column(Text, nullable=False))
 
 
 metadata = SQLModel.metadata

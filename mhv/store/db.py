@@ -1,0 +1,309 @@
+"""The runtime store: connections, transactions and dialect differences, in plain SQL.
+
+Why plain SQL: a one-shot command must start fast. ``import sqlalchemy`` alone costs ~220 ms on our
+machines, more than Taskwarrior needs to add a task, so the runtime uses the stdlib ``sqlite3`` module
+(or psycopg 3 for PostgreSQL) and the SQLModel tables in :mod:`mhv.store.models` stay the source of
+truth for the schema and its Alembic migrations. Alembic is imported only when a migration is due.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from mhv.errors import DatabaseCorruptError, DatabaseNewerError, StorageError
+from mhv.store.schema import HEAD, REVISIONS
+
+# Serialises writers on PostgreSQL so event ``seq`` order equals commit order and numbers stay unique.
+PG_WRITE_LOCK = 7_342_001
+
+
+class Row(Protocol):
+    def __getitem__(self, key: str | int) -> Any: ...
+
+    def keys(self) -> Sequence[str]: ...
+
+
+class Connection:
+    """A thin, dialect-neutral wrapper: SQL is written with ``?`` placeholders."""
+
+    def __init__(self, raw: Any, dialect: str) -> None:
+        self.raw = raw
+        self.dialect = dialect
+        self._cache: dict[str, str] = {}
+
+    def _sql(self, sql: str) -> str:
+        if self.dialect == "sqlite":
+            return sql
+        out = self._cache.get(sql)
+        if out is None:
+            out = sql.replace("%", "%%").replace("?", "%s")
+            self._cache[sql] = out
+        return out
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.raw.execute(self._sql(sql), params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        if self.dialect == "sqlite":
+            self.raw.executemany(sql, rows)
+        else:
+            with self.raw.cursor() as cur:
+                cur.executemany(self._sql(sql), list(rows))
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return list(self.execute(sql, params).fetchall())
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Any | None:
+        return self.execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.execute(sql, params).fetchone()
+        if row is None:
+            return None
+        return row[0] if self.dialect == "sqlite" else next(iter(row.values()))
+
+
+class Dialect:
+    """Value conversions and the few SQL fragments that differ between SQLite and PostgreSQL."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    # -- values ------------------------------------------------------------------------------
+    def dt_in(self, value: datetime | None) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime reached the store")
+        if self.name == "sqlite":
+            return value.astimezone(UTC).isoformat(timespec="microseconds")
+        return value
+
+    @staticmethod
+    def dt_out(value: Any) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            return value.astimezone(UTC)
+        parsed = datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+    def json_in(self, value: Any) -> Any:
+        return None if value is None else json.dumps(value, separators=(",", ":"), default=str)
+
+    @staticmethod
+    def json_out(value: Any) -> Any:
+        if value is None or not isinstance(value, str | bytes):
+            return value
+        return json.loads(value)
+
+    # -- fragments ---------------------------------------------------------------------------
+    def has_tag(self, column: str = "tags") -> str:
+        """A condition true when the JSON list ``column`` holds the bound tag (one ``?``)."""
+        if self.name == "sqlite":
+            return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = ?)"
+        return f"{column} @> jsonb_build_array(?::text)"
+
+    def ilike(self) -> str:
+        return "LIKE" if self.name == "sqlite" else "ILIKE"
+
+
+class Store:
+    """One database: SQLite file (default) or PostgreSQL (``postgresql://`` URL)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("sqlite:///"):
+            self.dialect = Dialect("sqlite")
+            self.path: Path | None = Path(url.removeprefix("sqlite:///"))
+        elif url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+            self.dialect = Dialect("postgresql")
+            self.path = None
+        else:
+            raise StorageError(
+                f"unsupported database URL {url!r}",
+                "use sqlite:///PATH or postgresql://USER@HOST/DB in MHV_DATABASE_URL",
+            )
+        self._local = threading.local()
+        self._pool: Any = None
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+
+    # -- opening -----------------------------------------------------------------------------
+    def open(self, *, migrate: bool = True) -> Store:
+        if self.dialect.name == "sqlite":
+            assert self.path is not None
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        revision = self._current_revision()
+        if revision == HEAD:
+            return self
+        if revision is not None and revision not in REVISIONS:
+            raise DatabaseNewerError(
+                f"the database at {self._where()} was made by a newer mhv (schema {revision!r}; "
+                f"this mhv knows up to {HEAD!r})",
+                "upgrade mhv (pip install -U mhv); the database was left untouched",
+            )
+        if not migrate:
+            raise StorageError(f"the database at {self._where()} needs a migration", "run any mhv command")
+        self._migrate(revision)
+        return self
+
+    def _where(self) -> str:
+        return str(self.path) if self.path is not None else _redact(self.url)
+
+    def _current_revision(self) -> str | None:
+        try:
+            with self.read() as conn:
+                if self.dialect.name == "sqlite":
+                    tables = {r[0] for r in conn.all("SELECT name FROM sqlite_master WHERE type='table'")}
+                else:
+                    tables = {
+                        r["tablename"]
+                        for r in conn.all(
+                            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                        )
+                    }
+                if "alembic_version" not in tables:
+                    if tables - {"sqlite_sequence"}:
+                        raise StorageError(
+                            f"{self._where()} is not an mhv database (it has tables but no schema version)",
+                            "point MHV_HOME or MHV_DATABASE_URL at an mhv database or an empty one",
+                        )
+                    return None
+                value = conn.scalar("SELECT version_num FROM alembic_version")
+                return str(value) if value is not None else None
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise DatabaseCorruptError(
+                f"cannot read the database at {self._where()}: {exc}",
+                "the file was not changed; restore it from a backup (the WAL file next to it may hold "
+                "recent changes), or move it aside to start with an empty one",
+            ) from exc
+
+    def _migrate(self, revision: str | None) -> None:
+        if self.path is not None and revision is not None and self.path.exists():
+            import shutil
+
+            backup = self.path.with_name(f"{self.path.name}.before-{HEAD}")
+            with self.read() as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            shutil.copy2(self.path, backup)
+        from alembic import command
+        from alembic.config import Config
+        from sqlalchemy import create_engine
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+        engine = create_engine(_sqlalchemy_url(self.url))
+        try:
+            with engine.begin() as connection:
+                cfg.attributes["connection"] = connection
+                command.upgrade(cfg, "head")
+        finally:
+            engine.dispose()
+
+    # -- connections ---------------------------------------------------------------------------
+    def _sqlite(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 30000")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def _pg_pool(self) -> Any:
+        if self._pool is None:
+            with self._lock:
+                if self._pool is None:
+                    try:
+                        from psycopg.rows import dict_row
+                        from psycopg_pool import ConnectionPool
+                    except ImportError as exc:  # pragma: no cover - depends on the install
+                        raise StorageError(
+                            "PostgreSQL support is not installed",
+                            "pip install 'mhv[postgres]'",
+                        ) from exc
+                    url = self.url.replace("postgresql+psycopg://", "postgresql://")
+                    self._pool = ConnectionPool(
+                        url,
+                        min_size=1,
+                        max_size=int(os.environ.get("MHV_PG_POOL_SIZE", "8")),
+                        kwargs={"autocommit": True, "row_factory": dict_row},
+                        open=True,
+                        timeout=30,
+                    )
+        return self._pool
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reads (autocommit: each statement sees committed data)."""
+        if self.dialect.name == "sqlite":
+            yield Connection(self._sqlite(), "sqlite")
+        else:
+            with self._pg_pool().connection() as raw:
+                yield Connection(raw, "postgresql")
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One transaction, all or nothing, holding the database's write lock from the start."""
+        if self.dialect.name == "sqlite":
+            raw = self._sqlite()
+            raw.execute("BEGIN IMMEDIATE")
+            try:
+                yield Connection(raw, "sqlite")
+            except BaseException:
+                raw.execute("ROLLBACK")
+                raise
+            raw.execute("COMMIT")
+        else:
+            with self._pg_pool().connection() as pg, pg.transaction():
+                conn = Connection(pg, "postgresql")
+                conn.execute("SELECT pg_advisory_xact_lock(?)", (PG_WRITE_LOCK,))
+                yield conn
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                with suppress(sqlite3.Error):
+                    conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+
+def _sqlalchemy_url(url: str) -> str:
+    if url.startswith(("postgresql://", "postgres://")):
+        return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
+    return url
+
+
+def _redact(url: str) -> str:
+    return re.sub(r"://([^:@/]+):[^@/]*@", r"://\1:***@", url)
+
+
+def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
+    """Open (and migrate if needed) the store at ``url``, ``MHV_DATABASE_URL`` or the default file."""
+    if url is None:
+        from mhv.paths import database_url
+
+        url = database_url()
+    return Store(url).open(migrate=migrate)

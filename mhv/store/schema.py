@@ -1,0 +1,9 @@
+"""Schema versions known to this build, readable without importing Alembic.
+
+A test checks these against the Alembic script directory, so they cannot drift.
+"""
+
+from __future__ import annotations
+
+REVISIONS: tuple[str, ...] = ("0001_baseline",)
+HEAD = REVISIONS[-1]
