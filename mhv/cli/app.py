@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from mhv import __version__
-from mhv.cli.context import STATE
+from mhv.cli.context import state
 from mhv.errors import UsageError, ValidationError
 
 app = typer.Typer(
@@ -30,7 +30,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 
 
 def _out(json_flag: bool) -> Any:
-    out = STATE.output
+    out = state().output
     out.json = out.json or json_flag
     return out
 
@@ -42,7 +42,7 @@ def _when(text: str | None) -> Any:
         return None
     from mhv.cli.dates import parse_when
 
-    svc = STATE.service
+    svc = state().service
     return parse_when(text, svc.clock(), svc.tz)
 
 
@@ -50,7 +50,7 @@ def _print_tasks(tasks: list[Any], total: int | None = None) -> None:
     from mhv.cli.output import use_color
     from mhv.cli.table import render_tasks
 
-    svc = STATE.service
+    svc = state().service
     write = sys.stdout.write
     lines = render_tasks(tasks, now=svc.clock(), tz=svc.tz, color=use_color(), total=total)
     write("\n".join(lines) + "\n")
@@ -142,7 +142,7 @@ def create(
         data["recurrence"] = recur
     if after:
         data["depends_on"] = list(after)
-    svc = STATE.service
+    svc = state().service
     task = svc.create(data)
     if task.repo and task.repo not in svc.repo_names_registered():
         out.warn(f"@{task.repo} is not a registered repository (mhv repo add {task.repo} PATH)")
@@ -218,7 +218,7 @@ def list_tasks(
         due_before=_as_bound(_when(due_before)), due_after=_as_bound(_when(due_after)),
         text=" ".join(text_words) or None, limit=limit, order=sort,
     )  # fmt: skip
-    svc = STATE.service
+    svc = state().service
     tasks = svc.list_tasks(flt, links=out.json or out.batch)
     if fmt:
         for t in tasks:
@@ -234,7 +234,7 @@ def _as_bound(value: Any) -> Any:
     if value is None or isinstance(value, datetime):
         return value
     assert isinstance(value, date)
-    return datetime.combine(value, time(0, 0), tzinfo=STATE.service.tz)
+    return datetime.combine(value, time(0, 0), tzinfo=state().service.tz)
 
 
 def _template(fmt: str, task: Any) -> str:
@@ -260,11 +260,11 @@ def search(
     text = " ".join(query).strip()
     if not text:
         raise ValidationError("the search query is empty", "give one or more words: mhv ts login bug")
-    tasks = STATE.service.list_tasks(TaskFilter(statuses=() if all_ else None, text=text, limit=limit))
+    tasks = state().service.list_tasks(TaskFilter(statuses=() if all_ else None, text=text, limit=limit))
     out.result([t.to_json() for t in tasks], lambda: _print_tasks(tasks))
 
 
-@app.command("tu")
+@app.command("tu", context_settings={"ignore_unknown_options": True})
 def update(
     ref: Annotated[str, typer.Argument(help="Task number (42 or #42) or uuid.")],
     text: Annotated[
@@ -284,7 +284,7 @@ def update(
 ) -> None:
     """Change a task's fields."""
     out = _out(json_)
-    svc = STATE.service
+    svc = state().service
     task = svc.get(ref)
     changes: dict[str, Any] = {}
     tags = list(task.tags)
@@ -342,7 +342,7 @@ def done(
     out = _out(json_)
     results = []
     for ref in refs:
-        task, nxt = STATE.service.complete(ref)
+        task, nxt = state().service.complete(ref)
         item = task.to_json()
         if nxt is not None:
             item["next"] = nxt.to_json()
@@ -350,7 +350,7 @@ def done(
         out.message(f"Completed task {task.number}: {task.title}")
         if nxt is not None:
             out.message(
-                f"  next occurrence: task {nxt.number}, due {nxt.due.astimezone(STATE.service.tz):%a %Y-%m-%d}"
+                f"  next occurrence: task {nxt.number}, due {nxt.due.astimezone(state().service.tz):%a %Y-%m-%d}"
                 if nxt.due
                 else f"  next occurrence: task {nxt.number}"
             )
@@ -363,7 +363,7 @@ def _simple(verb: str, method: str, past: str) -> Any:
         ref: Annotated[str, typer.Argument(help="Task number or uuid.")], json_: JsonOpt = False
     ) -> None:
         out = _out(json_)
-        task = getattr(STATE.service, method)(ref)
+        task = getattr(state().service, method)(ref)
         out.result(task.to_json(), lambda: out.message(f"{past} task {task.number}: {task.title}"))
 
     command.__doc__ = f"{verb.capitalize()} a task."
@@ -383,7 +383,7 @@ def delete(
 ) -> None:
     """Delete a task for good (mhv undo brings it back)."""
     out = _out(json_)
-    svc = STATE.service
+    svc = state().service
     task = svc.get(ref)
     if not yes:
         if out.batch or not sys.stdin.isatty():
@@ -405,7 +405,7 @@ def delete(
 def show(ref: Annotated[str, typer.Argument(help="Task number or uuid.")], json_: JsonOpt = False) -> None:
     """Show every field of a task, its dependencies and its history."""
     out = _out(json_)
-    svc = STATE.service
+    svc = state().service
     task = svc.get(ref, links=True)
     if out.json or out.batch:
         out.result(task.to_json())
@@ -419,12 +419,12 @@ def show(ref: Annotated[str, typer.Argument(help="Task number or uuid.")], json_
 def history(ref: Annotated[str, typer.Argument(help="Task number or uuid.")], json_: JsonOpt = False) -> None:
     """The change log of one task."""
     out = _out(json_)
-    events = STATE.service.history(ref)
+    events = state().service.history(ref)
     from mhv.cli.show import describe_event
 
     out.result(
         [e.to_json() for e in events],
-        lambda: [out.message(describe_event(e, STATE.service.tz)) for e in events],
+        lambda: [out.message(describe_event(e, state().service.tz)) for e in events],
     )
 
 
@@ -432,7 +432,7 @@ def history(ref: Annotated[str, typer.Argument(help="Task number or uuid.")], js
 def undo(json_: JsonOpt = False) -> None:
     """Undo the latest action (all of it: an import, a completion and its next occurrence...)."""
     out = _out(json_)
-    res = STATE.service.undo()
+    res = state().service.undo()
     out.result({"undone": res.label, "txn": res.txn, "tasks": [t.to_json() for t in res.tasks]},
                lambda: out.message(f"Undid: {res.label}"))  # fmt: skip
 
@@ -441,7 +441,7 @@ def undo(json_: JsonOpt = False) -> None:
 def redo(json_: JsonOpt = False) -> None:
     """Redo the action undone last."""
     out = _out(json_)
-    res = STATE.service.redo()
+    res = state().service.redo()
     out.result({"redone": res.label, "txn": res.txn, "tasks": [t.to_json() for t in res.tasks]},
                lambda: out.message(f"Redid: {res.label}"))  # fmt: skip
 
@@ -454,7 +454,7 @@ def block(
 ) -> None:
     """Make a task wait for another."""
     out = _out(json_)
-    svc = STATE.service
+    svc = state().service
     svc.add_dependency(ref, on)
     task = svc.get(ref, links=True)
     out.result(
@@ -471,7 +471,7 @@ def unblock(
 ) -> None:
     """Remove a dependency."""
     out = _out(json_)
-    svc = STATE.service
+    svc = state().service
     svc.remove_dependency(ref, from_)
     task = svc.get(ref, links=True)
     out.result(
@@ -504,7 +504,7 @@ def repo_add(
             found_remote, found_branch = git_defaults(resolved)
             remote = remote or found_remote
             branch = branch or found_branch
-    repo = STATE.service.add_repo(name, where, remote, branch, replace=replace)
+    repo = state().service.add_repo(name, where, remote, branch, replace=replace)
     out.result(
         repo.to_json(),
         lambda: out.message(f"Registered @{repo.name}" + (f" at {repo.path}" if repo.path else "")),
@@ -515,7 +515,7 @@ def repo_add(
 def repo_list(json_: JsonOpt = False) -> None:
     """List registered repositories."""
     out = _out(json_)
-    repos = STATE.service.list_repos()
+    repos = state().service.list_repos()
 
     def human() -> None:
         if not repos:
@@ -530,7 +530,7 @@ def repo_list(json_: JsonOpt = False) -> None:
 def repo_remove(name: Annotated[str, typer.Argument()], json_: JsonOpt = False) -> None:
     """Forget a repository (its tasks keep their repo name)."""
     out = _out(json_)
-    repo = STATE.service.remove_repo(name.lstrip("@"))
+    repo = state().service.remove_repo(name.lstrip("@"))
     out.result(repo.to_json(), lambda: out.message(f"Removed @{repo.name}"))
 
 
@@ -549,7 +549,7 @@ def import_taskwarrior(
     out = _out(json_)
     text = sys.stdin.read() if file == "-" else _read_file(file)
     records = read_export(text, source=file)
-    summary = import_records(STATE.service, records)
+    summary = import_records(state().service, records)
 
     def human() -> None:
         out.message(f"Imported from Taskwarrior: {summary.created} created, {summary.updated} updated, "
@@ -588,9 +588,9 @@ def export(
     """Export tasks as Taskwarrior JSON, mhv JSON or CSV."""
     from mhv.tasks.exporting import export_text
 
-    text = export_text(STATE.service, fmt, include_finished=all_)
+    text = export_text(state().service, fmt, include_finished=all_)
     if output:
         Path(output).expanduser().write_text(text, encoding="utf-8")
-        STATE.output.message(f"Wrote {output}")
+        state().output.message(f"Wrote {output}")
     else:
         sys.stdout.write(text)

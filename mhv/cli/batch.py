@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from typing import TextIO
 
-from mhv.cli.context import STATE
+from mhv.cli.context import state
 from mhv.cli.output import dumps
 from mhv.errors import MhvError
 
@@ -30,7 +30,7 @@ def run_batch(source: str) -> int:
     """Run every line; return 0 when all succeeded, 1 when any failed."""
     from mhv.cli.app import app
 
-    out = STATE.output
+    out = state().output
     out.batch = True
     failures = 0
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -26,8 +27,29 @@ class CliState:
             self._service = TaskService(open_store(), actor=None)
         return self._service
 
+    def close(self) -> None:
+        if self._service is not None:
+            self._service.store.close()
+            self._service = None
+
     def now(self) -> datetime:
         return self.service.clock()
 
 
-STATE = CliState()
+_current: ContextVar[CliState] = ContextVar("mhv_cli_state")
+
+
+def state() -> CliState:
+    """The state of the running invocation (each `main()` call, or each test, starts a fresh one)."""
+    try:
+        return _current.get()
+    except LookupError:
+        fresh = CliState()
+        _current.set(fresh)
+        return fresh
+
+
+def new_state(**kwargs: object) -> CliState:
+    fresh = CliState(**kwargs)  # type: ignore[arg-type]
+    _current.set(fresh)
+    return fresh

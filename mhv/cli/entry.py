@@ -34,13 +34,17 @@ def open_workspace() -> None:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     from mhv.cli.app import app
-    from mhv.cli.context import STATE
+    from mhv.cli.context import new_state
     from mhv.cli.output import print_error
 
+    current = new_state()
+
     try:
-        app(args, prog_name="mhv", standalone_mode=False)
+        rv = app(args, prog_name="mhv", standalone_mode=False)
+        if isinstance(rv, int) and rv:
+            sys.exit(rv)
     except MhvError as err:
-        print_error(err, as_json=STATE.output.json)
+        print_error(err, as_json=current.output.json)
         sys.exit(err.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
@@ -53,4 +57,6 @@ def main(argv: list[str] | None = None) -> None:
             exc.show()
             sys.exit(code)
         raise
+    finally:
+        current.close()
     sys.exit(0)

@@ -151,7 +151,7 @@ class TaskService:
         row = None
         text = str(ref).strip()
         number_text = text.lstrip("#").removeprefix("mhv-")
-        if isinstance(ref, int) or number_text.isdigit():
+        if isinstance(ref, int) or (number_text.isdigit() and len(number_text) < 8):
             row = conn.one(SELECT_TASK + " WHERE number = ?", (int(number_text),))
         elif len(text) == 36:
             row = conn.one(SELECT_TASK + " WHERE id = ?", (text.lower(),))
@@ -160,6 +160,8 @@ class TaskService:
             if len(rows) > 1:
                 raise NotFoundError(f"task id prefix {text!r} is ambiguous", "give more characters of the id")
             row = rows[0] if rows else None
+            if row is None and text.isdigit():
+                row = conn.one(SELECT_TASK + " WHERE number = ?", (int(text),))
         else:
             raise NotFoundError(
                 f"{text!r} is not a task reference", "refer to a task by its number (42 or #42) or its uuid"
@@ -292,9 +294,15 @@ class TaskService:
         }
 
     def history(self, ref: int | str) -> list[Event]:
+        """The task's events, oldest first; a deleted task's history is still there by uuid."""
         with self.store.read() as conn:
-            task = self._resolve(conn, ref)
-            rows = conn.all("SELECT * FROM event WHERE task_id = ? ORDER BY seq", (task.id,))
+            try:
+                task_id = self._resolve(conn, ref).id
+            except NotFoundError:
+                if not (isinstance(ref, str) and len(ref) == 36):
+                    raise
+                task_id = ref.lower()
+            rows = conn.all("SELECT * FROM event WHERE task_id = ? ORDER BY seq", (task_id,))
         return [event_from_row(r) for r in rows]
 
     def events_since(self, seq: int, limit: int = 1000) -> list[Event]:
@@ -325,8 +333,9 @@ class TaskService:
     def _insert(self, conn: Connection, task: Task) -> None:
         conn.execute(INSERT_TASK, task_params(task, self.store.dialect))
 
-    def _save(self, act: _Action, before: Task, after: Task, kind: str = "task.updated") -> Task:
-        after.updated_at = act.at
+    def _save(self, act: _Action, before: Task, after: Task, kind: str = "task.updated", *, touch: bool = True) -> Task:
+        if touch:  # derived changes (blocked/unblocked) do not count as the task being modified
+            after.updated_at = act.at
         params = task_params(after, self.store.dialect)
         act.conn.execute(UPDATE_TASK, [*params[1:], after.id])
         act.event(kind, after.id, before.snapshot(), after.snapshot())
@@ -356,7 +365,7 @@ class TaskService:
             if want != task.status:
                 before = _copy(task)
                 task.status = want
-                self._save(act, before, task, "task.blocked" if blocked else "task.unblocked")
+                self._save(act, before, task, "task.blocked" if blocked else "task.unblocked", touch=False)
 
     def _dependents(self, conn: Connection, task_id: str) -> list[str]:
         return [
