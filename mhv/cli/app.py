@@ -10,6 +10,8 @@ import typer
 
 from mhv import __version__
 from mhv.cli.context import state
+from mhv.cli.report import print_tasks, report_completed, report_created
+from mhv.cli.words import split_words
 from mhv.errors import UsageError, ValidationError
 
 app = typer.Typer(
@@ -47,31 +49,11 @@ def _when(text: str | None) -> Any:
 
 
 def _print_tasks(tasks: list[Any], total: int | None = None) -> None:
-    from mhv.cli.output import use_color
-    from mhv.cli.table import render_tasks
-
-    svc = state().service
-    write = sys.stdout.write
-    lines = render_tasks(tasks, now=svc.clock(), tz=svc.tz, color=use_color(), total=total)
-    write("\n".join(lines) + "\n")
+    print_tasks(state().service, tasks, total)
 
 
 def _confirm_line(verb: str, task: Any) -> str:
     return f"{verb} #{task.number} {task.title}"
-
-
-def _split_words(words: list[str]) -> tuple[str, list[str], str | None]:
-    """Title words with ``#tag`` and ``@repo`` lifted out (the full language comes with the parser)."""
-    title, tags, repo = [], [], None
-    for w in words:
-        for part in w.split(" ") if " " in w and len(words) == 1 else [w]:
-            if part.startswith("#") and len(part) > 1 and not part[1:].isdigit():
-                tags.append(part[1:])
-            elif part.startswith("@") and len(part) > 1:
-                repo = part[1:]
-            else:
-                title.append(part)
-    return " ".join(title), tags, repo
 
 
 # ---------------------------------------------------------------------------------- top level
@@ -126,7 +108,7 @@ def create(
 ) -> None:
     """Create a task. The text becomes the title; #tags and @repo inside it are understood."""
     out = _out(json_)
-    title, tags, text_repo = _split_words(text)
+    title, tags, text_repo = split_words(text)
     data: dict[str, Any] = {"title": title, "tags": tags + list(tag or [])}
     if repo or text_repo:
         data["repo"] = repo or text_repo
@@ -143,16 +125,7 @@ def create(
     if after:
         data["depends_on"] = list(after)
     svc = state().service
-    task = svc.create(data)
-    if task.repo and task.repo not in svc.repo_names_registered():
-        out.warn(f"@{task.repo} is not a registered repository (mhv repo add {task.repo} PATH)")
-    out.result(
-        task.to_json(),
-        lambda: out.message(
-            f"Created task {task.number}: {task.title}"
-            + (f"  [{task.status}]" if task.status != "pending" else "")
-        ),
-    )
+    report_created(out, svc, svc.create(data))
 
 
 @app.command("tl")
@@ -296,7 +269,7 @@ def update(
         else:
             title_words.append(w)
     if title_words:
-        new_title, more_tags, text_repo = _split_words(title_words)
+        new_title, more_tags, text_repo = split_words(title_words)
         if new_title:
             changes["title"] = new_title
         tag_ops += [f"+{t}" for t in more_tags]
@@ -340,22 +313,8 @@ def done(
 ) -> None:
     """Complete tasks (a recurring task spawns its next occurrence)."""
     out = _out(json_)
-    results = []
-    for ref in refs:
-        task, nxt = state().service.complete(ref)
-        item = task.to_json()
-        if nxt is not None:
-            item["next"] = nxt.to_json()
-        results.append(item)
-        out.message(f"Completed task {task.number}: {task.title}")
-        if nxt is not None:
-            out.message(
-                f"  next occurrence: task {nxt.number}, due {nxt.due.astimezone(state().service.tz):%a %Y-%m-%d}"
-                if nxt.due
-                else f"  next occurrence: task {nxt.number}"
-            )
-    if out.json or out.batch:
-        out.result(results[0] if len(results) == 1 else results)
+    svc = state().service
+    report_completed(out, svc, [svc.complete(ref) for ref in refs])
 
 
 def _simple(verb: str, method: str, past: str) -> Any:

@@ -33,13 +33,16 @@ def open_workspace() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    from mhv.cli.app import app
     from mhv.cli.context import new_state
+    from mhv.cli.fast import try_fast
     from mhv.cli.output import print_error
 
     current = new_state()
-
     try:
+        if try_fast(args, current):
+            sys.exit(0)
+        from mhv.cli.app import app
+
         rv = app(args, prog_name="mhv", standalone_mode=False)
         if isinstance(rv, int) and rv:
             sys.exit(rv)

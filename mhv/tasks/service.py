@@ -460,13 +460,14 @@ class TaskService:
 
     # ------------------------------------------------------------------ writes: tasks
     def create(self, data: dict[str, Any]) -> Task:
-        from mhv.tasks.validation import validate_create
+        fields = _simple_create(data)
+        if fields is None:
+            from mhv.tasks.validation import validate_create
 
-        model = validate_create(data)
-        fields = self._coerce(model.model_dump(exclude_unset=True), None)
+            fields = self._coerce(validate_create(data).model_dump(exclude_unset=True), None)
         depends = fields.pop("depends_on", [])
         parent_ref = fields.pop("parent", None)
-        with self._action(f"create {model.title}") as act:
+        with self._action(f"create {fields['title']}") as act:
             task = self._new_task(act, fields, parent_ref)
             for ref in depends:
                 self._add_dependency(act, task, self._resolve(act.conn, ref), "blocks")
@@ -860,6 +861,43 @@ class TaskService:
         """One transaction for many changes (an import): all or nothing, one undo step."""
         with self._action(label) as act:
             yield act
+
+
+_SIMPLE_FIELDS = frozenset({"title", "tags", "repo", "priority", "description", "depends_on"})
+
+
+def _simple_create(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The common create (title, tags, repo, priority, notes, blockers) checked by the same rules as the
+    Pydantic model, without importing Pydantic; None sends anything else, or any problem, to Pydantic
+    (which then reports it in full)."""
+    from mhv.tasks.rules import PRIORITIES, clean_repo, clean_tags, clean_title, priority_word
+
+    if not data.keys() <= _SIMPLE_FIELDS or not isinstance(data.get("title"), str):
+        return None
+    try:
+        out: dict[str, Any] = {"title": clean_title(data["title"])}
+        if "tags" in data:
+            out["tags"] = clean_tags(data["tags"])
+        if "repo" in data:
+            if data["repo"] is not None and not isinstance(data["repo"], str):
+                return None
+            out["repo"] = clean_repo(data["repo"])
+        if "priority" in data:
+            out["priority"] = priority_word(data["priority"])
+            if out["priority"] not in PRIORITIES:
+                return None
+        if "description" in data:
+            if not isinstance(data["description"], str):
+                return None
+            out["description"] = data["description"].strip()
+        if "depends_on" in data:
+            deps = data["depends_on"]
+            if not isinstance(deps, list) or not all(isinstance(d, int | str) for d in deps):
+                return None
+            out["depends_on"] = list(deps)
+    except ValueError:
+        return None
+    return out
 
 
 def _copy(task: Task) -> Task:

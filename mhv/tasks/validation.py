@@ -6,7 +6,6 @@ Pydantic is imported by the write paths only (listing and showing never need it)
 from __future__ import annotations
 
 import difflib
-import re
 from datetime import date, datetime, time
 from typing import Any, Literal
 
@@ -14,29 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from mhv.errors import ValidationError
+from mhv.tasks.rules import REPO_RE, TAG_RE, clean_repo, clean_tags, clean_title, priority_word
 
 Priority = Literal["critical", "high", "medium", "low"]
 Status = Literal["pending", "in_progress", "blocked", "completed", "cancelled"]
 GateStatus = Literal["unknown", "passed", "failed", "overridden"]
 
-TAG_RE = re.compile(r"^[^\s#@,\"']{1,64}$")
-REPO_RE = re.compile(r"^[^\s@#,\"']{1,200}$")
 TaskRef = int | str
-
-
-def _clean_tags(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = [t for t in re.split(r"[,\s]+", value) if t]
-    out: list[str] = []
-    for raw in value:
-        tag = str(raw).strip().lstrip("#").lower()
-        if not TAG_RE.match(tag):
-            raise ValueError(f"invalid tag {raw!r}: tags are 1-64 characters without spaces, #, @ or commas")
-        if tag not in out:
-            out.append(tag)
-    return out
 
 
 class _Fields(BaseModel):
@@ -66,14 +49,7 @@ class _Fields(BaseModel):
     @field_validator("title")
     @classmethod
     def _title(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        value = " ".join(value.split())
-        if not value:
-            raise ValueError("the title is empty")
-        if len(value) > 200:
-            raise ValueError(f"the title is {len(value)} characters; the limit is 200")
-        return value
+        return None if value is None else clean_title(value)
 
     @field_validator("due", "scheduled", mode="before")
     @classmethod
@@ -89,28 +65,17 @@ class _Fields(BaseModel):
     @field_validator("tags", mode="before")
     @classmethod
     def _tags(cls, value: Any) -> Any:
-        return None if value is None else _clean_tags(value)
+        return None if value is None else clean_tags(value)
 
     @field_validator("priority", mode="before")
     @classmethod
     def _priority(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            v = value.strip().lower()
-            return {"h": "high", "m": "medium", "l": "low", "p1": "critical", "p2": "high",
-                    "p3": "medium", "p4": "low", "urgent": "critical"}.get(v, v)  # fmt: skip
-        return value
+        return priority_word(value)
 
     @field_validator("repo")
     @classmethod
     def _repo(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        value = value.lstrip("@")
-        if not value:
-            return None
-        if not REPO_RE.match(value):
-            raise ValueError(f"invalid repository name {value!r}: no spaces, @, # or commas")
-        return value
+        return clean_repo(value)
 
     @field_validator("recurrence")
     @classmethod
@@ -188,3 +153,6 @@ def as_aware(value: datetime | date | None, tz: Any) -> tuple[datetime | None, b
             value = value.replace(tzinfo=tz)
         return value.astimezone(UTC), False
     return datetime.combine(value, time(0, 0), tzinfo=tz).astimezone(UTC), True
+
+
+__all__ = ["REPO_RE", "TAG_RE", "TaskCreate", "TaskPatch", "as_aware", "validate_create", "validate_patch"]

@@ -1,0 +1,58 @@
+"""The field rules, as plain functions: Pydantic validators call them, and so does the fast path that
+creates a simple task without importing Pydantic (a one-shot `mhv tc` must beat `task add`).
+
+Each function returns the cleaned value or raises ValueError with the message a person sees.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+TAG_RE = re.compile(r"^[^\s#@,\"']{1,64}$")
+REPO_RE = re.compile(r"^[^\s@#,\"']{1,200}$")
+PRIORITY_WORDS = {"h": "high", "m": "medium", "l": "low", "p1": "critical", "p2": "high", "p3": "medium",
+                  "p4": "low", "urgent": "critical"}  # fmt: skip
+PRIORITIES = ("critical", "high", "medium", "low")
+
+
+def clean_title(value: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise ValueError("the title is empty")
+    if len(value) > 200:
+        raise ValueError(f"the title is {len(value)} characters; the limit is 200")
+    return value
+
+
+def clean_tags(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [t for t in re.split(r"[,\s]+", value) if t]
+    out: list[str] = []
+    for raw in value:
+        tag = str(raw).strip().lstrip("#").lower()
+        if not TAG_RE.match(tag):
+            raise ValueError(f"invalid tag {raw!r}: tags are 1-64 characters without spaces, #, @ or commas")
+        if tag not in out:
+            out.append(tag)
+    return out
+
+
+def priority_word(value: Any) -> Any:
+    if isinstance(value, str):
+        v = value.strip().lower()
+        return PRIORITY_WORDS.get(v, v)
+    return value
+
+
+def clean_repo(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip().lstrip("@")
+    if not value:
+        return None
+    if not REPO_RE.match(value):
+        raise ValueError(f"invalid repository name {value!r}: no spaces, @, # or commas")
+    return value

@@ -1,0 +1,58 @@
+"""The fast path and the full Typer CLI give the same results for the forms the fast path takes."""
+
+from __future__ import annotations
+
+import json
+
+from mhv.cli.context import CliState
+from mhv.cli.fast import try_fast
+
+
+def run_full(capsys, *args):
+    from mhv.cli.app import app
+    from mhv.cli.context import new_state
+
+    st = new_state()
+    app(list(args), prog_name="mhv", standalone_mode=False)
+    st.close()
+    return capsys.readouterr()
+
+
+def run_fast(capsys, *args):
+    st = CliState()
+    assert try_fast(list(args), st) is True
+    st.close()
+    return capsys.readouterr()
+
+
+def test_same_created_task(capsys):
+    fast = json.loads(run_fast(capsys, "tc", "fix login #auth @api", "--json").out)
+    full = json.loads(run_full(capsys, "tc", "fix login #auth @api", "--json").out)
+    drop = {"id", "number", "created_at", "updated_at"}
+    assert {k: v for k, v in fast.items() if k not in drop} == {k: v for k, v in full.items() if k not in drop}
+    assert fast["tags"] == ["auth"] and fast["repo"] == "api"
+
+
+def test_same_human_output(capsys):
+    run_full(capsys, "tc", "one")
+    a = run_fast(capsys, "tc", "two @x")
+    assert a.out == "Created task 2: two\n" and "not a registered repository" in a.err
+    assert run_fast(capsys, "tl").out == run_full(capsys, "tl").out
+    assert run_fast(capsys, "td", "1").out == "Completed task 1: one\n"
+
+
+def test_declines_forms_it_does_not_handle():
+    st = CliState()
+    for args in (["tc"], ["tc", "x", "--due", "fri"], ["tl", "+ci"], ["td", "abc"], ["show", "1"], ["tc", "-h"], []):
+        assert try_fast(args, st) is False
+
+
+def test_fast_path_validates_like_pydantic(capsys):
+    import pytest
+
+    from mhv.errors import ValidationError
+
+    st = CliState()
+    with pytest.raises(ValidationError) as info:
+        try_fast(["tc", "x" * 300], st)
+    assert "limit is 200" in str(info.value)
