@@ -23,7 +23,7 @@ WEEKDAYS: dict[str, int] = {
 }  # fmt: skip
 WEEKDAY_FULL = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # abbreviations that are also ordinary English words: only a date after a preposition or at the end
-RISKY_WEEKDAYS = frozenset({"sat", "sun", "wed"})
+RISKY_WEEKDAYS = frozenset({"sat", "sun", "wed", "mon"})
 MONTHS: dict[str, int] = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
     "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
@@ -44,14 +44,14 @@ UNITS: dict[str, str] = {
 DUE_PREPS = frozenset({"by", "due", "before", "on", "until", "till", "til"})
 PERIODS = frozenset({"morning", "afternoon", "evening", "night", "tonight"})
 
-_ISO_RE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:t(\d{1,2}):(\d{2}))?$")
-_NUMERIC_RE = re.compile(r"^(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?$")
-_DAY_RE = re.compile(r"^(\d{1,2})(st|nd|rd|th)?$")
-_YEAR_RE = re.compile(r"^(19|20|21)\d\d$")
-_CLOCK12_RE = re.compile(r"^(\d{1,2})(?::([0-5]\d))?(am|pm|a\.m|p\.m)$")
-_CLOCK24_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-_HOUR_RE = re.compile(r"^(\d{1,2})$")
-_COMPACT_DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)(mins?|m|hrs?|h|d|wks?|w|mos?|y)$")
+_ISO_RE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:t(\d{1,2}):(\d{2}))?$", re.ASCII)
+_NUMERIC_RE = re.compile(r"^(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?$", re.ASCII)
+_DAY_RE = re.compile(r"^(\d{1,2})(st|nd|rd|th)?$", re.ASCII)
+_YEAR_RE = re.compile(r"^(19|20|21)\d\d$", re.ASCII)
+_CLOCK12_RE = re.compile(r"^(\d{1,2})(?::([0-5]\d))?(am|pm|a\.m|p\.m)$", re.ASCII)
+_CLOCK24_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$", re.ASCII)
+_HOUR_RE = re.compile(r"^(\d{1,2})$", re.ASCII)
+_COMPACT_DURATION_RE = re.compile(r"^(\d{1,5}(?:\.\d{1,3})?)(mins?|m|hrs?|h|d|wks?|w|mos?|y)$", re.ASCII)
 
 
 @dataclass(slots=True)
@@ -147,20 +147,38 @@ def at_boundary(ctx: Ctx, k: int) -> bool:
     return tok.kind == "punct" or tok.low[:1] in ("#", "@", "~", "+") or ":" in tok.low
 
 
+_DECIMAL_RE = re.compile(r"^[0-9]{1,6}(?:\.[0-9]{1,3})?$")
+
+
+def decimal(word: str) -> float | None:
+    """`3`, `1.5` (ASCII digits only: `²` and `nan` are not numbers here)."""
+    return float(word) if _DECIMAL_RE.match(word) else None
+
+
+def is_int(word: str) -> bool:
+    return word.isascii() and word.isdigit()
+
+
 def number(word: str) -> float | None:
     if word in NUMBER_WORDS:
         return NUMBER_WORDS[word]
-    try:
-        value = float(word)
-    except ValueError:
-        return None
-    return value if 0 <= value < 10000 and word.replace(".", "", 1).isdigit() else None
+    value = decimal(word)
+    return value if value is not None and value < 10000 else None
 
 
 # --- dates ------------------------------------------------------------------------------------
 
 
 def _relative(ctx: Ctx, start: int, end: int, n: float, unit: str, conf: float) -> When | None:
+    if n <= 0 or n > 10000:
+        return None
+    try:
+        return _relative_checked(ctx, start, end, n, unit, conf)
+    except (OverflowError, ValueError):  # past year 9999
+        return None
+
+
+def _relative_checked(ctx: Ctx, start: int, end: int, n: float, unit: str, conf: float) -> When | None:
     if unit in ("m", "h"):
         moment = ctx.now + (timedelta(minutes=n) if unit == "m" else timedelta(hours=n))
         return When(start, end, moment.date(), moment.time().replace(second=0, microsecond=0), conf)
@@ -218,7 +236,7 @@ def match_date(ctx: Ctx, i: int, prepped: bool) -> When | None:
     settings = ctx.settings
     first = w[0]
 
-    if first.isdigit():
+    if first.isascii() and first.isdigit():
         return _match_numeric_date(ctx, i, w, prepped)
 
     if w == "today":
@@ -282,14 +300,13 @@ def _match_numeric_date(ctx: Ctx, i: int, w: str, prepped: bool) -> When | None:
         if low(ctx, k) == "of":
             k += 1
         month = MONTHS.get(low(ctx, k))
-        if month is None:
-            if prepped and m.group(2):  # "by 15th"
-                d = next_day_of_month(today, int(m.group(1)))
-                return None if d is None else When(i, i + 1, d, None, 0.8)
-            return None
-        if low(ctx, k) == "may" and not prepped and not m.group(2) and not at_boundary(ctx, k + 1):
-            return None  # "5 may fail"
-        return _with_year(ctx, i, k + 1, month, int(m.group(1)), prepped)
+        if month is not None:
+            if low(ctx, k) == "may" and not prepped and not m.group(2) and not at_boundary(ctx, k + 1):
+                return None  # "5 may fail"
+            return _with_year(ctx, i, k + 1, month, int(m.group(1)), prepped)
+        if prepped and m.group(2) and at_boundary(ctx, i + 1):  # "by 15th", not "on 5th floor"
+            d = next_day_of_month(today, int(m.group(1)))
+            return None if d is None else When(i, i + 1, d, None, 0.8)
     amount = _amount_unit(ctx, i)
     if amount is not None and low(ctx, amount[2]) == "from" and low(ctx, amount[2] + 1) in ("now", "today"):
         n, unit, j, conf = amount
@@ -367,7 +384,7 @@ def _match_month_first(ctx: Ctx, i: int, w: str, prepped: bool) -> When | None:
         ):
             return None
         return _with_year(ctx, i, k + 1, month, day, prepped)
-    if prepped and w != "may":
+    if prepped and (w != "may" or at_boundary(ctx, i + 1)):
         return _bare_month(ctx, i, i + 1, month)
     return None
 
@@ -618,12 +635,12 @@ def match_time(
                     i + 1,
                     None,
                     time(hour + 12, 0),
-                    0.6,
+                    0.55,
                     alternatives=[(f"{hour:02d}:00 in the morning", f"{hour:02d}:00")],
                 )
             if 8 <= hour <= 11:
                 return When(
-                    i, i + 1, None, time(hour, 0), 0.6, alternatives=[(f"{hour + 12}:00", f"{hour + 12}:00")]
+                    i, i + 1, None, time(hour, 0), 0.55, alternatives=[(f"{hour + 12}:00", f"{hour + 12}:00")]
                 )
             if 12 <= hour <= 23:
                 return When(i, i + 1, None, time(hour, 0), 0.8)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mhv.nlp.context import Ctx
-from mhv.nlp.dates import NUMBER_WORDS, WEEKDAYS, When, at_boundary, low, match_when
+from mhv.nlp.dates import NUMBER_WORDS, WEEKDAYS, When, at_boundary, decimal, is_int, low, match_when
 from mhv.nlp.lexer import tokenize
 
 
@@ -29,7 +29,7 @@ class Hit:
 
 # --- task references --------------------------------------------------------------------------
 
-_REF_RE = re.compile(r"^(?:#|mhv-)?(\d{1,7})$")
+_REF_RE = re.compile(r"^(?:#|mhv-)?(\d{1,7})$", re.ASCII)
 
 
 def ref_at(ctx: Ctx, k: int) -> tuple[int, float] | None:
@@ -99,7 +99,34 @@ def repo_value(ctx: Ctx, name: str, sure: float) -> tuple[str, float, list[tuple
         return canonical, sure, []
     if not ctx.known:
         return name, sure - 0.07, []
+    near = near_repo(ctx, name.lower())
+    if near is not None:
+        return name, 0.5, [(f"repository {near}?", near)]
     return name, 0.65, [(f"'{name}' is not a known repository", None)]
+
+
+def near_repo(ctx: Ctx, name: str) -> str | None:
+    """A known repository `name` (lower-cased) nearly spells: a prefix, or one edit away."""
+    if len(name) < 3 or name in ctx.known:
+        return None
+    for low_name, canonical in ctx.known.items():
+        if low_name.startswith(name) or (len(name) >= 5 and name.startswith(low_name)):
+            return canonical
+        if abs(len(low_name) - len(name)) <= 1 and len(name) >= 5 and _one_edit(name, low_name):
+            return canonical
+    return None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when `a` and `b` differ by one insertion, deletion or substitution."""
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1 :] == b[i + 1 :]
+    return a[i:] == b[i + 1 :]
 
 
 def match_at_repo(ctx: Ctx, i: int) -> Hit | None:
@@ -147,7 +174,7 @@ _LEVELS: dict[str, str] = {
     "medium": "medium", "med": "medium", "m": "medium", "normal": "medium", "3": "medium", "p3": "medium",
     "low": "low", "l": "low", "lo": "low", "lowest": "low", "4": "low", "p4": "low",
 }  # fmt: skip
-_P_RE = re.compile(r"^p([1-4])$")
+_P_RE = re.compile(r"^p([1-4])$", re.ASCII)
 _PRIO_WORDS = frozenset({"priority", "prio", "pri"})
 _LEVEL_WORD_RE = re.compile(r"^(critical|top|high|medium|normal|low)-(priority|prio)$")
 
@@ -187,7 +214,8 @@ def match_priority(ctx: Ctx, i: int) -> Hit | None:
 
 _DURATION_RE = re.compile(
     r"^(?:(\d+(?:\.\d+)?)(w|wks?|weeks?))?(?:(\d+(?:\.\d+)?)(d|days?))?(?:(\d+(?:\.\d+)?)(h|hrs?|hours?))?"
-    r"(?:(\d+)(m|mins?|minutes?))?$"
+    r"(?:(\d+)(m|mins?|minutes?))?$",
+    re.ASCII,
 )
 _UNIT_MINUTES = {"m": 1, "h": 60, "d": 8 * 60, "w": 5 * 8 * 60}  # a day of work is 8 h, a week 5 days
 _WORD_UNITS = {
@@ -199,7 +227,7 @@ _WORD_UNITS = {
 
 def parse_duration(s: str) -> int | None:
     """`2h`, `30m`, `1.5h`, `1d`, `1h30m`, `90min` -> minutes."""
-    if not s or not s[0].isdigit():
+    if not s or not is_int(s[0]):
         return None
     m = _DURATION_RE.match(s)
     if m is None or not any(m.groups()):
@@ -224,9 +252,8 @@ def _spoken_duration(ctx: Ctx, k: int) -> tuple[int, int] | None:
         return (30 if low(ctx, k + 2) == "hour" else 240), k + 3
     n: float | None = NUMBER_WORDS.get(w) if w not in ("few", "couple") else None
     if n is None:
-        try:
-            n = float(w)
-        except ValueError:
+        n = decimal(w)
+        if n is None:
             return None
     unit = _WORD_UNITS.get(low(ctx, k + 1))
     if unit is None or len(low(ctx, k + 1)) == 1:
@@ -241,9 +268,9 @@ def match_estimate(ctx: Ctx, i: int) -> Hit | None:
         minutes = parse_duration(w[1:])
         if minutes is not None:
             return Hit("estimate", i, i + 1, minutes, 0.98)
-        if w[1:].isdigit() and w[1:] != "0":  # "~90": minutes, most likely
+        if is_int(w[1:]) and len(w) < 7 and int(w[1:]) > 0:  # "~90": minutes, most likely
             n = int(w[1:])
-            return Hit("estimate", i, i + 1, n, 0.6, [(f"{n} hours", n * 60)])
+            return Hit("estimate", i, i + 1, n, 0.55, [(f"{n} hours", n * 60)])
         return None
     if w in ("takes", "take", "estimate", "est", "estimated", "effort"):
         k = i + 1
@@ -265,7 +292,7 @@ _BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _ORDINALS = {
     "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": -1,
 }  # fmt: skip
-_MONTHDAY_RE = re.compile(r"^(\d{1,2})(st|nd|rd|th)$")
+_MONTHDAY_RE = re.compile(r"^(\d{1,2})(st|nd|rd|th)$", re.ASCII)
 _FREQ_WORDS = {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY", "year": "YEARLY"}
 _ADVERBS = {
     "daily": ("DAILY", 1), "weekly": ("WEEKLY", 1), "monthly": ("MONTHLY", 1), "yearly": ("YEARLY", 1),
@@ -303,15 +330,23 @@ def _weekday_list(ctx: Ctx, k: int) -> tuple[list[str], int] | None:
     return sorted(set(days), key=_BYDAY.index), j
 
 
+_DAY_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
+
+
 def _on_the(ctx: Ctx, k: int) -> tuple[int, int] | None:
-    """`on the 1st` / `on the 15th` after a monthly rule -> (day of month, next index)."""
+    """`on the 1st` / `on the 15th` / `on the last` after a monthly rule -> (day of month, next index)."""
     j = k
     if low(ctx, j) == "on":
         j += 1
     if low(ctx, j) == "the":
         j += 1
-    m = _MONTHDAY_RE.match(low(ctx, j))
-    if m is None or j == k or not 1 <= int(m.group(1)) <= 31:
+    w = low(ctx, j)
+    if j == k:
+        return None
+    if w in _DAY_WORDS and low(ctx, j + 1) not in WEEKDAYS:
+        return _DAY_WORDS[w], j + 1 + (low(ctx, j + 1) == "day")
+    m = _MONTHDAY_RE.match(w)
+    if m is None or not 1 <= int(m.group(1)) <= 31:
         return None
     return int(m.group(1)), j + 1
 
@@ -325,7 +360,7 @@ def match_recurrence(ctx: Ctx, i: int) -> Hit | None:
         if not at_boundary(ctx, i + 1) and nxt not in _FOLLOWERS:
             return None  # "daily standup", "weekly report": an adjective in the title
         freq, interval = _ADVERBS[w]
-        conf = 0.6 if w == "biweekly" else 0.9
+        conf = 0.55 if w == "biweekly" else 0.9
         alts: list[tuple[str, Any]] = [("twice a week", "FREQ=WEEKLY;BYDAY=MO,TH")] if w == "biweekly" else []
         if freq == "WEEKDAYS":
             return Hit("recurrence", i, i + 1, rrule("WEEKLY", byday="MO,TU,WE,TH,FR"), 0.85)
@@ -348,8 +383,8 @@ def _match_every(ctx: Ctx, i: int) -> Hit | None:
     w = low(ctx, k)
     if w == "other":
         interval, k = 2, k + 1
-    elif w.isdigit() or (w in NUMBER_WORDS and w not in ("a", "an", "few", "couple")):
-        interval = int(w) if w.isdigit() else NUMBER_WORDS[w]
+    elif (is_int(w) and len(w) <= 4) or (w in NUMBER_WORDS and w not in ("a", "an", "few", "couple")):
+        interval = int(w) if is_int(w) else NUMBER_WORDS[w]
         if not 1 <= interval <= 1000:
             return None
         k += 1
@@ -401,7 +436,7 @@ def recurrence_from_value(value: str) -> str | None:
         if freq == "WEEKDAYS":
             return rrule("WEEKLY", byday="MO,TU,WE,TH,FR")
         return rrule(freq, interval)
-    m = re.match(r"^(\d*)(d|days?|w|wks?|weeks?|mo|months?|y|yrs?|years?|q)$", v)
+    m = re.match(r"^([0-9]*)(d|days?|w|wks?|weeks?|mo|months?|y|yrs?|years?|q)$", v)
     if m is None:
         return None
     n = int(m.group(1) or 1)

@@ -149,7 +149,7 @@ def detect_intent(ctx: Ctx) -> IntentHit:
         number, conf = ref0
         target = _target(0, number, conf)
         if ctx.n == 1:
-            sure = 0.85 if conf > 0.9 else 0.6
+            sure = 0.85 if conf > 0.9 else 0.55
             alts = [] if conf > 0.9 else [("a task titled as typed", "create")]
             return IntentHit(Intent.SHOW, sure, "plain", 1, [target], number, alts)
         k = 1 + (w1 == "is")

@@ -18,8 +18,8 @@ _TOKEN_RE = re.compile(
     """,
     re.VERBOSE,
 )
-# A word ending in periods: "tomorrow." -> "tomorrow" + "." (but not "a.m." or "...": handled below)
-_TRAILING_DOTS_RE = re.compile(r"^(?P<body>.*?[^.])(?P<dots>\.+)$", re.DOTALL)
+# A word ending in periods or a colon: "tomorrow." -> "tomorrow" + ".", "urgent:" -> "urgent" + ":"
+_TRAILING_DOTS_RE = re.compile(r"^(?P<body>.*?[^.:])(?P<dots>[.:]+)$", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ def tokenize(text: str) -> list[Token]:
         kind = m.lastgroup or "word"
         s, e = m.span()
         tok = m.group()
-        if kind == "word" and tok.endswith(".") and len(tok) > 1:
+        if kind == "word" and tok[-1] in ".:" and len(tok) > 1:
             dm = _TRAILING_DOTS_RE.match(tok)
             if dm is not None:
                 body = dm.group("body")
@@ -76,6 +76,8 @@ def tidy_title(rest: str) -> str:
     rest = _WS_RE.sub(" ", rest).strip()
     if not rest:
         return ""
+    if rest.endswith(" ."):  # "call bob tomorrow." -> "call bob", but "etc." keeps its dot
+        rest = rest[:-2]
     if "(" in rest or "[" in rest or "{" in rest:
         rest = _WS_RE.sub(" ", _EMPTY_BRACKETS_RE.sub(" ", rest)).strip()
     rest = _SPACE_BEFORE_PUNCT_RE.sub("", rest)

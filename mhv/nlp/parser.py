@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from mhv.nlp import entities
 from mhv.nlp.context import Ctx
-from mhv.nlp.dates import MONTHS, When, fmt_day, low, match_when, resolve_time_only
+from mhv.nlp.dates import MONTHS, WEEKDAYS, When, fmt_day, is_int, low, match_when, resolve_time_only
 from mhv.nlp.entities import (
     Hit,
     match_at_repo,
@@ -37,7 +38,7 @@ from mhv.nlp.entities import (
 )
 from mhv.nlp.fuzzy import near_keyword
 from mhv.nlp.intents import IntentHit, detect_intent
-from mhv.nlp.lexer import remove_spans, tidy_title, tokenize
+from mhv.nlp.lexer import Token, remove_spans, tidy_title, tokenize
 from mhv.nlp.model import DEFAULT_SETTINGS, Entity, Intent, Parse, ParseSettings
 
 _SCHEDULE_WORDS = frozenset(
@@ -123,8 +124,8 @@ def _scan(ctx: Ctx, i: int, mode: str) -> list[Hit]:
             i += 1
             continue
         out.append(hit)
-        if hit.kind == "intent" and mode == "set":  # `set 42 title ...`: the rest is the new title
-            break
+        if hit.kind == "intent" and mode == "set" and tok.low in ("title", "name"):
+            break  # `set 42 title ...`: the rest is the new title
         i = max(hit.end, i + 1)
     return out
 
@@ -166,13 +167,15 @@ def _match_at(ctx: Ctx, i: int, mode: str) -> Hit | None:
     when = match_when(ctx, i, allow_to=set_mode)
     if when is not None:
         return _when_hit(when, w in _STRONG_PREPS)
+    if mode in ("tag", "untag"):
+        return match_bare_tag(ctx, i)
     hit = match_estimate(ctx, i) or match_priority(ctx, i) or match_in_repo(ctx, i, set_mode)
     if hit is not None:
         return hit
     if mode == "list":
         return match_status(ctx, i)
-    if mode in ("tag", "untag"):
-        return match_bare_tag(ctx, i)
+    if set_mode and w == "to":  # `change 42 to p2`, `move 42 to sprint 5`
+        return Hit("intent", i, i + 1, Intent.UPDATE.value, 0.95)
     if mode == "set" and w in ("title", "name"):
         return Hit("intent", i, i + 1 + (low(ctx, i + 1) in ("to", "=")), Intent.UPDATE.value, 0.95)
     if mode in ("block", "unblock") and w in ("on", "by", "from"):
@@ -386,7 +389,9 @@ def _assemble(state: _State) -> Parse:
         if status is None and any(t.low == "overdue" for t in toks):
             status = "overdue"
     elif intent == Intent.UPDATE:
-        if mode == "rename" or any(h.kind == "intent" and h.start > 1 and mode == "set" for h in hits):
+        if mode == "rename" or (
+            mode == "set" and any(h.kind == "intent" and low(ctx, h.start) in ("title", "name") for h in hits)
+        ):
             new_title = title or None
             if not title:
                 confs.append(0.3)
@@ -518,6 +523,26 @@ def _doubt_leftovers(state: _State, covered: set[int], title: str) -> None:
                 )
             )
             continue
+        if is_int(w) and len(w) <= 2 and 1 <= int(w) <= 12 and k > 0 and _after_when_word(toks, covered, k):
+            state.doubts.append(
+                _Doubt(0.55, _alt("time", tok.text, f"{w} o'clock?", None, tok.start, tok.end))
+            )
+            continue
+        if w == "in" and k + 1 < ctx.n and is_int(toks[k + 1].low) and (k + 1) not in covered:
+            state.doubts.append(
+                _Doubt(
+                    0.55,
+                    _alt(
+                        "due",
+                        toks[k + 1].text,
+                        f"in {toks[k + 1].text} what?",
+                        None,
+                        tok.start,
+                        toks[k + 1].end,
+                    ),
+                )
+            )
+            continue
         if w in _VAGUE_MONTHS:
             state.doubts.append(
                 _Doubt(0.72, _alt("due", tok.text, f"a date in {w.capitalize()}?", None, tok.start, tok.end))
@@ -525,11 +550,11 @@ def _doubt_leftovers(state: _State, covered: set[int], title: str) -> None:
             continue
         if w in ("in", "for") and ctx.known and k + 1 < ctx.n and (k + 1) not in covered:
             name = toks[k + 1].low
-            near_repo = _near_repo(ctx, name)
+            near_repo = entities.near_repo(ctx, name)
             if near_repo is not None:
                 state.doubts.append(
                     _Doubt(
-                        0.6,
+                        0.55,
                         _alt(
                             "repo",
                             toks[k + 1].text,
@@ -542,28 +567,16 @@ def _doubt_leftovers(state: _State, covered: set[int], title: str) -> None:
                 )
     if state.intent.intent == Intent.CREATE and title:
         words = title.split()
-        if len(words) == 2 and words[1].isdigit() and words[0].isalpha() and len(words[1]) <= 6:
+        if len(words) == 2 and is_int(words[1]) and words[0].isalpha() and len(words[1]) <= 6:
             state.doubts.append(_Doubt(0.55, _alt("target", words[1], f"task #{words[1]}?", int(words[1]))))
 
 
-def _near_repo(ctx: Ctx, name: str) -> str | None:
-    if len(name) < 3 or name in ctx.known:
-        return None
-    for low_name, canonical in ctx.known.items():
-        if low_name.startswith(name) or (len(name) >= 5 and name.startswith(low_name)):
-            return canonical
-        if abs(len(low_name) - len(name)) <= 1 and len(name) >= 5 and near_edit(name, low_name):
-            return canonical
-    return None
+_TIME_PREPS = frozenset({"at", "by", "before", "until", "around", "from"})
 
 
-def near_edit(a: str, b: str) -> bool:
-    """True when `a` and `b` differ by one insertion, deletion or substitution."""
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    if len(a) == len(b):
-        return a[i + 1 :] == b[i + 1 :]
-    return a[i:] == b[i + 1 :]
+def _after_when_word(toks: list[Token], covered: set[int], k: int) -> bool:
+    """Token k-1 is a leftover time preposition (`before 5`) or the end of a recognised date."""
+    prev = toks[k - 1]
+    if (k - 1) not in covered:
+        return prev.low in _TIME_PREPS
+    return prev.low in WEEKDAYS or prev.low in ("today", "tomorrow", "tmr", "tmrw", "tonight")
