@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -54,17 +53,28 @@ _HOUR_RE = re.compile(r"^(\d{1,2})$", re.ASCII)
 _COMPACT_DURATION_RE = re.compile(r"^(\d{1,5}(?:\.\d{1,3})?)(mins?|m|hrs?|h|d|wks?|w|mos?|y)$", re.ASCII)
 
 
-@dataclass(slots=True)
 class When:
     """A recognised date and/or time: tokens `[start, end)`, a resolved day and/or time of day."""
 
-    start: int
-    end: int
-    day: date | None
-    at: time | None
-    confidence: float
-    window: tuple[date, date] | None = None  # for list filters: "this week" -> (Mon, Sun)
-    alternatives: list[tuple[str, str]] = field(default_factory=list)  # (reading, value)
+    __slots__ = ("alternatives", "at", "confidence", "day", "end", "start", "window")
+
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        day: date | None,
+        at: time | None,
+        confidence: float,
+        window: tuple[date, date] | None = None,
+        alternatives: list[tuple[str, str]] | None = None,
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.day = day
+        self.at = at
+        self.confidence = confidence
+        self.window = window  # for list filters: "this week" -> (Mon, Sun)
+        self.alternatives = alternatives if alternatives is not None else []  # (reading, value)
 
 
 # --- calendar helpers -------------------------------------------------------------------------

@@ -7,7 +7,6 @@ Each takes the token context and an index and returns a `Hit` over tokens `[star
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from mhv.nlp.context import Ctx
@@ -15,16 +14,30 @@ from mhv.nlp.dates import NUMBER_WORDS, WEEKDAYS, When, at_boundary, decimal, is
 from mhv.nlp.lexer import tokenize
 
 
-@dataclass(slots=True)
 class Hit:
-    kind: str
-    start: int  # token indexes, end exclusive
-    end: int
-    value: Any
-    confidence: float
-    alternatives: list[tuple[str, Any]] = field(default_factory=list)
-    when: When | None = None  # for due / time / scheduled
-    strong: bool = False  # introduced by an explicit marker (`due`, `by`, `due:`): wins conflicts
+    """A recognised piece over tokens `[start, end)`."""
+
+    __slots__ = ("alternatives", "confidence", "end", "kind", "start", "strong", "value", "when")
+
+    def __init__(
+        self,
+        kind: str,
+        start: int,
+        end: int,
+        value: Any,
+        confidence: float,
+        alternatives: list[tuple[str, Any]] | None = None,
+        when: When | None = None,
+        strong: bool = False,
+    ) -> None:
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.value = value
+        self.confidence = confidence
+        self.alternatives = alternatives if alternatives is not None else []
+        self.when = when  # for due / time / scheduled
+        self.strong = strong  # introduced by an explicit marker (`due`, `by`, `due:`): wins conflicts
 
 
 # --- task references --------------------------------------------------------------------------

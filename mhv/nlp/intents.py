@@ -7,7 +7,6 @@ kind `intent`, the task number as kind `target`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from mhv.nlp.context import Ctx
@@ -31,15 +30,26 @@ _DEP_STARTS = frozenset({"blocked", "depends", "blocks", "blocking", "waiting", 
 _LIST_NOUNS = frozenset({"tasks", "task", "todos", "items", "issues"})
 
 
-@dataclass(slots=True)
 class IntentHit:
-    intent: Intent
-    confidence: float
-    mode: str
-    body: int  # token index where the rest of the line starts
-    pieces: list[Hit] = field(default_factory=list)
-    target: int | None = None
-    alternatives: list[tuple[str, Any]] = field(default_factory=list)
+    __slots__ = ("alternatives", "body", "confidence", "intent", "mode", "pieces", "target")
+
+    def __init__(
+        self,
+        intent: Intent,
+        confidence: float,
+        mode: str,
+        body: int,
+        pieces: list[Hit] | None = None,
+        target: int | None = None,
+        alternatives: list[tuple[str, Any]] | None = None,
+    ) -> None:
+        self.intent = intent
+        self.confidence = confidence
+        self.mode = mode
+        self.body = body  # token index where the rest of the line starts
+        self.pieces = pieces if pieces is not None else []
+        self.target = target
+        self.alternatives = alternatives if alternatives is not None else []
 
 
 def _verb(k: int, j: int, intent: Intent, conf: float = 0.97) -> Hit:

@@ -7,7 +7,6 @@ escaped tokens are *literal*: no recogniser may consume them, and the title keep
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 _TOKEN_RE = re.compile(
     r"""
@@ -22,13 +21,19 @@ _TOKEN_RE = re.compile(
 _TRAILING_DOTS_RE = re.compile(r"^(?P<body>.*?[^.:])(?P<dots>[.:]+)$", re.DOTALL)
 
 
-@dataclass(frozen=True, slots=True)
 class Token:
-    text: str
-    low: str
-    start: int
-    end: int
-    kind: str  # "word" | "punct" | "quote" | "escape"
+    # A plain slotted class, not a dataclass: building dataclasses costs milliseconds at import.
+    __slots__ = ("end", "kind", "low", "start", "text")
+
+    def __init__(self, text: str, low: str, start: int, end: int, kind: str) -> None:
+        self.text = text
+        self.low = low
+        self.start = start
+        self.end = end
+        self.kind = kind  # "word" | "punct" | "quote" | "escape"
+
+    def __repr__(self) -> str:
+        return f"Token({self.text!r}, {self.start}, {self.end}, {self.kind})"
 
     @property
     def literal(self) -> bool:

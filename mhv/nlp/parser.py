@@ -15,7 +15,6 @@ shaky piece makes the whole line shaky, which is what should decide whether to a
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
@@ -71,18 +70,22 @@ _LIST_FILLER = frozenset(
 _VAGUE_MONTHS = frozenset(m for m in MONTHS if len(m) > 3 and m not in ("may", "march", "sept"))
 
 
-@dataclass(slots=True)
 class _Doubt:
-    confidence: float
-    alternative: dict[str, Any] | None = None
+    __slots__ = ("alternative", "confidence")
+
+    def __init__(self, confidence: float, alternative: dict[str, Any] | None = None) -> None:
+        self.confidence = confidence
+        self.alternative = alternative
 
 
-@dataclass(slots=True)
 class _State:
-    ctx: Ctx
-    intent: IntentHit
-    hits: list[Hit]
-    doubts: list[_Doubt] = field(default_factory=list)
+    __slots__ = ("ctx", "doubts", "hits", "intent")
+
+    def __init__(self, ctx: Ctx, intent: IntentHit, hits: list[Hit]) -> None:
+        self.ctx = ctx
+        self.intent = intent
+        self.hits = hits
+        self.doubts: list[_Doubt] = []
 
 
 def parse(
