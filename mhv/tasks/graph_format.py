@@ -39,6 +39,8 @@ _BOX = {
     _UP | _LEFT | _RIGHT: "┴",
     _UP | _DOWN | _LEFT | _RIGHT: "┼",
 }
+# One terminal cell per lane plus a spacer that carries horizontal lines to the right.
+_CELL = [_BOX[bits] + ("─" if bits & _RIGHT else " ") for bits in range(16)]
 MARK_OPEN, MARK_FINISHED, MARK_FOCUS = "●", "○", "◉"
 
 
@@ -94,6 +96,7 @@ def layout_text(
     show_repo = _spans_repos(graph, order)
 
     lanes: list[str | None] = []  # column -> the task this lane is heading to
+    active: list[int] = []  # column -> _UP | _DOWN while its lane is open (kept in step with lanes)
     lane_of: dict[str, int] = {}
     lines: list[str] = []
     node_lines: dict[str, int] = {}
@@ -105,21 +108,22 @@ def layout_text(
             if target is None:
                 return c
         lanes.append(None)
+        active.append(0)
         return len(lanes) - 1
 
     def draw(cells: list[int], marker_col: int | None, marker: str) -> str:
-        out: list[str] = []
-        for c, bits in enumerate(cells):
-            out.append(marker if c == marker_col else _BOX[bits])
-            out.append("─" if bits & _RIGHT else " ")
-        return "".join(out).rstrip()
+        parts = list(map(_CELL.__getitem__, cells))
+        if marker_col is not None:
+            parts[marker_col] = marker + " "
+        return "".join(parts).rstrip()
 
     for index, n in enumerate(order):
         col = lane_of.pop(n, None)
         if col is None:
             col = free_column()
         lanes[col] = None
-        node_cells = [_UP | _DOWN if target is not None else 0 for target in lanes]
+        active[col] = 0
+        node_cells = active
         marker = MARK_FOCUS if n == focus else MARK_FINISHED if info[n].finished else MARK_OPEN
         label = node_label(graph, n, show_repo=show_repo, max_title=max_title)
         related = [r for r in graph.related(n) if r in in_view]
@@ -132,13 +136,14 @@ def layout_text(
             break
 
         # Connector line: pass-through lanes, then this task's edges to the tasks waiting for it.
-        cells = [_UP | _DOWN if target is not None else 0 for target in lanes]
+        cells = active[:]
         targets = sorted((d for d in graph.dependents(n) if d in in_view), key=row.__getitem__)
         for t in targets:
             existing = t in lane_of
             tc = lane_of[t] if existing else free_column(col)
             if not existing:
                 lanes[tc] = t
+                active[tc] = _UP | _DOWN
                 lane_of[t] = tc
                 while len(cells) < len(lanes):
                     cells.append(0)
@@ -152,6 +157,7 @@ def layout_text(
             cells[tc] |= _DOWN | (_LEFT if tc > col else _RIGHT)
         while lanes and lanes[-1] is None:
             lanes.pop()
+            active.pop()
         lines.append(draw(cells, None, ""))
     return TextLayout(lines, node_lines, order)
 
