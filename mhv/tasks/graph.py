@@ -1,0 +1,772 @@
+"""The dependency graph: blocking, cycles, ordering, critical path. Pure Python, in memory.
+
+A ``blocks`` edge ``task -> depends_on`` means *task waits for depends_on*. A task is blocked while
+it has at least one unfinished ``blocks`` blocker (finished = ``completed`` or ``cancelled``).
+``related`` edges are informational: they never block and never form cycles.
+
+The service loads every task and dependency once, keeps this object next to the store and calls
+:meth:`DependencyGraph.would_create_cycle` before writing a dependency, then the mutator
+(``add_edge``, ``remove_edge``, ``set_status``, ``remove_node``) after the write commits. Mutators
+return a :class:`BlockChange` naming every task whose blocked state changed, which the service turns
+into ``task.blocked`` / ``task.unblocked`` events.
+
+Cycle checks use the Pearce-Kelly dynamic topological order (see ``docs/graph.md``): the graph keeps
+a topological position for every node, so an edge that agrees with the order costs O(1), and an edge
+that disagrees is searched only inside the region between its two ends.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, NamedTuple
+
+from mhv.errors import CycleError, NotFoundError
+
+BLOCKS = "blocks"
+RELATED = "related"
+EDGE_KINDS = (BLOCKS, RELATED)
+FINISHED_STATUSES = frozenset({"completed", "cancelled"})
+DEFAULT_ESTIMATE_MINUTES = 60
+
+Direction = Literal["up", "down", "both", "connected"]
+
+
+class Edge(NamedTuple):
+    """``task`` waits for ``depends_on`` (kind ``blocks``), or is merely ``related`` to it."""
+
+    task: str
+    depends_on: str
+    kind: str = BLOCKS
+
+
+@dataclass(frozen=True, slots=True)
+class NodeInfo:
+    """What the graph needs to know about a task (a small copy, not the task itself)."""
+
+    number: int = 0
+    title: str = ""
+    status: str = "pending"
+    repo: str | None = None
+    estimate_minutes: int | None = None
+    tags: tuple[str, ...] = ()
+    parent_id: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+    @property
+    def label(self) -> str:
+        return f"#{self.number}" if self.number else "?"
+
+    @classmethod
+    def of(cls, source: Any) -> NodeInfo:
+        """Build from a NodeInfo, a mapping, or any object with task attributes (e.g. a Task)."""
+        if isinstance(source, NodeInfo):
+            return source
+        if isinstance(source, Mapping):
+            get: Callable[[str, Any], Any] = source.get
+        else:
+
+            def get(name: str, default: Any) -> Any:
+                return getattr(source, name, default)
+
+        tags = get("tags", None) or ()
+        return cls(
+            number=int(get("number", 0) or 0),
+            title=str(get("title", "") or ""),
+            status=str(get("status", "pending") or "pending"),
+            repo=get("repo", None),
+            estimate_minutes=get("estimate_minutes", None),
+            tags=tuple(tags),
+            parent_id=get("parent_id", None),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BlockChange:
+    """Tasks whose blocked state changed because of one mutation (the mutated task's own status
+    change is not listed: it has its own event)."""
+
+    blocked: tuple[str, ...] = ()
+    unblocked: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.blocked or self.unblocked)
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    nodes: tuple[str, ...]
+    truncated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CriticalPath:
+    path: tuple[str, ...]
+    length_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """Critical-path method over estimates, in minutes from "now" (all work starts at 0)."""
+
+    earliest_start: dict[str, int]
+    earliest_finish: dict[str, int]
+    latest_start: dict[str, int]
+    latest_finish: dict[str, int]
+    critical_path: CriticalPath
+
+    def slack(self, task: str) -> int:
+        return self.latest_start[task] - self.earliest_start[task]
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Subtask progress: cancelled children do not count towards the total."""
+
+    completed: int
+    cancelled: int
+    open: int
+    total: int
+    fraction: float | None = field(default=None)
+
+    @property
+    def all_finished(self) -> bool:
+        return self.open == 0 and (self.completed + self.cancelled) > 0
+
+
+def subtask_progress(child_statuses: Iterable[str]) -> Progress:
+    """Progress of a parent from its children's statuses (``fraction`` is None with no children)."""
+    completed = cancelled = open_ = 0
+    for status in child_statuses:
+        if status == "completed":
+            completed += 1
+        elif status == "cancelled":
+            cancelled += 1
+        else:
+            open_ += 1
+    total = completed + open_
+    fraction = completed / total if total else (1.0 if cancelled else None)
+    return Progress(completed, cancelled, open_, total, fraction)
+
+
+def find_cycle_in_edges(edges: Iterable[tuple[str, str] | tuple[str, str, str]]) -> list[str] | None:
+    """First ``blocks`` cycle in a batch of edges (e.g. an import), or None.
+
+    Pairs are ``(task, depends_on)``; triples carry a kind and non-``blocks`` ones are ignored. The
+    cycle reads in the "waits for" direction with its first node repeated at the end.
+    """
+    waits_for: dict[str, list[str]] = {}
+    for edge in edges:
+        if len(edge) == 3 and edge[2] != BLOCKS:
+            continue
+        task, dep = edge[0], edge[1]
+        if task == dep:
+            return [task, task]
+        waits_for.setdefault(task, []).append(dep)
+        waits_for.setdefault(dep, [])
+    WHITE, GREY, BLACK = 0, 1, 2
+    colour = dict.fromkeys(waits_for, WHITE)
+    for root in waits_for:
+        if colour[root] != WHITE:
+            continue
+        colour[root] = GREY
+        path = [root]
+        stack: list[Iterator[str]] = [iter(waits_for[root])]
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                stack.pop()
+                colour[path.pop()] = BLACK
+            elif colour[nxt] == GREY:
+                return [*path[path.index(nxt) :], nxt]
+            elif colour[nxt] == WHITE:
+                colour[nxt] = GREY
+                path.append(nxt)
+                stack.append(iter(waits_for[nxt]))
+    return None
+
+
+class DependencyGraph:
+    """Tasks (string ids) and their ``blocks`` / ``related`` edges, with a maintained topological
+    order. Not thread-safe; the service owns one and mutates it after each committed write."""
+
+    def __init__(
+        self,
+        edges: Iterable[tuple[str, str] | tuple[str, str, str]] = (),
+        nodes: Mapping[str, Any] | None = None,
+        *,
+        default_estimate_minutes: int = DEFAULT_ESTIMATE_MINUTES,
+    ) -> None:
+        self.default_estimate_minutes = default_estimate_minutes
+        self._info: dict[str, NodeInfo] = {}
+        self._deps: dict[str, set[str]] = {}  # task -> blockers (it waits for them)
+        self._rdeps: dict[str, set[str]] = {}  # task -> dependents (they wait for it)
+        self._related: dict[str, set[str]] = {}  # task -> related (as stored: task -> other)
+        self._related_in: dict[str, set[str]] = {}
+        self._open: dict[str, int] = {}  # unfinished blockers per task
+        self._children: dict[str, set[str]] = {}
+        self._ord: dict[str, int] = {}  # a topological position per task (Pearce-Kelly)
+        self._next_ord = 0
+        for node_id, info in (nodes or {}).items():
+            self._put_node(node_id, NodeInfo.of(info))
+        blocks: list[tuple[str, str]] = []
+        for edge in edges:
+            task, dep = edge[0], edge[1]
+            kind = edge[2] if len(edge) == 3 else BLOCKS
+            if kind not in EDGE_KINDS:
+                raise ValueError(f"unknown dependency kind {kind!r}")
+            if task == dep:
+                raise self._cycle_error([task, task])
+            self._ensure(task)
+            self._ensure(dep)
+            if kind == BLOCKS:
+                blocks.append((task, dep))
+            else:
+                self._related[task].add(dep)
+                self._related_in[dep].add(task)
+        for task, dep in blocks:
+            self._deps[task].add(dep)
+            self._rdeps[dep].add(task)
+        self._initial_order(blocks)
+        for task, blockers in self._deps.items():
+            self._open[task] = sum(1 for b in blockers if not self._info[b].finished)
+
+    # ----------------------------------------------------------------------------- nodes
+
+    def _put_node(self, node_id: str, info: NodeInfo) -> None:
+        self._info[node_id] = info
+        self._deps.setdefault(node_id, set())
+        self._rdeps.setdefault(node_id, set())
+        self._related.setdefault(node_id, set())
+        self._related_in.setdefault(node_id, set())
+        self._open.setdefault(node_id, 0)
+        if node_id not in self._ord:
+            self._ord[node_id] = self._next_ord
+            self._next_ord += 1
+        if info.parent_id is not None:
+            self._children.setdefault(info.parent_id, set()).add(node_id)
+
+    def _ensure(self, node_id: str) -> None:
+        if node_id not in self._info:
+            self._put_node(node_id, NodeInfo())
+
+    def _initial_order(self, blocks: list[tuple[str, str]]) -> None:
+        indegree = {n: len(self._deps[n]) for n in self._info}
+        ready = deque(n for n, d in indegree.items() if d == 0)
+        position = 0
+        while ready:
+            n = ready.popleft()
+            self._ord[n] = position
+            position += 1
+            for m in self._rdeps[n]:
+                indegree[m] -= 1
+                if indegree[m] == 0:
+                    ready.append(m)
+        self._next_ord = position
+        if position != len(self._info):
+            cycle = find_cycle_in_edges(blocks)
+            raise self._cycle_error(cycle or [])
+
+    def add_node(self, node_id: str, info: Any = None) -> None:
+        """Add a task (no edges). Adding a known id replaces its info, like :meth:`update_node`."""
+        if node_id in self._info:
+            self.update_node(node_id, info if info is not None else NodeInfo())
+            return
+        self._put_node(node_id, NodeInfo.of(info) if info is not None else NodeInfo())
+
+    def update_node(self, node_id: str, info: Any = None, **changes: Any) -> BlockChange:
+        """Replace a task's info (or change some fields); reports blocked-state changes of its
+        dependents when it moves between finished and unfinished."""
+        old = self._require(node_id)
+        new = NodeInfo.of(info) if info is not None else old
+        if changes:
+            new = replace(new, **changes)
+        if old.parent_id != new.parent_id:
+            if old.parent_id is not None:
+                self._children.get(old.parent_id, set()).discard(node_id)
+            if new.parent_id is not None:
+                self._children.setdefault(new.parent_id, set()).add(node_id)
+        if old.finished == new.finished:
+            self._info[node_id] = new
+            return BlockChange()
+        affected = [d for d in self._rdeps[node_id] if d != node_id]
+        before = {d: self.is_blocked(d) for d in affected}
+        self._info[node_id] = new
+        delta = -1 if new.finished else 1
+        for d in affected:
+            self._open[d] += delta
+        return self._diff(before)
+
+    def set_status(self, node_id: str, status: str) -> BlockChange:
+        return self.update_node(node_id, status=status)
+
+    def remove_node(self, node_id: str) -> BlockChange:
+        """Forget a task and all its edges (a deleted task). Dependents it blocked may unblock."""
+        info = self._require(node_id)
+        dependents = list(self._rdeps[node_id])
+        before = {d: self.is_blocked(d) for d in dependents}
+        for d in dependents:
+            self._deps[d].discard(node_id)
+            if not info.finished:
+                self._open[d] -= 1
+        for b in self._deps[node_id]:
+            self._rdeps[b].discard(node_id)
+        for r in self._related[node_id]:
+            self._related_in[r].discard(node_id)
+        for r in self._related_in[node_id]:
+            self._related[r].discard(node_id)
+        if info.parent_id is not None:
+            self._children.get(info.parent_id, set()).discard(node_id)
+        del self._info[node_id], self._deps[node_id], self._rdeps[node_id]
+        del self._related[node_id], self._related_in[node_id], self._open[node_id], self._ord[node_id]
+        return self._diff(before)
+
+    def _require(self, node_id: str) -> NodeInfo:
+        try:
+            return self._info[node_id]
+        except KeyError:
+            raise NotFoundError(f"No task {node_id!r} in the dependency graph.") from None
+
+    def _diff(self, before: Mapping[str, bool]) -> BlockChange:
+        blocked, unblocked = [], []
+        for d, was in before.items():
+            now = self.is_blocked(d)
+            if now and not was:
+                blocked.append(d)
+            elif was and not now:
+                unblocked.append(d)
+        return BlockChange(tuple(sorted(blocked, key=self._key)), tuple(sorted(unblocked, key=self._key)))
+
+    # ----------------------------------------------------------------------------- reading
+
+    def __len__(self) -> int:
+        return len(self._info)
+
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self._info
+
+    def nodes(self) -> list[str]:
+        return list(self._info)
+
+    def info(self, node_id: str) -> NodeInfo:
+        return self._require(node_id)
+
+    def edges(self, kind: str | None = None) -> Iterator[Edge]:
+        if kind in (None, BLOCKS):
+            for task, deps in self._deps.items():
+                for dep in deps:
+                    yield Edge(task, dep, BLOCKS)
+        if kind in (None, RELATED):
+            for task, others in self._related.items():
+                for other in others:
+                    yield Edge(task, other, RELATED)
+
+    def edge_kind(self, task: str, depends_on: str) -> str | None:
+        if depends_on in self._deps.get(task, ()):
+            return BLOCKS
+        if depends_on in self._related.get(task, ()):
+            return RELATED
+        return None
+
+    def has_edge(self, task: str, depends_on: str, kind: str | None = None) -> bool:
+        found = self.edge_kind(task, depends_on)
+        return found is not None and (kind is None or found == kind)
+
+    def related(self, node_id: str) -> list[str]:
+        """Tasks related to this one, in either direction."""
+        self._require(node_id)
+        return sorted(self._related[node_id] | self._related_in[node_id], key=self._key)
+
+    def _key(self, node_id: str) -> tuple[int, str]:
+        return (self._info[node_id].number, node_id)
+
+    def _closure(self, start: str, step: Mapping[str, set[str]]) -> set[str]:
+        seen: set[str] = set()
+        stack = [start]
+        while stack:
+            for nxt in step[stack.pop()]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        seen.discard(start)
+        return seen
+
+    def blockers(self, node_id: str, *, transitive: bool = False, open_only: bool = False) -> list[str]:
+        """What this task waits for (directly, or everything upstream), ordered by number."""
+        self._require(node_id)
+        found = self._closure(node_id, self._deps) if transitive else set(self._deps[node_id])
+        if open_only:
+            found = {b for b in found if not self._info[b].finished}
+        return sorted(found, key=self._key)
+
+    def dependents(self, node_id: str, *, transitive: bool = False) -> list[str]:
+        """What waits for this task (directly, or everything downstream), ordered by number."""
+        self._require(node_id)
+        found = self._closure(node_id, self._rdeps) if transitive else set(self._rdeps[node_id])
+        return sorted(found, key=self._key)
+
+    def is_blocked(self, node_id: str) -> bool:
+        """An unfinished task with at least one unfinished ``blocks`` blocker."""
+        return self._open[node_id] > 0 and not self._info[node_id].finished
+
+    def is_blocking(self, node_id: str) -> bool:
+        """An unfinished task that some unfinished task waits for (Taskwarrior's BLOCKING)."""
+        if self._info[node_id].finished:
+            return False
+        return any(not self._info[d].finished for d in self._rdeps[node_id])
+
+    def unblocked_by(self, node_id: str) -> list[str]:
+        """Tasks that would become unblocked if this one finished now."""
+        if self._require(node_id).finished:
+            return []
+        return sorted(
+            (d for d in self._rdeps[node_id] if self._open[d] == 1 and not self._info[d].finished),
+            key=self._key,
+        )
+
+    def children(self, parent_id: str) -> list[str]:
+        return sorted((c for c in self._children.get(parent_id, ()) if c in self._info), key=self._key)
+
+    def progress(self, parent_id: str) -> Progress:
+        return subtask_progress(self._info[c].status for c in self.children(parent_id))
+
+    # ----------------------------------------------------------------------------- edges
+
+    def would_create_cycle(self, task: str, depends_on: str) -> list[str] | None:
+        """The cycle that ``task blocks-on depends_on`` would close, e.g. ``[a, b, c, a]``, or None.
+
+        A self-dependency is the 1-cycle ``[a, a]``. Unknown ids cannot be part of a cycle.
+        """
+        if task == depends_on:
+            return [task, task]
+        if task not in self._info or depends_on not in self._info:
+            return None
+        if depends_on in self._deps[task]:
+            return None
+        cycle, _ = self._forward_region(task, depends_on)
+        return cycle
+
+    def _forward_region(self, task: str, dep: str) -> tuple[list[str] | None, list[str]]:
+        """Pearce-Kelly forward search. The new edge needs ord[dep] < ord[task]; if it already
+        holds there is nothing to do. Otherwise walk the dependents of ``task`` whose position is
+        below ord[dep]: reaching ``dep`` is a cycle (returned, shortest first thanks to BFS),
+        otherwise the visited nodes are the ones that must move after ``dep``."""
+        order = self._ord
+        upper = order[dep]
+        if upper < order[task]:
+            return None, []
+        parent: dict[str, str | None] = {task: None}
+        queue = deque([task])
+        rdeps = self._rdeps
+        while queue:
+            n = queue.popleft()
+            for s in rdeps[n]:
+                if s == dep:
+                    path = [dep]
+                    cur: str | None = n
+                    while cur is not None:
+                        path.append(cur)
+                        cur = parent[cur]
+                    # path runs dep <- ... <- task against the waits-for direction; flip it.
+                    return [task, *path], []
+                if s not in parent and order[s] < upper:
+                    parent[s] = n
+                    queue.append(s)
+        return None, list(parent)
+
+    def _backward_region(self, task: str, dep: str) -> list[str]:
+        lower = self._ord[task]
+        seen = {dep}
+        stack = [dep]
+        deps, order = self._deps, self._ord
+        while stack:
+            for p in deps[stack.pop()]:
+                if p not in seen and order[p] > lower:
+                    seen.add(p)
+                    stack.append(p)
+        return list(seen)
+
+    def add_edge(self, task: str, depends_on: str, kind: str = BLOCKS) -> BlockChange:
+        """Add ``task -> depends_on``. Raises :class:`CycleError` (with ``details['cycle']``) for a
+        self-dependency or a cycle and leaves the graph unchanged. Unknown ids are added as bare
+        nodes. Re-adding an existing edge does nothing; a different kind replaces the old one."""
+        if kind not in EDGE_KINDS:
+            raise ValueError(f"unknown dependency kind {kind!r}")
+        if task == depends_on:
+            raise self._cycle_error([task, task])
+        self._ensure(task)
+        self._ensure(depends_on)
+        current = self.edge_kind(task, depends_on)
+        if current == kind:
+            return BlockChange()
+        if kind == RELATED:
+            change = self.remove_edge(task, depends_on) if current == BLOCKS else BlockChange()
+            self._related[task].add(depends_on)
+            self._related_in[depends_on].add(task)
+            return change
+        cycle, forward = self._forward_region(task, depends_on)
+        if cycle is not None:
+            raise self._cycle_error(cycle)
+        if forward:
+            backward = self._backward_region(task, depends_on)
+            self._reorder(backward, forward)
+        if current == RELATED:
+            self._related[task].discard(depends_on)
+            self._related_in[depends_on].discard(task)
+        was = self.is_blocked(task)
+        self._deps[task].add(depends_on)
+        self._rdeps[depends_on].add(task)
+        if not self._info[depends_on].finished:
+            self._open[task] += 1
+        return self._diff({task: was})
+
+    def _reorder(self, backward: list[str], forward: list[str]) -> None:
+        order = self._ord
+        backward.sort(key=order.__getitem__)
+        forward.sort(key=order.__getitem__)
+        moved = backward + forward
+        slots = sorted(order[n] for n in moved)
+        for n, slot in zip(moved, slots, strict=True):
+            order[n] = slot
+
+    def remove_edge(self, task: str, depends_on: str) -> BlockChange:
+        """Remove the edge of either kind; :class:`NotFoundError` when there is none."""
+        kind = self.edge_kind(task, depends_on)
+        if kind is None:
+            raise NotFoundError(
+                f"{self._label(task)} does not depend on {self._label(depends_on)}.",
+                "List the task's blockers with `mhv show`.",
+            )
+        if kind == RELATED:
+            self._related[task].discard(depends_on)
+            self._related_in[depends_on].discard(task)
+            return BlockChange()
+        was = self.is_blocked(task)
+        self._deps[task].discard(depends_on)
+        self._rdeps[depends_on].discard(task)
+        if not self._info[depends_on].finished:
+            self._open[task] -= 1
+        return self._diff({task: was})
+
+    def _label(self, node_id: str) -> str:
+        info = self._info.get(node_id)
+        return info.label if info is not None and info.number else node_id
+
+    def describe_cycle(self, cycle: list[str]) -> str:
+        """``#1 → #2 → #1`` (read "waits for")."""
+        return " → ".join(self._label(n) for n in cycle)
+
+    def _cycle_error(self, cycle: list[str]) -> CycleError:
+        if len(cycle) == 2 and cycle[0] == cycle[1]:
+            return CycleError(
+                f"A task cannot depend on itself ({self._label(cycle[0])}).",
+                "Pick a different task to depend on.",
+                cycle=cycle,
+            )
+        # The new link is cycle[0] -> cycle[1]; the existing one after it is a good one to drop.
+        hint = "Remove one of the existing links in the cycle first, or depend the other way round."
+        if len(cycle) >= 3:
+            waiting, blocker = (self._label(n).lstrip("#") for n in cycle[1:3])
+            hint = f"Remove an existing link first (e.g. `mhv unblock {waiting} --from {blocker}`), or depend the other way round."
+        return CycleError(
+            f"That dependency would form a cycle: {self.describe_cycle(cycle)}.",
+            hint,
+            cycle=cycle,
+        )
+
+    # ----------------------------------------------------------------------------- order
+
+    def _scope(self, nodes: Iterable[str] | None) -> set[str]:
+        if nodes is None:
+            return set(self._info)
+        scope = set(nodes)
+        unknown = scope - self._info.keys()
+        if unknown:
+            raise NotFoundError(f"Unknown task ids: {sorted(unknown)[:5]}")
+        return scope
+
+    def topological_order(self, nodes: Iterable[str] | None = None) -> list[str]:
+        """Blockers before the tasks that wait for them; ties broken by task number (stable).
+        With ``nodes``, only those tasks and the edges among them are considered."""
+        scope = self._scope(nodes)
+        indegree = {n: sum(1 for d in self._deps[n] if d in scope) for n in scope}
+        heap = [(self._info[n].number, n) for n, d in indegree.items() if d == 0]
+        heapq.heapify(heap)
+        out: list[str] = []
+        while heap:
+            _, n = heapq.heappop(heap)
+            out.append(n)
+            for m in self._rdeps[n]:
+                if m in indegree:
+                    indegree[m] -= 1
+                    if indegree[m] == 0:
+                        heapq.heappush(heap, (self._info[m].number, m))
+        return out
+
+    def depths(self, nodes: Iterable[str] | None = None) -> dict[str, int]:
+        """Layer of each task: 0 for tasks with no blocker in scope, else 1 + deepest blocker."""
+        order = self.topological_order(nodes)
+        scope = set(order)
+        depth: dict[str, int] = {}
+        for n in order:
+            depth[n] = max((depth[d] + 1 for d in self._deps[n] if d in scope), default=0)
+        return depth
+
+    def estimate(self, node_id: str, default: int | None = None) -> int:
+        value = self._info[node_id].estimate_minutes
+        if value is None:
+            return self.default_estimate_minutes if default is None else default
+        return max(0, int(value))
+
+    def schedule(
+        self,
+        nodes: Iterable[str] | None = None,
+        *,
+        default_estimate_minutes: int | None = None,
+        include_finished: bool = False,
+    ) -> Schedule:
+        """Critical-path method: earliest/latest start and finish of each task, in minutes.
+
+        Finished tasks are left out unless ``include_finished`` (they no longer constrain anything).
+        A task with no estimate counts ``default_estimate_minutes`` (the graph's default if None).
+        """
+        scope = self._scope(nodes)
+        if not include_finished:
+            scope = {n for n in scope if not self._info[n].finished}
+        order = self.topological_order(scope)
+        duration = {n: self.estimate(n, default_estimate_minutes) for n in order}
+        es: dict[str, int] = {}
+        ef: dict[str, int] = {}
+        for n in order:
+            es[n] = max((ef[d] for d in self._deps[n] if d in scope), default=0)
+            ef[n] = es[n] + duration[n]
+        length = max(ef.values(), default=0)
+        lf: dict[str, int] = {}
+        ls: dict[str, int] = {}
+        for n in reversed(order):
+            lf[n] = min((ls[s] for s in self._rdeps[n] if s in scope), default=length)
+            ls[n] = lf[n] - duration[n]
+        path: list[str] = []
+        if order:
+            # End on the earliest-numbered task finishing last, then walk back through blockers
+            # that finish exactly when the current task can start.
+            current = min((n for n in order if ef[n] == length), key=self._key)
+            path.append(current)
+            while True:
+                prev = [d for d in self._deps[current] if d in scope and ef[d] == es[current]]
+                if not prev:
+                    break
+                current = min(prev, key=self._key)
+                path.append(current)
+            path.reverse()
+        return Schedule(es, ef, ls, lf, CriticalPath(tuple(path), length))
+
+    def critical_path(
+        self, nodes: Iterable[str] | None = None, *, default_estimate_minutes: int | None = None
+    ) -> CriticalPath:
+        """The longest chain of unfinished work by estimate, blockers first, and its length."""
+        return self.schedule(nodes, default_estimate_minutes=default_estimate_minutes).critical_path
+
+    def slack(
+        self, node_id: str, nodes: Iterable[str] | None = None, *, default_estimate_minutes: int | None = None
+    ) -> int:
+        """Minutes this task can slip without delaying the end of the work in scope (0 = critical)."""
+        return self.schedule(nodes, default_estimate_minutes=default_estimate_minutes).slack(node_id)
+
+    # ----------------------------------------------------------------------------- views
+
+    def component(
+        self,
+        node_id: str,
+        direction: Direction = "both",
+        *,
+        max_nodes: int | None = None,
+        include_related: bool = False,
+    ) -> Component:
+        """Tasks around one task, nearest first: ``up`` (what it waits for), ``down`` (what waits
+        for it), ``both`` (up and down) or ``connected`` (everything linked by blocks edges, in any
+        direction). ``include_related`` adds related tasks of every visited task (not expanded).
+        With ``max_nodes`` the breadth-first walk stops early and ``truncated`` is set."""
+        self._require(node_id)
+        if direction not in ("up", "down", "both", "connected"):
+            raise ValueError(f"unknown direction {direction!r}")
+        up = direction in ("up", "both", "connected")
+        down = direction in ("down", "both", "connected")
+        # Each queued entry remembers which way it may keep going (only "connected" turns around).
+        seen: dict[str, None] = {node_id: None}
+        queue: deque[tuple[str, bool, bool]] = deque([(node_id, up, down)])
+        limit = max_nodes if max_nodes is not None else len(self._info) + 1
+        truncated = False
+        while queue and not truncated:
+            n, go_up, go_down = queue.popleft()
+            steps: list[tuple[Iterable[str], bool, bool]] = []
+            if go_up:
+                steps.append((sorted(self._deps[n], key=self._key), True, direction == "connected"))
+            if go_down:
+                steps.append((sorted(self._rdeps[n], key=self._key), direction == "connected", True))
+            if include_related:
+                steps.append((self.related(n), False, False))
+            for neighbours, nu, nd in steps:
+                for m in neighbours:
+                    if m in seen:
+                        continue
+                    if len(seen) >= limit:
+                        truncated = True
+                        break
+                    seen[m] = None
+                    if nu or nd:
+                        queue.append((m, nu, nd))
+                if truncated:
+                    break
+        return Component(tuple(seen), truncated)
+
+    def subgraph(self, nodes: Iterable[str]) -> DependencyGraph:
+        """A new graph over these tasks and every edge among them."""
+        scope = self._scope(nodes)
+        edges = [e for e in self.edges() if e.task in scope and e.depends_on in scope]
+        return DependencyGraph(
+            edges,
+            {n: self._info[n] for n in sorted(scope, key=self._key)},
+            default_estimate_minutes=self.default_estimate_minutes,
+        )
+
+    def _with_neighbours(self, members: set[str]) -> set[str]:
+        out = set(members)
+        for n in members:
+            out |= self._deps[n] | self._rdeps[n] | self._related[n] | self._related_in[n]
+        return out
+
+    def subgraph_for_repo(self, repo: str | None, *, include_neighbours: bool = True) -> DependencyGraph:
+        """Tasks of one repository; with ``include_neighbours``, also the tasks in other
+        repositories linked to them directly, so cross-repository edges stay visible."""
+        members = {n for n, info in self._info.items() if info.repo == repo}
+        return self.subgraph(self._with_neighbours(members) if include_neighbours else members)
+
+    def subgraph_for_tag(self, tag: str, *, include_neighbours: bool = True) -> DependencyGraph:
+        members = {n for n, info in self._info.items() if tag in info.tags}
+        return self.subgraph(self._with_neighbours(members) if include_neighbours else members)
+
+
+def repair_chain_on_delete(graph: DependencyGraph, deleted: str) -> list[Edge]:
+    """Edges that keep a chain intact when ``deleted`` goes away, as Taskwarrior does.
+
+    In ``A -> B -> C`` (A waits for B, B waits for C), deleting B gives ``A -> C``: every unfinished
+    task waiting for B now waits for every unfinished blocker of B. Taskwarrior does the same when B
+    is *completed* (``dependencyChainOnComplete``, asked "Would you like the dependency chain
+    fixed?"). Edges that already exist are left out. The result can never close a cycle in a DAG:
+    A already reached C through B. The graph is not changed; the service applies the edges.
+    """
+    graph.info(deleted)
+    waiting = [d for d in graph.dependents(deleted) if not graph.info(d).finished]
+    upstream = graph.blockers(deleted, open_only=True)
+    return [
+        Edge(left, right, BLOCKS)
+        for left in waiting
+        for right in upstream
+        if left != right and not graph.has_edge(left, right, BLOCKS)
+    ]

@@ -1,0 +1,132 @@
+"""Benchmark the dependency graph: run on purpose, not collected by pytest.
+
+    .venv/bin/python tests/bench/bench_graph.py            # the issue's graph: 100,000 tasks, 200,000 edges
+    .venv/bin/python tests/bench/bench_graph.py --deep     # stress: long chains (edges span <= 20 tasks)
+
+Numbers for docs/graph.md. Times are wall clock on one core (time.perf_counter).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+from mhv.errors import CycleError
+from mhv.tasks.graph import DependencyGraph, NodeInfo
+from mhv.tasks.graph_format import layout_text
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1e3
+
+    return f"p50 {at(0.50):.3f} ms  p99 {at(0.99):.3f} ms  max {ordered[-1] * 1e3:.3f} ms  (n={len(ordered):,})"
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def make_edges(rng: random.Random, ids: list[str], count: int, span: int) -> list[tuple[str, str]]:
+    """A random DAG: a hidden order of the tasks; each edge makes a later task wait for an
+    earlier one, chosen uniformly (span 0) or at most ``span`` places earlier (deep chains)."""
+    hidden = ids[:]
+    rng.shuffle(hidden)
+    n = len(ids)
+    edges: set[tuple[str, str]] = set()
+    while len(edges) < count:
+        a = rng.randrange(n)
+        b = a + rng.randint(1, span) if span else rng.randrange(n)
+        if a == b or b >= n:
+            continue
+        lo, hi = min(a, b), max(a, b)
+        edges.add((hidden[hi], hidden[lo]))
+    out = list(edges)
+    rng.shuffle(out)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--edges", type=int, default=200_000)
+    parser.add_argument("--deep", action="store_true", help="edges span at most 20 tasks: long chains")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    span = 20 if args.deep else 0
+    print(f"python {platform.python_version()} on {platform.machine()}; {args.tasks:,} tasks, "
+          f"{args.edges:,} edges, {'deep (span 20)' if args.deep else 'uniform random'} DAG, seed {args.seed}")
+
+    ids = [f"t{i}" for i in range(args.tasks)]
+    nodes = {t: NodeInfo(number=i + 1, title=f"task {i}", estimate_minutes=rng.choice([None, 30, 60, 120]),
+                         repo=rng.choice(["api", "web", "infra"])) for i, t in enumerate(ids)}
+    edges = make_edges(rng, ids, args.edges, span)
+
+    bulk: list[DependencyGraph] = []
+    seconds = timed(lambda: bulk.append(DependencyGraph(edges, nodes)))
+    print(f"bulk load (constructor, topological sort):      {seconds:.2f} s")
+    graph = bulk[0]
+
+    if not args.deep:
+        # Insert every edge one by one into an empty graph: cycle check + insert + blocked update.
+        graph = DependencyGraph([], nodes)
+        samples = []
+        for task, dep in edges:
+            start = time.perf_counter()
+            graph.would_create_cycle(task, dep)
+            graph.add_edge(task, dep)
+            samples.append(time.perf_counter() - start)
+        print(f"insert one by one (check + insert):             {percentiles(samples)}")
+
+    # Random edges on the full graph; those that would close a cycle are rejected (and named).
+    samples, rejected, longest = [], 0, 0
+    for _ in range(10_000 if not args.deep else 2_000):
+        task, dep = rng.sample(ids, 2)
+        start = time.perf_counter()
+        try:
+            graph.add_edge(task, dep)
+        except CycleError as error:
+            rejected += 1
+            longest = max(longest, len(error.details["cycle"]))
+        samples.append(time.perf_counter() - start)
+    print(f"random edge on the full graph (check + insert): {percentiles(samples)}")
+    print(f"    rejected as cycles: {rejected:,}, longest cycle named: {longest - 1} tasks")
+
+    # Blocked state: queries are O(1) (a counter per task); status changes update dependents.
+    queries = timed(lambda: [graph.is_blocked(t) for t in ids])
+    print(f"is_blocked over all tasks:                      {queries * 1e3:.1f} ms "
+          f"({queries / len(ids) * 1e9:.0f} ns per task)")
+    samples = []
+    for t in rng.sample(ids, 10_000):
+        start = time.perf_counter()
+        graph.set_status(t, "completed")
+        graph.unblocked_by(t)
+        graph.set_status(t, "pending")
+        samples.append((time.perf_counter() - start) / 2)
+    print(f"status change + BlockChange (+unblocked_by):    {percentiles(samples)}")
+
+    # The text view of a 1,000-task component.
+    component = graph.component(ids[0], "connected", max_nodes=1000).nodes
+    runs = [timed(lambda: layout_text(graph, component, focus=ids[0])) for _ in range(5)]
+    layout = layout_text(graph, component)
+    width = max(len(line) for line in layout.lines)
+    print(f"text view of a {len(component):,}-task component:           "
+          f"median {statistics.median(runs) * 1e3:.1f} ms, max {max(runs) * 1e3:.1f} ms "
+          f"({len(layout.lines):,} lines, widest {width} chars)")
+    cp = timed(lambda: graph.critical_path())
+    print(f"critical path over the whole graph:             {cp * 1e3:.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
