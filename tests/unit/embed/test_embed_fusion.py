@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mhv.embed.fusion import SourceMatch, reciprocal_rank_fusion, weighted_score_fusion
+from mhv.embed.fusion import SourceMatch, reciprocal_rank_fusion, term_coverage, weighted_score_fusion
 
 
 def test_rrf_rewards_agreement() -> None:
@@ -58,3 +58,22 @@ def test_duplicate_ids_in_one_source_count_once() -> None:
 def test_ties_prefer_the_better_single_rank() -> None:
     fused = reciprocal_rank_fusion({"text": [("a", 1.0), ("b", 0.5)], "vector": [("b", 1.0), ("a", 0.5)]})
     assert [hit.id for hit in fused] == ["a", "b"]  # equal sums: first seen wins, deterministically
+
+
+def test_weighted_raw_scores_with_a_floor() -> None:
+    rankings = {"vector": [("a", 0.6), ("b", 0.55)], "text": [("b", 1.0), ("a", 0.2)]}
+    fused = weighted_score_fusion(rankings, normalize="none", weights={"text": 0.3})
+    assert [hit.id for hit in fused] == ["b", "a"]
+    assert fused[0].score == pytest.approx(0.55 + 0.3)
+    floored = weighted_score_fusion(
+        rankings, normalize="none", weights={"text": 0.3}, min_scores={"text": 0.5}
+    )
+    assert floored[1].id == "a" and floored[1].sources == ("vector",)  # the weak text match was dropped
+
+
+def test_term_coverage() -> None:
+    assert term_coverage(["kafka", "lag"], ["kafka", "consumer", "lag"]) == 1.0
+    assert term_coverage(["kafka", "lag"], ["kafka"]) == 0.5
+    assert term_coverage(["kafka", "the"], ["the"], idf={"kafka": 3.0, "the": 1.0}) == pytest.approx(0.25)
+    assert term_coverage(["kafka", "zebra"], ["kafka"], idf={"kafka": 1.0, "lag": 3.0}) == pytest.approx(0.25)
+    assert term_coverage([], ["x"]) == 0.0
