@@ -46,7 +46,7 @@ def clock() -> FakeClock:
 def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     from tests.pg import postgres_url
 
-    return postgres_url(tmp_path_factory.mktemp("pgserver"))
+    return postgres_url(tmp_path_factory)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
