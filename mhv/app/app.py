@@ -1,0 +1,531 @@
+"""The workspace: views sidebar, virtual task list, detail pane, quick-add line, palette, live updates."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from functools import partial
+from typing import Any, ClassVar, TypeVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Footer, Input, Static
+
+from mhv.app.commands import COMMANDS, COMMANDS_BY_ACTION
+from mhv.app.live import EventFollower
+from mhv.app.palette import PROVIDERS
+from mhv.app.quick_parse import Understood, understand
+from mhv.app.screens import ConfirmScreen, HelpScreen, help_for, key_table
+from mhv.app.settings import Settings
+from mhv.app.views import BASE_VIEWS, View, view_for
+from mhv.errors import MhvError
+from mhv.tasks.models import PRIORITIES, STATUSES, Event, Task, TaskFilter
+from mhv.tasks.service import TaskService
+from mhv.themes import APP_VARIABLE_DEFAULTS, BUILTIN_THEMES, DEFAULT_THEME, load_user_themes
+from mhv.widgets.detail import TaskDetail
+from mhv.widgets.quick_add import QuickAdd
+from mhv.widgets.sidebar import ViewSidebar
+from mhv.widgets.task_list import PAGE, TaskList
+
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+
+
+def _bindings() -> list[BindingType]:
+    out: list[BindingType] = [
+        Binding(c.key, c.action, c.footer, show=c.show, id=c.id, tooltip=c.help) for c in COMMANDS
+    ]
+    out += [Binding(str(i), f"show_view('{v.id}')", v.label, show=False, id=f"view.{v.id}")
+            for i, v in enumerate(BASE_VIEWS, start=1)]  # fmt: skip
+    out.append(Binding("escape", "go_back", "Back", show=False, id="app.back"))
+    return out
+
+
+class MhvApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "mhv"
+    BINDINGS = _bindings()
+    COMMANDS = set(PROVIDERS)  # type: ignore[assignment]
+    COMMAND_PALETTE_BINDING = "ctrl+k"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
+    HELP = "## mhv\n\nA keyboard-driven task workspace."
+
+    class Reloaded(Message):
+        def __init__(self, generation: int, total: int, first_page: list[Task], keep_cursor: bool) -> None:
+            super().__init__()
+            self.generation = generation
+            self.total = total
+            self.first_page = first_page
+            self.keep_cursor = keep_cursor
+
+    class CountsReady(Message):
+        def __init__(self, entries: list[tuple[str, str, int | None]], status: dict[str, int], repos: list[str],
+                     tags: list[str]) -> None:  # fmt: skip
+            super().__init__()
+            self.entries = entries
+            self.status = status
+            self.repos = repos
+            self.tags = tags
+
+    class EventsArrived(Message):
+        def __init__(self, events: list[Event]) -> None:
+            super().__init__()
+            self.events = events
+
+    def __init__(self, service: TaskService, *, clock: Clock | None = None, live: bool = True,
+                 settings: Settings | None = None) -> None:  # fmt: skip
+        super().__init__()
+        self.service = service
+        self.clock: Clock = clock or service.clock
+        self.live = live
+        self.settings = settings or Settings(save_state=False)
+        self.db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mhv-db")
+        self.view: View = view_for(self.settings.view)
+        self.filter_text = ""
+        self.known_repos: list[str] = []
+        self.known_tags: list[str] = []
+        self.total = 0
+        self._generation = 0
+        self._status_counts: dict[str, int] = {}
+        self._follower: EventFollower | None = None
+        for theme in BUILTIN_THEMES:
+            self.register_theme(theme)
+        user_themes, self._theme_problems = load_user_themes(self.settings.themes_dir)
+        self._user_theme_names = [t.name for t in user_themes]
+        for theme in user_themes:
+            self.register_theme(theme)
+        wanted = self.settings.theme or DEFAULT_THEME
+        self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Static("", id="title-bar")
+        with Horizontal(id="main"):
+            yield ViewSidebar(id="views")
+            with Horizontal(id="panes"):
+                with Vertical(id="list-pane"):
+                    yield Input(placeholder="filter: words in title or description", id="filter")
+                    yield TaskList(tz=self.service.tz, executor=self.db, id="tasks")
+                yield TaskDetail(tz=self.service.tz, id="detail")
+        yield QuickAdd(self.complete_token, self.understand, id="quick-add")
+        yield Footer()
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(APP_VARIABLE_DEFAULTS)
+
+    def on_mount(self) -> None:
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        for problem in [*self.settings.problems, *(str(e) for e in self._theme_problems)]:
+            self.notify(problem, severity="warning", timeout=8)
+        self.query_one("#filter").display = False
+        self.query_one("#quick-add").display = False
+        self.query_one(TaskList).focus()
+        self._update_title()
+        self.reload()
+        self.refresh_counts()
+        if self.live:
+            self._follower = EventFollower(self.service, self._deliver_events, start_seq=self.service.last_seq())
+            self._follow()
+
+    def on_unmount(self) -> None:
+        if self._follower is not None:
+            self._follower.stop()
+        self.db.shutdown(wait=False, cancel_futures=True)
+
+    def watch_theme(self, theme: str) -> None:
+        self.settings.save(theme=theme)
+
+    # ------------------------------------------------------------------ reading (one reader thread)
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.db, partial(fn, *args))
+
+    def current_filter(self) -> TaskFilter:
+        return self.view.filter(self.clock(), self.service.tz, self.filter_text)
+
+    def _fetcher(self, flt: TaskFilter) -> Callable[[int, int], list[Task]]:
+        from dataclasses import replace
+
+        def fetch(offset: int, limit: int) -> list[Task]:
+            return self.service.list_tasks(replace(flt, limit=limit, offset=offset))
+
+        return fetch
+
+    def reload(self, *, keep_cursor: bool = False) -> None:
+        """A new view or filter: count and first page in the reader thread, then draw."""
+        self._generation += 1
+        self._reload(self._generation, self.current_filter(), keep_cursor)
+
+    @work(exclusive=True, group="reload", exit_on_error=False)
+    async def _reload(self, generation: int, flt: TaskFilter, keep_cursor: bool) -> None:
+        from dataclasses import replace
+
+        total = await self.read(self.service.count, flt)
+        first = await self.read(self.service.list_tasks, replace(flt, limit=PAGE, offset=0))
+        self.post_message(self.Reloaded(generation, total, first, keep_cursor))
+
+    def on_mhv_app_reloaded(self, message: Reloaded) -> None:
+        if message.generation != self._generation:
+            return
+        self.total = message.total
+        tasks = self.query_one(TaskList)
+        tasks.set_source(self._fetcher(self.current_filter()), message.total, message.first_page,
+                         keep_cursor=message.keep_cursor)  # fmt: skip
+        self._update_title()
+        if not message.first_page:
+            self.query_one(TaskDetail).show_task(None)
+
+    def refresh_counts(self) -> None:
+        self._refresh_counts(self.clock())
+
+    @work(exclusive=True, group="counts", exit_on_error=False)
+    async def _refresh_counts(self, now: datetime) -> None:
+        svc = self.service
+
+        def gather() -> MhvApp.CountsReady:
+            entries: list[tuple[str, str, int | None]] = []
+            for view in BASE_VIEWS:
+                entries.append((view.id, view.label, svc.count(view.filter(now, svc.tz))))
+            repos, tags = svc.repo_names(), svc.tag_names()
+            entries.append(("-repos", "By repository", None))
+            entries += [(f"repo:{r}", f"@{r}", svc.count(TaskFilter(repo=r))) for r in repos[:30]]
+            entries.append(("-tags", "By tag", None))
+            entries += [(f"tag:{t}", f"#{t}", svc.count(TaskFilter(tags=(t,)))) for t in tags[:30]]
+            return MhvApp.CountsReady(entries, svc.counts_by_status(), repos, tags)
+
+        self.post_message(await self.read(gather))
+
+    def on_mhv_app_counts_ready(self, message: CountsReady) -> None:
+        self.known_repos, self.known_tags = message.repos, message.tags
+        self._status_counts = message.status
+        self.query_one(ViewSidebar).set_entries(message.entries, self.view.id)
+        self._update_title()
+
+    def _update_title(self) -> None:
+        counts = self._status_counts
+        parts = [f"[b]mhv[/b]  ▸ [b $accent]{self.view.label}[/]", f"{self.total:,} tasks"]
+        if counts.get("in_progress"):
+            parts.append(f"[$status-in-progress]◐ {counts['in_progress']:,} in progress[/]")
+        if counts.get("blocked"):
+            parts.append(f"[$status-blocked]⊘ {counts['blocked']:,} blocked[/]")
+        open_count = sum(counts.get(s, 0) for s in ("pending", "in_progress", "blocked"))
+        if counts:
+            parts.append(f"[dim]{open_count:,} open · {counts.get('completed', 0):,} done[/]")
+        if self.filter_text:
+            parts.append(f"[$warning]filter: {self.filter_text}[/]")
+        self.query_one("#title-bar", Static).update("   ".join(parts))
+
+    # ------------------------------------------------------------------ live updates
+    @work(thread=True, exclusive=True, group="live", exit_on_error=False)
+    def _follow(self) -> None:
+        if self._follower is not None:
+            self._follower.run()
+
+    def _deliver_events(self, events: list[Event]) -> None:
+        self.post_message(self.EventsArrived(events))
+
+    def poll_events(self) -> list[Event]:
+        """Read the log now (tests and ``live=False`` use this instead of the file watcher)."""
+        if self._follower is None:
+            self._follower = EventFollower(self.service, self._deliver_events, start_seq=0)
+            self._follower.seq = self.service.last_seq()
+            return []
+        return self._follower.catch_up()
+
+    def on_mhv_app_events_arrived(self, message: EventsArrived) -> None:
+        self.apply_changes({e.task_id for e in message.events if e.task_id})
+
+    def apply_changes(self, task_ids: set[str]) -> None:
+        """Some tasks changed: refetch the visible rows (not the table), the counts and the detail."""
+        self._recount_and_redraw()
+        self.refresh_counts()
+        detail = self.query_one(TaskDetail)
+        if detail.shown is not None and detail.shown.id in task_ids and not detail.editing:
+            self._show_detail(detail.shown.id)
+
+    @work(exclusive=True, group="recount", exit_on_error=False)
+    async def _recount_and_redraw(self) -> None:
+        total = await self.read(self.service.count, self.current_filter())
+        self.total = total
+        self.query_one(TaskList).invalidate(total)
+        self._update_title()
+
+    # ------------------------------------------------------------------ list and detail
+    @property
+    def current_task(self) -> Task | None:
+        return self.query_one(TaskList).current
+
+    def on_task_list_highlighted(self, message: TaskList.Highlighted) -> None:
+        if message.task is None:
+            self.query_one(TaskDetail).show_task(None)
+        elif not self.query_one(TaskDetail).editing:
+            self._show_detail(message.task.id)
+        self.refresh_bindings()
+
+    def on_task_list_selected(self, message: TaskList.Selected) -> None:
+        self.action_open_detail()
+
+    def _show_detail(self, ref: str | int) -> None:
+        try:
+            task = self.service.get(ref)
+            links = self.service.links(task.id)
+            history = self.service.history(task.id)
+        except MhvError as err:
+            self.query_one(TaskDetail).show_task(None)
+            self._error(err)
+            return
+        self.query_one(TaskDetail).show_task(task, links, history)
+
+    def jump(self, number: int) -> None:
+        """Show task ``number``: select it when it is in the list, and open it in the detail pane."""
+        tasks = self.query_one(TaskList)
+        if not tasks.select_number(number):
+            tasks.pending_select = number
+        self._show_detail(number)
+
+    # ------------------------------------------------------------------ enablement
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        command = COMMANDS_BY_ACTION.get(action)
+        if command is None:
+            return True
+        if command.available(self.current_task):
+            return True
+        return None  # shown greyed in the footer
+
+    def key_for(self, binding_id: str) -> str | None:
+        return self.settings.keymap.get(binding_id)
+
+    def base_view_labels(self) -> list[tuple[str, str]]:
+        return [(v.id, v.label) for v in BASE_VIEWS]
+
+    def mhv_theme_names(self) -> list[str]:
+        return [t.name for t in BUILTIN_THEMES] + self._user_theme_names
+
+    def set_theme(self, name: str) -> None:
+        self.theme = name
+
+    # ------------------------------------------------------------------ actions: navigation
+    def show_view(self, view_id: str) -> None:
+        self.view = view_for(view_id)
+        self.settings.save(view=self.view.id)
+        self.query_one(ViewSidebar).select(self.view.id)
+        self._update_title()
+        self.reload()
+        self.query_one(TaskList).focus()
+
+    def action_show_view(self, view_id: str) -> None:
+        self.show_view(view_id)
+
+    def on_view_sidebar_view_chosen(self, message: ViewSidebar.ViewChosen) -> None:
+        self.show_view(message.view_id)
+
+    def action_open_detail(self) -> None:
+        task = self.current_task
+        if task is not None:
+            self._show_detail(task.id)
+            self.query_one("#detail-view").focus()
+
+    def action_go_back(self) -> None:
+        if self.query_one("#filter").has_focus:
+            self._close_filter(clear=True)
+            return
+        self.query_one(TaskList).focus()
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    def _close_filter(self, *, clear: bool) -> None:
+        field = self.query_one("#filter", Input)
+        if clear:
+            field.value = ""
+            field.display = False
+            if self.filter_text:
+                self.filter_text = ""
+                self.reload()
+        self.query_one(TaskList).focus()
+        self._update_title()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self._update_title()
+        self.reload()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self._close_filter(clear=not event.value.strip())
+
+    def action_help(self) -> None:
+        self.show_help_for(None)
+
+    def show_help_for(self, selector: str | None) -> None:
+        widget = self.query_one(selector) if selector else self.focused
+        rows: list[tuple[str, str, str, bool]] = []
+        for active in self.active_bindings.values():
+            binding = active.binding
+            if not binding.description:
+                continue
+            rows.append((self.get_key_display(binding), binding.description, binding.id or "", active.enabled))
+        self.push_screen(HelpScreen(help_for(widget), key_table(rows)))
+
+    # ------------------------------------------------------------------ actions: writes
+    def _error(self, err: MhvError) -> None:
+        self.notify(f"{err.message}" + (f"\n{err.hint}" if err.hint else ""), title=err.code, severity="error")
+
+    def _write(self, label: str, fn: Callable[[], Any]) -> Any:
+        """Run one service write; errors become a notification; the screen follows the change."""
+        try:
+            result = fn()
+        except MhvError as err:
+            self._error(err)
+            return None
+        self.notify(label, timeout=3)
+        self.apply_changes(_touched(result))
+        return result
+
+    def action_toggle_start(self) -> None:
+        task = self.current_task
+        if task is None:
+            return
+        if task.status == "in_progress":
+            self._write(f"stopped #{task.number}", partial(self.service.stop, task.number))
+        else:
+            self._write(f"started #{task.number}", partial(self.service.start, task.number))
+
+    def action_complete(self) -> None:
+        task = self.current_task
+        if task is not None:
+            result = self._write(f"completed #{task.number} {task.title}", partial(self.service.complete, task.number))
+            if result and result[1] is not None:
+                self.notify(f"next occurrence #{result[1].number}", timeout=3)
+
+    def action_cycle_priority(self) -> None:
+        task = self.current_task
+        if task is not None:
+            new = PRIORITIES[(PRIORITIES.index(task.priority) + 1) % len(PRIORITIES)] if task.priority in PRIORITIES else "medium"
+            self._write(f"#{task.number} priority {new}", partial(self.service.update, task.number, {"priority": new}))
+
+    def action_edit(self) -> None:
+        if self.current_task is not None:
+            self._show_detail(self.current_task.id)
+            self.query_one(TaskDetail).start_edit()
+
+    def action_edit_tags(self) -> None:
+        if self.current_task is not None:
+            self._show_detail(self.current_task.id)
+            self.query_one(TaskDetail).start_edit("edit-tags")
+
+    def on_task_detail_save(self, message: TaskDetail.Save) -> None:
+        detail = self.query_one(TaskDetail)
+        if not message.changes:
+            detail.stop_edit()
+            self.query_one(TaskList).focus()
+            return
+        result = self._write(f"saved #{message.number}", partial(self.service.update, message.number, message.changes))
+        if result is not None:
+            detail.stop_edit()
+            self._show_detail(message.number)
+            self.query_one(TaskList).focus()
+
+    def on_task_detail_cancelled(self, message: TaskDetail.Cancelled) -> None:
+        self.query_one(TaskList).focus()
+
+    def action_delete(self) -> None:
+        task = self.current_task
+        if task is None:
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._write(f"deleted #{task.number} (u undoes)", partial(self.service.delete, task.number))
+
+        self.push_screen(ConfirmScreen(f"Delete #{task.number} “{task.title}”?", yes="Delete"), answer)
+
+    def action_undo(self) -> None:
+        self._write_action("undid", self.service.undo)
+
+    def action_redo(self) -> None:
+        self._write_action("redid", self.service.redo)
+
+    def _write_action(self, verb: str, fn: Callable[[], Any]) -> None:
+        try:
+            result = fn()
+        except MhvError as err:
+            self._error(err)
+            return
+        self.notify(f"{verb}: {result.label}", timeout=3)
+        self.apply_changes({t.id for t in result.tasks})
+
+    # ------------------------------------------------------------------ quick add
+    def action_quick_add(self) -> None:
+        self.query_one(QuickAdd).open()
+
+    def understand(self, text: str) -> Understood:
+        now = self.clock().astimezone(self.service.tz)
+        return understand(text, now=now, known_repos=self.known_repos)
+
+    def complete_token(self, token: str) -> list[tuple[str, str]]:
+        """Candidates for the token under the cursor in the quick-add line."""
+        body = token[1:].lower()
+        if token.startswith("@"):
+            return [(f"@{r}", "repo") for r in self.known_repos if body in r.lower()][:20]
+        if body.isdigit():
+            number = int(body)
+            numbers = (number, *range(number * 10, number * 10 + 10))
+            tasks = self.service.list_tasks(TaskFilter(statuses=STATUSES, numbers=numbers, order="number", limit=11))
+            return [(f"#{t.number}", t.title[:24]) for t in tasks]
+        return [(f"#{t}", "tag") for t in self.known_tags if body in t.lower()][:20]
+
+    def on_quick_add_cancelled(self, message: QuickAdd.Cancelled) -> None:
+        self.query_one(QuickAdd).close()
+        self.query_one(TaskList).focus()
+
+    def on_quick_add_submitted(self, message: QuickAdd.Submitted) -> None:
+        understood = self.understand(message.text)
+        if understood.needs_confirmation:
+            question = (f"The parse is unsure ({understood.confidence:.0%}): {understood.intent} "
+                        f"“{understood.title or message.text}”. Go ahead?")  # fmt: skip
+            self.push_screen(ConfirmScreen(question, yes="Go ahead"),
+                             lambda yes: self._act(understood, message.text) if yes else None)  # fmt: skip
+        else:
+            self._act(understood, message.text)
+
+    def _act(self, understood: Understood, text: str) -> None:
+        intent, target = understood.intent, understood.target
+        if intent in ("complete", "start", "delete", "show") and target is not None:
+            self.query_one(QuickAdd).close()
+            if intent == "show":
+                self.jump(target)
+            elif intent == "delete":
+                self.push_screen(ConfirmScreen(f"Delete #{target}?", yes="Delete"),
+                                 lambda yes: self._write(f"deleted #{target}", partial(self.service.delete, target)) if yes else None)  # fmt: skip
+            else:
+                self._write(f"{intent} #{target}", partial(getattr(self.service, intent), target))
+            self.query_one(TaskList).focus()
+            return
+        if intent != "create":
+            self.notify(f"“{intent}” from the quick-add line is not supported yet; use the palette (ctrl+k)",
+                        severity="warning")  # fmt: skip
+            return
+        task = self._write("", partial(self.service.create, understood.fields))
+        if task is not None:
+            self.clear_notifications()
+            self.notify(f"added #{task.number} {task.title}", timeout=3)
+            self.query_one(QuickAdd).close()
+            self.query_one(TaskList).focus()
+            self.jump(task.number)
+
+
+def _touched(result: Any) -> set[str]:
+    if isinstance(result, Task):
+        return {result.id}
+    if isinstance(result, tuple):
+        return {t.id for t in result if isinstance(t, Task)}
+    return set()

@@ -1,0 +1,106 @@
+"""The one adapter between the quick-add line and the parser (``mhv.nlp``).
+
+Everything the TUI needs from a parse goes through ``understand``: the fields to create a task with,
+chips to preview, whether to ask first. If the parser is missing it falls back to title + ``#tag`` +
+``@repo``, so switching parsers touches only this file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any
+
+CONFIRM_BELOW = 0.6
+
+
+@dataclass(slots=True)
+class Chip:
+    kind: str  # tag, repo, due, priority, estimate, recurrence, depends_on, title, intent
+    text: str
+    confidence: float
+
+
+@dataclass(slots=True)
+class Understood:
+    intent: str
+    confidence: float
+    fields: dict[str, Any]
+    chips: list[Chip] = field(default_factory=list)
+    needs_confirmation: bool = False
+    target: int | None = None
+
+    @property
+    def title(self) -> str:
+        return str(self.fields.get("title") or "")
+
+
+def understand(text: str, *, now: datetime, known_repos: list[str]) -> Understood:
+    try:
+        from mhv.nlp import parse
+    except ImportError:  # pragma: no cover - the parser ships with mhv; kept for partial installs
+        return _fallback(text)
+    p = parse(text, now=now, known_repos=known_repos)
+    fields: dict[str, Any] = {"title": p.title}
+    if p.priority:
+        fields["priority"] = p.priority
+    if p.tags:
+        fields["tags"] = list(p.tags)
+    if p.repo:
+        fields["repo"] = p.repo
+    if p.due_date:
+        if p.due_time:
+            fields["due"] = datetime.combine(p.due_date, p.due_time, tzinfo=now.tzinfo)
+        else:
+            fields["due"] = p.due_date
+    if getattr(p, "scheduled_date", None):
+        fields["scheduled"] = p.scheduled_date
+    if p.estimate_minutes:
+        fields["estimate_minutes"] = p.estimate_minutes
+    if p.recurrence:
+        fields["recurrence"] = p.recurrence
+    if p.depends_on:
+        fields["depends_on"] = list(p.depends_on)
+    chips = [Chip(e.kind, _chip_text(e.kind, e.value, e.text), e.confidence) for e in p.entities]
+    return Understood(
+        intent=str(p.intent),
+        confidence=float(p.confidence),
+        fields=fields,
+        chips=chips,
+        needs_confirmation=bool(p.needs_confirmation) or p.confidence < CONFIRM_BELOW,
+        target=getattr(p, "target", None),
+    )
+
+
+def _chip_text(kind: str, value: Any, text: str) -> str:
+    if kind == "tag":
+        return f"#{value}"
+    if kind == "repo":
+        return f"@{value}"
+    if kind == "estimate" and isinstance(value, int):
+        return f"~{value // 60}h{value % 60:02d}" if value >= 60 else f"~{value}m"
+    if kind in ("depends_on", "blocks") and isinstance(value, list):
+        return ("after " if kind == "depends_on" else "blocks ") + ", ".join(f"#{n}" for n in value)
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    return f"{value}" if value not in (None, "") else text
+
+
+def _fallback(text: str) -> Understood:
+    words, tags, repo = [], [], None
+    chips: list[Chip] = []
+    for word in text.split():
+        if word.startswith("#") and len(word) > 1 and not word[1:].isdigit():
+            tags.append(word[1:].lower())
+            chips.append(Chip("tag", word, 1.0))
+        elif word.startswith("@") and len(word) > 1:
+            repo = word[1:]
+            chips.append(Chip("repo", word, 1.0))
+        else:
+            words.append(word)
+    fields: dict[str, Any] = {"title": " ".join(words)}
+    if tags:
+        fields["tags"] = tags
+    if repo:
+        fields["repo"] = repo
+    return Understood("create", 1.0 if words else 0.0, fields, chips, needs_confirmation=False)

@@ -1,0 +1,84 @@
+"""Modal screens: context help with the live key table, and yes/no confirmation."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Label, Markdown
+
+APP_HELP = """\
+## mhv
+
+A keyboard-driven task workspace. **ctrl+k** opens the command palette: every command, view,
+repository, tag and theme, and any task by number or title.
+"""
+
+
+def help_for(widget: Widget | None) -> str:
+    """The HELP of the focused widget or its nearest ancestor that has one."""
+    node: Widget | None = widget
+    while node is not None:
+        text = getattr(type(node), "HELP", None)
+        if isinstance(text, str) and text.strip():
+            return text
+        parent = node.parent
+        node = parent if isinstance(parent, Widget) else None
+    return ""
+
+
+def key_table(rows: list[tuple[str, str, str, bool]]) -> str:
+    """Markdown table of ``(key, what, id, enabled)``."""
+    lines = ["| key | what | id |", "|---|---|---|"]
+    for key, what, binding_id, enabled in rows:
+        what_text = what if enabled else f"~~{what}~~ (not now)"
+        lines.append(f"| `{key}` | {what_text} | `{binding_id}` |")
+    return "\n".join(lines)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help.close"),
+    ]
+
+    def __init__(self, widget_help: str, keys: str) -> None:
+        super().__init__()
+        self._markdown = "\n\n".join(p for p in (widget_help, "### Keys here", keys, APP_HELP) if p)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box"):
+            with VerticalScroll():
+                yield Markdown(self._markdown, id="help-text")
+            yield Label("[dim]escape closes · keys can be changed in config.toml [keymap] by id[/]")
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(None)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str, yes: str = "Yes") -> None:
+        super().__init__()
+        self._question = question
+        self._yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Label(self._question, id="confirm-question")
+            with Horizontal(id="confirm-buttons"):
+                yield Button(f"{self._yes} (y)", id="confirm-yes", variant="error")
+                yield Button("No (n)", id="confirm-no")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm-yes")

@@ -1,0 +1,233 @@
+"""The detail pane: every field of one task, its dependencies as jump links, its history; inline edit."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Any, ClassVar
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, ContentSwitcher, Input, Label, Markdown, Select, Static, TextArea
+
+from mhv.tasks.models import PRIORITIES, Event, Task
+
+Links = dict[str, list[tuple[Task, str]]]
+
+
+def _when(value: datetime | None, tz: tzinfo | None, all_day: bool = False) -> str:
+    if value is None:
+        return "—"
+    local = value.astimezone(tz) if tz else value
+    return local.strftime("%a %Y-%m-%d") if all_day else local.strftime("%a %Y-%m-%d %H:%M")
+
+
+def _link(task: Task) -> str:
+    return f"[@click=app.jump({task.number})]#{task.number}[/] {escape(task.title)} [dim]({task.status})[/]"
+
+
+def describe_event(event: Event) -> str:
+    before, after = event.before or {}, event.after or {}
+    if event.kind == "task.updated":
+        changed = [k for k in after if k != "updated_at" and before.get(k) != after.get(k)]
+        return "updated " + ", ".join(changed[:4]) if changed else "updated"
+    return event.kind.removeprefix("task.").replace("_", " ")
+
+
+class TaskDetail(Vertical, can_focus=False):
+    HELP = """\
+## Detail
+
+Every field of the selected task, what it waits for (**blocked by**) and what waits for it
+(**blocks**) — click a number to jump to it — and its history from the event log.
+
+- **e** edits every field inline, **t** edits the tags; **ctrl+s** saves, **escape** cancels.
+- The description is markdown, edited in a text area.
+"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="detail.save"),
+        Binding("escape", "cancel", "Cancel", id="detail.cancel"),
+    ]
+
+    class Save(Message):
+        def __init__(self, number: int, changes: dict[str, Any]) -> None:
+            super().__init__()
+            self.number = number
+            self.changes = changes
+
+    class Cancelled(Message):
+        pass
+
+    def __init__(self, *, tz: tzinfo | None = None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.tz = tz
+        self.shown: Task | None = None
+
+    def compose(self) -> ComposeResult:
+        with ContentSwitcher(initial="detail-view", id="detail-switcher"):
+            with VerticalScroll(id="detail-view"):
+                yield Static("No task selected.", id="detail-fields")
+                yield Markdown("", id="detail-description")
+                yield Static("", id="detail-links")
+                yield Static("", id="detail-history")
+            with VerticalScroll(id="detail-edit"):
+                yield Label("Title")
+                yield Input(id="edit-title")
+                with Horizontal(classes="edit-row"):
+                    with Vertical():
+                        yield Label("Priority")
+                        yield Select([(p, p) for p in PRIORITIES], allow_blank=False, id="edit-priority")
+                    with Vertical():
+                        yield Label("Due (YYYY-MM-DD [HH:MM])")
+                        yield Input(id="edit-due")
+                with Horizontal(classes="edit-row"):
+                    with Vertical():
+                        yield Label("Repository")
+                        yield Input(id="edit-repo")
+                    with Vertical():
+                        yield Label("Tags")
+                        yield Input(id="edit-tags", placeholder="ci perf")
+                yield Label("Description (markdown)")
+                yield TextArea(id="edit-description", language=None, soft_wrap=True)
+                with Horizontal(classes="edit-buttons"):
+                    yield Button("Save (ctrl+s)", id="edit-save", variant="primary")
+                    yield Button("Cancel (esc)", id="edit-cancel")
+
+    @property
+    def editing(self) -> bool:
+        return self.query_one(ContentSwitcher).current == "detail-edit"
+
+    def show_task(self, task: Task | None, links: Links | None = None, history: list[Event] | None = None) -> None:
+        self.shown = task
+        fields = self.query_one("#detail-fields", Static)
+        description = self.query_one("#detail-description", Markdown)
+        links_view = self.query_one("#detail-links", Static)
+        history_view = self.query_one("#detail-history", Static)
+        if task is None:
+            fields.update("[dim]No task selected. Press [b]a[/b] to add one.[/]")
+            description.update("")
+            links_view.update("")
+            history_view.update("")
+            return
+        prio_var = f"$priority-{task.priority}"
+        status_var = f"$status-{task.status.replace('_', '-')}"
+        rows = [
+            f"[b]#{task.number}[/b]  [b]{escape(task.title)}[/b]",
+            "",
+            f"[dim]status  [/] [{status_var}]{task.status.replace('_', ' ')}[/]",
+            f"[dim]priority[/] [{prio_var}]{task.priority}[/]",
+            f"[dim]repo    [/] {escape(task.repo or '—')}",
+            f"[dim]tags    [/] {escape(' '.join('#' + t for t in task.tags) or '—')}",
+            f"[dim]due     [/] {_when(task.due, self.tz, task.due_all_day)}",
+            f"[dim]scheduled[/]{_when(task.scheduled, self.tz)}",
+            f"[dim]estimate[/] {f'{task.estimate_minutes} min' if task.estimate_minutes else '—'}",
+            f"[dim]recurs  [/] {escape(task.recurrence or '—')}",
+            f"[dim]assignee[/] {escape(task.assignee or '—')}",
+            f"[dim]source  [/] {escape(task.source)}{escape(' ' + task.source_ref) if task.source_ref else ''}",
+            f"[dim]branch  [/] {escape(task.branch or '—')}   [dim]gate[/] {task.gate_status}",
+            f"[dim]created [/] {_when(task.created_at, self.tz)}   [dim]updated[/] {_when(task.updated_at, self.tz)}",
+        ]
+        if task.started_at:
+            rows.append(f"[dim]started [/] {_when(task.started_at, self.tz)}")
+        if task.completed_at:
+            rows.append(f"[dim]finished[/] {_when(task.completed_at, self.tz)}")
+        fields.update("\n".join(rows))
+        description.update(task.description or "*No description.*")
+        links = links or {}
+        parts: list[str] = []
+        for key, heading in (("blocked_by", "Blocked by"), ("blocks", "Blocks"), ("related", "Related")):
+            items = links.get(key) or []
+            if items:
+                parts.append(f"[b]{heading}[/b]")
+                parts.extend("  " + _link(t) for t, _kind in items)
+        links_view.update("\n".join(parts))
+        lines = ["[b]History[/b]"]
+        for event in (history or [])[-12:]:
+            lines.append(f"  [dim]{_when(event.at, self.tz)}[/] {escape(describe_event(event))} [dim]by {escape(event.actor)}[/]")
+        history_view.update("\n".join(lines) if history else "")
+
+    # ------------------------------------------------------------------ editing
+    def start_edit(self, focus: str = "edit-title") -> None:
+        task = self.shown
+        if task is None:
+            return
+        self.query_one("#edit-title", Input).value = task.title
+        self.query_one("#edit-priority", Select).value = task.priority
+        due = ""
+        if task.due is not None:
+            local = task.due.astimezone(self.tz) if self.tz else task.due
+            due = local.strftime("%Y-%m-%d") if task.due_all_day else local.strftime("%Y-%m-%d %H:%M")
+        self.query_one("#edit-due", Input).value = due
+        self.query_one("#edit-repo", Input).value = task.repo or ""
+        self.query_one("#edit-tags", Input).value = " ".join(task.tags)
+        self.query_one("#edit-description", TextArea).text = task.description or ""
+        self.query_one(ContentSwitcher).current = "detail-edit"
+        self.query_one(f"#{focus}").focus()
+
+    def collect_changes(self) -> dict[str, Any]:
+        task = self.shown
+        assert task is not None
+        changes: dict[str, Any] = {}
+        title = self.query_one("#edit-title", Input).value.strip()
+        if title != task.title:
+            changes["title"] = title
+        priority = self.query_one("#edit-priority", Select).value
+        if isinstance(priority, str) and priority != task.priority:
+            changes["priority"] = priority
+        repo = self.query_one("#edit-repo", Input).value.strip().lstrip("@") or None
+        if repo != task.repo:
+            changes["repo"] = repo
+        tags = [t.lstrip("#") for t in self.query_one("#edit-tags", Input).value.replace(",", " ").split()]
+        if tags != task.tags:
+            changes["tags"] = tags
+        description = self.query_one("#edit-description", TextArea).text
+        if description != (task.description or ""):
+            changes["description"] = description
+        due_text = self.query_one("#edit-due", Input).value.strip()
+        changes.update(self._due_change(due_text, task))
+        return changes
+
+    def _due_change(self, text: str, task: Task) -> dict[str, Any]:
+        from datetime import date
+
+        if not text:
+            return {"due": None} if task.due is not None else {}
+        try:
+            value: date | datetime = (
+                datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=self.tz)
+                if " " in text
+                else date.fromisoformat(text)
+            )
+        except ValueError:
+            return {"due": text}  # the service explains what it cannot read
+        old = task.due.astimezone(self.tz) if task.due and self.tz else task.due
+        if isinstance(value, datetime):
+            return {} if old is not None and old.replace(second=0, microsecond=0) == value else {"due": value}
+        return {} if old is not None and task.due_all_day and old.date() == value else {"due": value}
+
+    def stop_edit(self) -> None:
+        self.query_one(ContentSwitcher).current = "detail-view"
+
+    def action_save(self) -> None:
+        if self.editing and self.shown is not None:
+            self.post_message(self.Save(self.shown.number, self.collect_changes()))
+
+    def action_cancel(self) -> None:
+        if self.editing:
+            self.stop_edit()
+            self.post_message(self.Cancelled())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("save", "cancel"):
+            return self.editing
+        return True
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "edit-save":
+            self.action_save()
+        else:
+            self.action_cancel()

@@ -1,0 +1,151 @@
+"""The quick-add line: an input with token autocomplete and a live preview of the parse as chips."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, Static
+from textual_autocomplete import AutoComplete, DropdownItem, TargetState
+
+Candidates = Callable[[str], list[tuple[str, str]]]  # token -> [(completion, description)]
+CHIP_VARIABLES = {
+    "tag": "$secondary",
+    "repo": "$primary",
+    "due": "$warning",
+    "scheduled": "$warning",
+    "priority": "$error",
+    "estimate": "$success",
+    "recurrence": "$accent",
+    "depends_on": "$accent",
+    "blocks": "$accent",
+}
+
+
+def token_at(text: str, cursor: int) -> tuple[int, str]:
+    """The whitespace-delimited token ending at the cursor, and where it starts."""
+    start = cursor
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    return start, text[start:cursor]
+
+
+class TokenAutoComplete(AutoComplete):
+    """Completes only the token under the cursor: ``@repo``, ``#tag`` and ``#42`` task references."""
+
+    def __init__(self, target: Input, candidates: Candidates, *, id: str | None = None) -> None:
+        super().__init__(target, id=id)
+        self._lookup = candidates
+
+    def get_search_string(self, target_state: TargetState) -> str:
+        _start, token = token_at(target_state.text, target_state.cursor_position)
+        return token if token[:1] in ("@", "#") else ""
+
+    def get_candidates(self, target_state: TargetState) -> list[DropdownItem]:
+        token = self.get_search_string(target_state)
+        if not token:
+            return []
+        return [DropdownItem(main=value, prefix=f"{hint} ") for value, hint in self._lookup(token)]
+
+    def should_show_dropdown(self, search_string: str) -> bool:
+        return bool(search_string) and self.option_list.option_count > 0
+
+    def apply_completion(self, value: str, state: TargetState) -> None:
+        start, _token = token_at(state.text, state.cursor_position)
+        rest = state.text[state.cursor_position :]
+        head = state.text[:start] + value + ("" if rest.startswith(" ") else " ")
+        target = self.target
+        target.value = head + rest
+        target.cursor_position = len(head)
+        new_state = self._get_target_state()
+        self._rebuild_options(new_state, self.get_search_string(new_state))
+
+
+class QuickAdd(Vertical):
+    HELP = """\
+## Quick add
+
+Type a task the way you would say it; what the parser understood shows below as chips with their
+confidence. `fix flaky test @crackerjack tomorrow 5pm p1 #ci ~2h after #41`
+
+- **@** completes repositories, **#** completes tags and task numbers (only the word under the cursor).
+- **enter** creates the task (a low-confidence parse asks first), **escape** cancels.
+"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="quickadd.cancel"),
+    ]
+
+    class Submitted(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class Cancelled(Message):
+        pass
+
+    def __init__(self, candidates: Candidates, understand: Callable[[str], Any], *,
+                 id: str | None = None) -> None:  # fmt: skip
+        super().__init__(id=id)
+        self._candidates = candidates
+        self._understand = understand
+        self.understood: Any = None  # mhv.app.quick_parse.Understood (widgets do not import app)
+
+    def compose(self) -> ComposeResult:
+        input_ = Input(placeholder="fix flaky test @repo tomorrow 5pm p1 #ci ~2h after #41", id="quick-input")
+        yield input_
+        yield Static("", id="quick-preview")
+        yield TokenAutoComplete(input_, self._candidates, id="quick-complete")
+
+    def open(self) -> None:
+        self.display = True
+        field = self.query_one("#quick-input", Input)
+        field.value = ""
+        self.update_preview("")
+        field.focus()
+
+    def close(self) -> None:
+        self.display = False
+        self.query_one("#quick-input", Input).value = ""
+        self.query_one(TokenAutoComplete).action_hide()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.update_preview(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip():
+            self.post_message(self.Submitted(event.value))
+
+    def action_cancel(self) -> None:
+        self.post_message(self.Cancelled())
+
+    def update_preview(self, text: str) -> None:
+        preview = self.query_one("#quick-preview", Static)
+        if not text.strip():
+            self.understood = None
+            preview.update("[dim]title @repo #tag due p1-p4 ~estimate every … after #n[/]")
+            return
+        understood = self._understand(text)
+        self.understood = understood
+        preview.update(render_chips(understood))
+
+
+def render_chips(understood: Any) -> str:
+    parts = []
+    if understood.intent != "create":
+        parts.append(f"[reverse $accent] {escape(understood.intent)} [/]")
+    if understood.title:
+        parts.append(f"[b]{escape(understood.title)}[/b]")
+    for chip in understood.chips:
+        color = CHIP_VARIABLES.get(chip.kind, "$foreground")
+        parts.append(f"[{color} on $panel] {chip.kind} {escape(chip.text)} [dim]{chip.confidence:.0%}[/dim] [/]")
+    overall = f"{understood.confidence:.0%}"
+    ask = "  [b $warning]asks before acting[/]" if understood.needs_confirmation else ""
+    return "  ".join(parts) + f"   [dim]confidence {overall}[/]{ask}"
