@@ -40,7 +40,7 @@ UNITS: dict[str, str] = {
     "month": "mo", "months": "mo", "mo": "mo", "mos": "mo",
     "year": "y", "years": "y", "yr": "y", "yrs": "y", "y": "y",
 }  # fmt: skip
-DUE_PREPS = frozenset({"by", "due", "before", "on", "until", "till", "til"})
+DUE_PREPS = frozenset({"by", "due", "before", "on", "until", "till", "til", "for"})
 PERIODS = frozenset({"morning", "afternoon", "evening", "night", "tonight"})
 
 _ISO_RE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:t(\d{1,2}):(\d{2}))?$", re.ASCII)
@@ -691,6 +691,8 @@ def match_when(ctx: Ctx, i: int, *, allow_to: bool = False) -> When | None:
     d = None if after_at else match_date(ctx, k, prepped)
     if d is not None:
         d.start = i
+        if low(ctx, d.end) == "eod":  # "thursday eod": the end of that day
+            d.end += 1
         if d.at is None:
             k2 = d.end
             at2 = low(ctx, k2) in ("at", "@", "around", "by")

@@ -148,7 +148,7 @@ def _match_at(ctx: Ctx, i: int, mode: str) -> Hit | None:
             return hit
     if c == "#":
         return match_tag(ctx, i)
-    if c == "@":
+    if c == "@" and len(w) > 1:
         return match_at_repo(ctx, i)
     if c == "~":
         return match_estimate(ctx, i)
