@@ -7,7 +7,6 @@ next week, a date without a year is the next one to come, `eow` is the last day 
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -79,15 +78,24 @@ class When:
 
 # --- calendar helpers -------------------------------------------------------------------------
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def days_in_month(year: int, month: int) -> int:
+    """Like `calendar.monthrange(...)[1]`, without importing `calendar` (and `locale`)."""
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _MONTH_DAYS[month - 1]
+
 
 def add_months(d: date, months: int) -> date:
     y, m = divmod(d.month - 1 + months, 12)
     year, month = d.year + y, m + 1
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+    return date(year, month, min(d.day, days_in_month(year, month)))
 
 
 def end_of_month(d: date) -> date:
-    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+    return d.replace(day=days_in_month(d.year, d.month))
 
 
 def start_of_week(d: date, week_start: int) -> date:
@@ -119,7 +127,7 @@ def next_day_of_month(today: date, day: int) -> date | None:
         return None
     d = today.replace(day=1)
     for _ in range(13):
-        if day <= calendar.monthrange(d.year, d.month)[1]:
+        if day <= days_in_month(d.year, d.month):
             cand = d.replace(day=day)
             if cand >= today:
                 return cand
