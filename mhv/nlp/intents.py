@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mhv.nlp.context import Ctx
+from mhv.nlp.context import Ctx, Hit
 from mhv.nlp.dates import low
-from mhv.nlp.entities import STATUS_WORDS, Hit, ref_at
+from mhv.nlp.entities import STATUS_WORDS, ref_at
 from mhv.nlp.model import Intent
 
 # mode: how the rest of the line is read

@@ -19,10 +19,9 @@ from datetime import date, datetime, time
 from typing import Any
 
 from mhv.nlp import entities
-from mhv.nlp.context import Ctx
-from mhv.nlp.dates import MONTHS, WEEKDAYS, When, fmt_day, is_int, low, match_when, resolve_time_only
+from mhv.nlp.context import Ctx, Hit
+from mhv.nlp.dates import MONTHS, WEEKDAYS, When, fmt_day, is_int, low
 from mhv.nlp.entities import (
-    Hit,
     match_at_repo,
     match_bare_tag,
     match_dependency,
@@ -30,7 +29,6 @@ from mhv.nlp.entities import (
     match_in_repo,
     match_key_value,
     match_priority,
-    match_recurrence,
     match_status,
     match_tag,
     refs_at,
@@ -39,6 +37,8 @@ from mhv.nlp.fuzzy import near_keyword
 from mhv.nlp.intents import IntentHit, detect_intent
 from mhv.nlp.lexer import Token, remove_spans, tidy_title, tokenize
 from mhv.nlp.model import DEFAULT_SETTINGS, Entity, Intent, Parse, ParseSettings
+from mhv.nlp.recurrence import match_recurrence
+from mhv.nlp.times import match_when, resolve_time_only
 
 _SCHEDULE_WORDS = frozenset(
     {"start", "starts", "starting", "scheduled", "sched", "begin", "begins", "beginning"}
@@ -148,7 +148,7 @@ def _match_at(ctx: Ctx, i: int, mode: str) -> Hit | None:
             return hit
     if c == "#":
         return match_tag(ctx, i)
-    if c == "@":
+    if c == "@" and len(w) > 1:
         return match_at_repo(ctx, i)
     if c == "~":
         return match_estimate(ctx, i)

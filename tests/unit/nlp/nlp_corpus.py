@@ -226,6 +226,10 @@ CASES: list[Case] = [
     c("pay rent on friday", title="pay rent", due_date="2025-11-28"),
     c("pay rent due by friday", title="pay rent", due_date="2025-11-28"),
     c("pay rent until dec 3", title="pay rent", due_date="2025-12-03"),
+    c("prepare slides for tomorrow", title="prepare slides", due_date="2025-11-27"),
+    c("email Sarah re: budget by Thursday EOD", title="email Sarah re: budget", due_date="2025-11-27"),
+    c("meet @ 3pm", title="meet", due_date="2025-11-26", due_time="15:00"),
+    c("submit PR by 5pm today", title="submit PR", due_date="2025-11-26", due_time="17:00"),
     # calendar dates
     c("release dec 5", title="release", due_date="2025-12-05"),
     c("release Dec 5th", title="release", due_date="2025-12-05"),
