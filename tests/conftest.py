@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
-if not SHARED_DATA.exists():  # a checkout elsewhere: the fixtures copy
-    SHARED_DATA = REPO_ROOT / "tests" / "fixtures" / "shared"
+# A copy of ../shared/data (read-only real payloads), so a checkout anywhere has them.
+SHARED_DATA = REPO_ROOT / "tests" / "fixtures" / "shared"
 
 
 class FakeClock:
