@@ -30,7 +30,10 @@ def top_k(
         raise ValueError(f"query has {query.shape[0]} dimensions, matrix is {matrix.shape}")
     if k <= 0 or rows == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    scores = matrix @ query
+    # einsum runs a single-threaded SIMD loop. ``matrix @ query`` goes to OpenBLAS, whose thread
+    # wake-ups made the tail several times worse on 2 cores: at 100,000 x 384, p99 25-79 ms with
+    # BLAS against 7-14 ms with einsum (tests/bench/bench_embed.py topk).
+    scores = np.einsum("ij,j->i", matrix, query)
     if mask is not None:
         if mask.shape != (rows,):
             raise ValueError(f"mask has shape {mask.shape}, expected ({rows},)")
