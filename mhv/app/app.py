@@ -7,7 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -52,7 +52,7 @@ class MhvApp(App[None]):
     BINDINGS = _bindings()
     COMMANDS = set(PROVIDERS)  # type: ignore[assignment]
     COMMAND_PALETTE_BINDING = "ctrl+k"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     HELP = "## mhv\n\nA keyboard-driven task workspace."
 
     class Reloaded(Message):
@@ -126,6 +126,10 @@ class MhvApp(App[None]):
         self.query_one("#filter").display = False
         self.query_one("#quick-add").display = False
         self.query_one(TaskList).focus()
+        if self.is_headless:  # tests and snapshots: nothing that changes with time
+            self.animation_level = "none"
+            for field in self.query(Input):
+                field.cursor_blink = False
         self._update_title()
         self.reload()
         self.refresh_counts()
