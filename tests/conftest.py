@@ -81,3 +81,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if "postgres" in item.keywords:
                 item.add_marker(skip)
+
+
+# --- TUI snapshots (DESIGN section 11): SVGs live in snapshots/<test file>/, not next to the tests.
+try:
+    from pytest_textual_snapshot import SVGImageExtension as _SVG
+
+    _SVG.dirname = classmethod(  # type: ignore[method-assign,assignment]
+        lambda cls, *, test_location: str(REPO_ROOT / "snapshots" / test_location.basename)
+    )
+except ImportError:  # pragma: no cover - the dev extras are not installed
+    pass

@@ -126,6 +126,10 @@ class MhvApp(App[None]):
         self.query_one("#filter").display = False
         self.query_one("#quick-add").display = False
         self.query_one(TaskList).focus()
+        if self.is_headless:  # tests and snapshots: nothing that changes with time
+            self.animation_level = "none"
+            for field in self.query(Input):
+                field.cursor_blink = False
         self._update_title()
         self.reload()
         self.refresh_counts()

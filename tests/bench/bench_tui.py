@@ -1,0 +1,159 @@
+"""TUI benchmark (run on purpose, not in the suite):
+
+    .venv/bin/python tests/bench/bench_tui.py [--sizes 10000 100000] [--keys 200]
+
+1. launch to first drawn task rows, in a fresh process (imports included), at each size;
+2. keystroke-to-screen latency (p50/p99) in the quick-add line and in the palette at the largest size:
+   a Key event posted as the driver does, until the next frame is written to the terminal;
+3. `task export` of the same tasks when Taskwarrior is installed.
+Databases are seeded once under /tmp/mhv-bench-<n> from tests/bench/seed.py (Taskwarrior records).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+CHILD = r"""
+import time, sys, asyncio
+t0 = time.perf_counter()
+sys.path.insert(0, {root!r})
+from mhv.store import open_store
+from mhv.tasks.service import TaskService
+from mhv.app.main import make_app
+from mhv.widgets.task_list import TaskList
+
+async def main():
+    svc = TaskService(open_store(), actor="bench")
+    app = make_app(svc, live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        tasks = app.query_one(TaskList)
+        while not (tasks.total and tasks.row(0) is not None):
+            await asyncio.sleep(0.001)
+        await pilot.pause()
+        print(time.perf_counter() - t0, tasks.total)
+
+asyncio.run(main())
+"""
+
+
+def home_for(n: int) -> Path:
+    home = Path(tempfile.gettempdir()) / f"mhv-bench-{n}"
+    if not (home / "data" / "mhv.db").exists():
+        os.environ["MHV_HOME"] = str(home)
+        from mhv.store import open_store
+        from mhv.tasks.service import TaskService
+        from tests.bench.seed import seed
+
+        store = open_store()
+        seed(TaskService(store, actor="bench"), n)
+        store.close()
+    return home
+
+
+def first_rows(n: int, runs: int = 3) -> tuple[float, int]:
+    env = {**os.environ, "MHV_HOME": str(home_for(n))}
+    times, total = [], 0
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT))], env=env,
+                             capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
+        times.append(float(out[0]))
+        total = int(out[1])
+    return min(times), total
+
+
+def task_export(n: int) -> float | None:
+    if shutil.which("task") is None:
+        return None
+    from tests.bench.seed import records
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "TASKDATA": tmp, "TASKRC": os.path.join(tmp, "rc")}
+        Path(env["TASKRC"]).write_text("confirmation=off\nverbose=nothing\n")
+        subprocess.run(["task", "import", "-"], input=json.dumps(records(n)), env=env, text=True,
+                       capture_output=True, check=True)  # fmt: skip
+        start = time.perf_counter()
+        subprocess.run(["task", "export"], env=env, capture_output=True, check=True)
+        return time.perf_counter() - start
+
+
+async def _key_to_screen(app: object, ch: str) -> float:
+    """Post a key as the terminal driver does; time until the next frame is written (ms)."""
+    import asyncio
+
+    from textual import events
+
+    frames: list[float] = []
+    original = app._display  # type: ignore[attr-defined]
+
+    def display(screen: object, renderable: object) -> None:
+        original(screen, renderable)
+        frames.append(time.perf_counter())
+
+    app._display = display  # type: ignore[attr-defined]
+    key = {" ": "space", "#": "number_sign", "@": "at", "~": "tilde"}.get(ch, ch)
+    start = time.perf_counter()
+    app.post_message(events.Key(key, ch))  # type: ignore[attr-defined]
+    while not frames and time.perf_counter() - start < 2:
+        await asyncio.sleep(0.0005)
+    app._display = original  # type: ignore[attr-defined]
+    await asyncio.sleep(0.02)  # let trailing work (autocomplete, palette search) finish
+    return ((frames[0] if frames else time.perf_counter()) - start) * 1000
+
+
+async def keystrokes(n: int, count: int) -> dict[str, tuple[float, float]]:
+    os.environ["MHV_HOME"] = str(home_for(n))
+    from mhv.app.main import make_app
+    from mhv.store import open_store
+    from mhv.tasks.service import TaskService
+    from tests.ui.conftest import settle
+
+    app = make_app(TaskService(open_store(), actor="bench"), live=False)
+    text = ("fix flaky auth test @crackerjack tomorrow 5pm p1 #ci ~2h after #41 " * 10)[:count]
+    results: dict[str, tuple[float, float]] = {}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for name, opener, closer in (("quick-add", "a", "escape"), ("palette", "ctrl+k", "escape")):
+            await pilot.press(opener)
+            await pilot.pause()
+            samples = []
+            for ch in text:
+                samples.append(await _key_to_screen(app, ch))
+                if name == "palette" and len(samples) % 20 == 0:
+                    await pilot.press(*["backspace"] * 20)  # keep queries short, like a person
+                    await pilot.pause()
+            await pilot.press(closer)
+            samples.sort()
+            results[name] = (statistics.median(samples), samples[int(len(samples) * 0.99) - 1])
+    return results
+
+
+def main() -> None:
+    import asyncio
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
+    parser.add_argument("--keys", type=int, default=200)
+    args = parser.parse_args()
+    for n in args.sizes:
+        seconds, total = first_rows(n)
+        tw = task_export(n)
+        tw_text = f"; task export {tw * 1000:.0f} ms" if tw is not None else "; task not installed"
+        print(f"{n:>7} tasks ({total} in Next): launch to first rows {seconds * 1000:.0f} ms{tw_text}")
+    for name, (p50, p99) in asyncio.run(keystrokes(max(args.sizes), args.keys)).items():
+        print(f"{name:>9} keystroke to screen at {max(args.sizes):,} tasks: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

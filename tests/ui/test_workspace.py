@@ -1,0 +1,285 @@
+"""Pilot tests: every key and flow of the workspace, against a real SQLite store and a fixed clock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mhv.app.settings import Settings, load_settings
+from mhv.widgets.detail import TaskDetail
+from mhv.widgets.quick_add import QuickAdd, token_at
+from mhv.widgets.task_list import TaskList
+from tests.ui.conftest import SIZE, add_tasks, settle
+
+
+class TestLayout:
+    async def test_empty_and_counts(self, make: Any) -> None:
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert app.query_one(TaskList).total == 0
+            assert app.current_task is None
+            assert app.check_action("complete", ()) is None  # greyed: nothing selected
+
+    async def test_list_shows_tasks_and_detail_follows(self, make: Any, ui_service: Any) -> None:
+        add_tasks(ui_service, 20)
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            tasks = app.query_one(TaskList)
+            assert tasks.total == 20
+            first = tasks.current
+            await pilot.press("j")
+            await settle(pilot)
+            assert tasks.cursor == 1
+            assert app.query_one(TaskDetail).shown.number == tasks.current.number != first.number
+            await pilot.press("G")
+            assert tasks.cursor == 19
+            await pilot.press("g")
+            assert tasks.cursor == 0
+            await pilot.press("down", "down", "up")
+            assert tasks.cursor == 1
+
+    async def test_views_switch(self, make: Any, ui_service: Any) -> None:
+        add_tasks(ui_service, 6)
+        ui_service.complete(1)
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert app.query_one(TaskList).total == 5
+            await pilot.press("6")  # Completed
+            await settle(pilot)
+            assert app.view.id == "completed"
+            assert app.query_one(TaskList).total == 1
+            app.show_view("repo:acb")  # tasks 1 (completed) and 4
+            await settle(pilot)
+            assert app.query_one(TaskList).total == 1
+
+
+class TestTaskKeys:
+    async def test_start_done_priority_undo_redo(self, make: Any, ui_service: Any) -> None:
+        add_tasks(ui_service, 3)
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            number = app.current_task.number
+            await pilot.press("s")
+            await settle(pilot)
+            assert ui_service.get(number).status == "in_progress"
+            await pilot.press("s")
+            assert ui_service.get(number).status == "pending"
+            before = ui_service.get(number).priority
+            await pilot.press("p")
+            assert ui_service.get(number).priority != before
+            await settle(pilot)
+            target = app.current_task.number
+            await pilot.press("d")
+            assert ui_service.get(target).status == "completed"
+            await pilot.press("u")
+            assert ui_service.get(target).status == "pending"
+            await pilot.press("ctrl+r")
+            assert ui_service.get(target).status == "completed"
+
+    async def test_delete_asks(self, make: Any, ui_service: Any) -> None:
+        add_tasks(ui_service, 2)
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            number = app.current_task.number
+            await pilot.press("D")
+            await pilot.press("n")
+            assert ui_service.count() == 2
+            await pilot.press("D", "y")
+            await settle(pilot)
+            assert ui_service.count() == 1
+            assert all(t.number != number for t in ui_service.list_tasks())
+
+    async def test_errors_are_notifications(self, make: Any) -> None:
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("u")  # nothing to undo: a notification, not a traceback
+            await pilot.pause()
+            assert any("undo" in n.message.lower() for n in app._notifications)
+
+    async def test_edit_inline_and_tags(self, make: Any, ui_service: Any) -> None:
+        add_tasks(ui_service, 1)
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("e")
+            detail = app.query_one(TaskDetail)
+            assert detail.editing
+            title = app.query_one("#edit-title")
+            title.value = "renamed task"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert ui_service.get(1).title == "renamed task"
+            assert not detail.editing
+            await pilot.press("t")
+            app.query_one("#edit-tags").value = "ux bug"
+            await pilot.press("ctrl+s")
+            assert ui_service.get(1).tags == ["ux", "bug"]
+            await pilot.press("e", "escape")
+            assert not detail.editing
+
+    async def test_open_detail_and_back(self, make: Any, ui_service: Any) -> None:
+        add_tasks(ui_service, 2)
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")
+            assert app.focused.id == "detail-view"
+            await pilot.press("escape")
+            assert isinstance(app.focused, TaskList)
+
+
+class TestFilter:
+    async def test_filter_as_you_type(self, make: Any, ui_service: Any) -> None:
+        add_tasks(ui_service, 12)
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("slash", *"number 1")
+            await settle(pilot)
+            assert app.query_one(TaskList).total == 4  # 1, 10, 11, 12
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.query_one(TaskList).total == 12
+
+
+class TestQuickAdd:
+    def test_token_at(self) -> None:
+        assert token_at("fix @cra", 8) == (4, "@cra")
+        assert token_at("fix @cra now", 3) == (0, "fix")
+
+    async def test_create_with_parse(self, make: Any, ui_service: Any) -> None:
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("a")
+            await pilot.press(*"write docs tomorrow p2 #docs")
+            quick = app.query_one(QuickAdd)
+            assert quick.understood.fields["priority"] == "high"
+            await pilot.press("enter")
+            await settle(pilot)
+            task = ui_service.get(1)
+            assert (task.title, task.priority, task.tags) == ("write docs", "high", ["docs"])
+            assert task.due is not None
+            assert not quick.display
+
+    async def test_escape_cancels(self, make: Any, ui_service: Any) -> None:
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("a", *"nothing", "escape")
+            assert not app.query_one(QuickAdd).display
+            assert ui_service.count() == 0
+
+    async def test_autocomplete_token(self, make: Any, ui_service: Any) -> None:
+        ui_service.create({"title": "seed", "tags": ["perf"]})
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("a", *"speed up #pe")
+            await pilot.pause()
+            await pilot.press("tab")
+            assert app.query_one("#quick-input").value == "speed up #perf "
+            assert app.complete_token("#1") == [("#1", "seed")]
+
+    async def test_low_confidence_asks(self, make: Any, ui_service: Any) -> None:
+        from mhv.app.quick_parse import Understood
+
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.understand = lambda text: Understood("create", 0.3, {"title": text}, [], True)  # type: ignore[method-assign]
+            await pilot.press("a", *"hmm", "enter")
+            await pilot.pause()
+            assert ui_service.count() == 0
+            await pilot.press("y")
+            await settle(pilot)
+            assert ui_service.count() == 1
+
+
+class TestPaletteHelpThemes:
+    async def test_palette_runs_a_command(self, make: Any, ui_service: Any) -> None:
+        add_tasks(ui_service, 2)
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            number = app.current_task.number
+            await pilot.press("ctrl+k", *"task: complete")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert ui_service.get(number).status == "completed"
+
+    async def test_palette_jumps_to_task_number(self, make: Any, ui_service: Any) -> None:
+        add_tasks(ui_service, 3)
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+k", *"#3")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.query_one(TaskDetail).shown.number == 3
+
+    async def test_help_shows_focused_widget_and_keys(self, make: Any) -> None:
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("question_mark")
+            await pilot.pause()
+            text = app.screen.query_one("#help-text")._markdown  # type: ignore[attr-defined]
+            assert "Task list" in text and "task.add" in text
+            await pilot.press("escape")
+            await pilot.press("f1")
+            assert app.screen.__class__.__name__ == "HelpScreen"
+
+    async def test_theme_saved_and_user_theme(self, make: Any, settings: Settings) -> None:
+        settings.themes_dir.mkdir(parents=True)
+        (settings.themes_dir / "mine.toml").write_text('name = "mine"\nprimary = "#ff00ff"\n')
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            assert "mine" in app.mhv_theme_names()
+            app.set_theme("mhv-nord")
+            await pilot.pause()
+        assert load_settings(settings.folder).theme == "mhv-nord"
+
+    async def test_keymap_rebinds_by_id(self, make: Any, ui_service: Any, settings: Settings) -> None:
+        settings.keymap = {"task.complete": "x"}
+        add_tasks(ui_service, 1)
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("x")
+            assert ui_service.get(1).status == "completed"
+
+
+class TestLive:
+    async def test_other_writers_appear(self, make: Any, ui_service: Any) -> None:
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.poll_events()
+            ui_service.create({"title": "from another terminal"})
+            assert len(app.poll_events()) == 1
+            await settle(pilot)
+            assert app.query_one(TaskList).total == 1
+
+    async def test_file_watcher_follows(self, ui_service: Any, clock: Any, settings: Settings) -> None:
+        import asyncio
+
+        from mhv.app.main import make_app
+        from mhv.store import open_store
+        from mhv.tasks.service import TaskService
+
+        app = make_app(ui_service, clock=clock, live=True, settings=settings)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause(0.3)
+            other = TaskService(open_store(ui_service.store.url), clock=clock, actor="other")
+            other.create({"title": "written elsewhere"})
+            for _ in range(40):
+                await asyncio.sleep(0.05)
+                if app.query_one(TaskList).total == 1:
+                    break
+            assert app.query_one(TaskList).total == 1
