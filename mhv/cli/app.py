@@ -52,10 +52,6 @@ def _print_tasks(tasks: list[Any], total: int | None = None) -> None:
     print_tasks(state().service, tasks, total)
 
 
-def _confirm_line(verb: str, task: Any) -> str:
-    return f"{verb} #{task.number} {task.title}"
-
-
 # ---------------------------------------------------------------------------------- top level
 def _version(value: bool) -> None:
     if value:

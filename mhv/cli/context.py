@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from mhv.cli.output import Output
@@ -31,9 +30,6 @@ class CliState:
         if self._service is not None:
             self._service.store.close()
             self._service = None
-
-    def now(self) -> datetime:
-        return self.service.clock()
 
 
 _current: ContextVar[CliState] = ContextVar("mhv_cli_state")

@@ -20,7 +20,3 @@ def git_defaults(path: Path) -> tuple[str | None, str | None]:
     head = _git(path, "symbolic-ref", "--short", "refs/remotes/origin/HEAD")
     branch = head.split("/", 1)[1] if head and "/" in head else _git(path, "symbolic-ref", "--short", "HEAD")
     return remote, branch
-
-
-def is_git_checkout(path: Path) -> bool:
-    return _git(path, "rev-parse", "--is-inside-work-tree") == "true"

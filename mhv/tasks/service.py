@@ -795,7 +795,7 @@ class TaskService:
 
     def add_repo(self, name: str, path: str | None = None, remote: str | None = None,
                  default_branch: str | None = None, *, replace: bool = False) -> Repo:  # fmt: skip
-        from mhv.tasks.validation import REPO_RE
+        from mhv.tasks.rules import REPO_RE
 
         name = name.strip().lstrip("@")
         if not REPO_RE.match(name):

@@ -13,10 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mhv.errors import ImportFormatError
-from mhv.tasks.models import TASK_COLUMNS as _COLS
 from mhv.tasks.models import ImportSummary, Task, TaskFilter
 from mhv.tasks.rows import task_from_row, task_params
-from mhv.tasks.service import INSERT_TASK, SELECT_TASK, TaskService, _Action
+from mhv.tasks.service import INSERT_TASK, SELECT_TASK, UPDATE_TASK, TaskService, _Action
 
 TW_DATE = "%Y%m%dT%H%M%SZ"
 MAPPED = {"uuid", "description", "status", "project", "tags", "priority", "entry", "modified", "due",
@@ -291,10 +290,7 @@ def _upsert(service: TaskService, act: _Action, mapped: list[tuple[str, dict[str
             task.description, task.parent_id = old.description, old.parent_id
             task.estimate_minutes = task.estimate_minutes or old.estimate_minutes
             if task.snapshot() != old.snapshot():
-                conn.execute(
-                    "UPDATE task SET " + ", ".join(f"{c} = ?" for c in _COLS[1:]) + " WHERE id = ?",
-                    [*task_params(task, d)[1:], uid],
-                )
+                conn.execute(UPDATE_TASK, [*task_params(task, d)[1:], uid])
                 events.append(("task.updated", uid, old.snapshot(), task.snapshot()))
                 summary.updated += 1
         else:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from mhv.errors import ValidationError
-from mhv.tasks.rules import REPO_RE, TAG_RE, clean_repo, clean_tags, clean_title, priority_word
+from mhv.tasks.rules import clean_repo, clean_tags, clean_title, priority_word
 
 Priority = Literal["critical", "high", "medium", "low"]
 Status = Literal["pending", "in_progress", "blocked", "completed", "cancelled"]
@@ -155,4 +155,4 @@ def as_aware(value: datetime | date | None, tz: Any) -> tuple[datetime | None, b
     return datetime.combine(value, time(0, 0), tzinfo=tz).astimezone(UTC), True
 
 
-__all__ = ["REPO_RE", "TAG_RE", "TaskCreate", "TaskPatch", "as_aware", "validate_create", "validate_patch"]
+__all__ = ["TaskCreate", "TaskPatch", "as_aware", "validate_create", "validate_patch"]
