@@ -1,54 +1,40 @@
-"""Dates typed into command options (``--due``, ``--due-before``): ISO forms and everyday words."""
+"""Dates typed into command options (``--due``, ``--due-before``).
+
+Exact machine forms (ISO 8601, Taskwarrior's ``20261205T170000Z``) are read here; every word form
+("fri", "next friday", "eom", "in 3 days", "tomorrow 5pm") goes through the quick-add parser, so
+options and quick-add lines understand dates the same way.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 
 from mhv.errors import ValidationError
 
-WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-_IN = re.compile(r"^in\s+(\d+)\s*(d|day|days|w|wk|week|weeks)$")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[t ]\d{1,2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|z)?")
 
 
 def parse_when(text: str, now: datetime, tz: tzinfo) -> date | datetime:
     """A date (whole day) or an aware datetime for ``text``; raises a ValidationError with examples."""
     raw = text.strip()
     value = raw.lower()
-    today = now.astimezone(tz).date()
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return date.fromisoformat(value)
         if re.fullmatch(r"\d{8}t\d{6}z", value):
-            return datetime.strptime(raw.upper(), "%Y%m%dT%H%M%SZ").replace(tzinfo=__import__("datetime").UTC)
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[t ]\d{1,2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|z)?", value):
+            return datetime.strptime(raw.upper(), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        if _ISO_DATETIME.fullmatch(value):
             parsed = datetime.fromisoformat(raw.upper().replace("Z", "+00:00"))
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
     except ValueError:
         pass
-    if value in ("today", "eod"):
-        return today
-    if value == "tomorrow":
-        return today + timedelta(days=1)
-    if value == "yesterday":
-        return today - timedelta(days=1)
-    if value == "tonight":
-        return datetime.combine(today, time(20, 0), tzinfo=tz)
-    if value in ("eow", "end of week"):
-        return today + timedelta(days=6 - today.weekday())
-    if value in ("eom", "end of month"):
-        first_next = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
-        return first_next - timedelta(days=1)
-    if value in ("eoy", "end of year"):
-        return date(today.year, 12, 31)
-    if value[:3] in WEEKDAYS and (len(value) == 3 or value.rstrip("s").endswith("day")):
-        delta = (WEEKDAYS.index(value[:3]) - today.weekday()) % 7 or 7
-        return today + timedelta(days=delta)
-    m = _IN.match(value)
-    if m:
-        n = int(m.group(1))
-        return today + timedelta(days=n * (7 if m.group(2).startswith("w") else 1))
+    from mhv.nlp import parse
+
+    understood = parse(raw, now=now.astimezone(tz))
+    if understood.due_date is not None and not understood.title:
+        if understood.due_time is None:
+            return understood.due_date
+        return datetime.combine(understood.due_date, understood.due_time, tzinfo=tz)
     raise ValidationError(
         f"cannot read {raw!r} as a date",
-        "use YYYY-MM-DD, YYYY-MM-DDTHH:MM, today, tomorrow, a weekday, eow, eom or 'in 3 days'",
+        "use YYYY-MM-DD, YYYY-MM-DDTHH:MM, today, tomorrow 5pm, fri, next friday, eow, eom or 'in 3 days'",
     )
