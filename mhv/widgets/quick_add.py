@@ -52,6 +52,15 @@ class TokenAutoComplete(AutoComplete):
             return []
         return [DropdownItem(main=value, prefix=f"{hint} ") for value, hint in self._lookup(token)]
 
+    def _handle_target_update(self) -> None:
+        # Most keystrokes are not in an @/# token: with the dropdown already hidden and empty there is
+        # nothing to rebuild, and skipping it saves a layout pass per keystroke.
+        state = self._get_target_state()
+        if not self.get_search_string(state) and not self.display and not self.option_list.option_count:
+            self._target_state = state
+            return
+        super()._handle_target_update()
+
     def should_show_dropdown(self, search_string: str) -> bool:
         return bool(search_string) and self.option_list.option_count > 0
 
@@ -130,11 +139,11 @@ confidence. `fix flaky test @crackerjack tomorrow 5pm p1 #ci ~2h after #41`
         preview = self.query_one("#quick-preview", Static)
         if not text.strip():
             self.understood = None
-            preview.update("[dim]title @repo #tag due p1-p4 ~estimate every … after #n[/]")
+            preview.update("[dim]title @repo #tag due p1-p4 ~estimate every … after #n[/]", layout=False)
             return
         understood = self._understand(text)
         self.understood = understood
-        preview.update(render_chips(understood))
+        preview.update(render_chips(understood), layout=False)  # fixed height: no layout pass per key
 
 
 def render_chips(understood: Any) -> str:
