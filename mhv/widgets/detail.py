@@ -24,6 +24,11 @@ def _when(value: datetime | None, tz: tzinfo | None, all_day: bool = False) -> s
     return local.strftime("%a %Y-%m-%d") if all_day else local.strftime("%a %Y-%m-%d %H:%M")
 
 
+def _short_when(value: datetime, tz: tzinfo | None) -> str:
+    local = value.astimezone(tz) if tz else value
+    return local.strftime("%b %d %H:%M")
+
+
 def _link(task: Task) -> str:
     return f"[@click=app.jump({task.number})]#{task.number}[/] {escape(task.title)} [dim]({task.status})[/]"
 
@@ -117,23 +122,25 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
         rows = [
             f"[b]#{task.number}[/b]  [b]{escape(task.title)}[/b]",
             "",
-            f"[dim]status  [/] [{status_var}]{task.status.replace('_', ' ')}[/]",
-            f"[dim]priority[/] [{prio_var}]{task.priority}[/]",
-            f"[dim]repo    [/] {escape(task.repo or '—')}",
-            f"[dim]tags    [/] {escape(' '.join('#' + t for t in task.tags) or '—')}",
-            f"[dim]due     [/] {_when(task.due, self.tz, task.due_all_day)}",
-            f"[dim]scheduled[/]{_when(task.scheduled, self.tz)}",
-            f"[dim]estimate[/] {f'{task.estimate_minutes} min' if task.estimate_minutes else '—'}",
-            f"[dim]recurs  [/] {escape(task.recurrence or '—')}",
-            f"[dim]assignee[/] {escape(task.assignee or '—')}",
-            f"[dim]source  [/] {escape(task.source)}{escape(' ' + task.source_ref) if task.source_ref else ''}",
-            f"[dim]branch  [/] {escape(task.branch or '—')}   [dim]gate[/] {task.gate_status}",
-            f"[dim]created [/] {_when(task.created_at, self.tz)}   [dim]updated[/] {_when(task.updated_at, self.tz)}",
+            f"[dim]status   [/] [{status_var}]{task.status.replace('_', ' ')}[/]",
+            f"[dim]priority [/] [{prio_var}]{task.priority}[/]",
+            f"[dim]repo     [/] {escape(task.repo or '—')}",
+            f"[dim]tags     [/] {escape(' '.join('#' + t for t in task.tags) or '—')}",
+            f"[dim]due      [/] {_when(task.due, self.tz, task.due_all_day)}",
+            f"[dim]scheduled[/] {_when(task.scheduled, self.tz)}",
+            f"[dim]estimate [/] {f'{task.estimate_minutes} min' if task.estimate_minutes else '—'}",
+            f"[dim]recurs   [/] {escape(task.recurrence or '—')}",
+            f"[dim]assignee [/] {escape(task.assignee or '—')}",
+            f"[dim]source   [/] {escape(task.source)}{escape(' ' + task.source_ref) if task.source_ref else ''}",
+            f"[dim]branch   [/] {escape(task.branch or '—')}",
+            f"[dim]gate     [/] {task.gate_status}",
+            f"[dim]created  [/] {_when(task.created_at, self.tz)}",
+            f"[dim]updated  [/] {_when(task.updated_at, self.tz)}",
         ]
         if task.started_at:
-            rows.append(f"[dim]started [/] {_when(task.started_at, self.tz)}")
+            rows.append(f"[dim]started  [/] {_when(task.started_at, self.tz)}")
         if task.completed_at:
-            rows.append(f"[dim]finished[/] {_when(task.completed_at, self.tz)}")
+            rows.append(f"[dim]finished [/] {_when(task.completed_at, self.tz)}")
         fields.update("\n".join(rows))
         description.update(task.description or "*No description.*")
         links = links or {}
@@ -146,7 +153,7 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
         links_view.update("\n".join(parts))
         lines = ["[b]History[/b]"]
         for event in (history or [])[-12:]:
-            lines.append(f"  [dim]{_when(event.at, self.tz)}[/] {escape(describe_event(event))} [dim]by {escape(event.actor)}[/]")
+            lines.append(f"  [dim]{_short_when(event.at, self.tz)}[/] {escape(describe_event(event))} [dim]· {escape(event.actor)}[/]")
         history_view.update("\n".join(lines) if history else "")
 
     # ------------------------------------------------------------------ editing

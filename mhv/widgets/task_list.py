@@ -312,8 +312,10 @@ stays quick at 100,000 tasks.
             title_style += Style(strike=True)
         segments = [
             Segment(number, row + (dim if not selected else Style())),
-            Segment(icon, row + status_style),
-            Segment(prio, row + prio_style),
+            # On the cursor row the glyphs take the cursor's colours: a blue "in progress" icon on a
+            # blue cursor would vanish.
+            Segment(icon, row if selected else row + status_style),
+            Segment(prio, row if selected else row + prio_style),
             Segment(title.ljust(title_width), title_style),
             Segment("  ", row),
             Segment(right, row + (dim if not selected else Style())),
