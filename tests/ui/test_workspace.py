@@ -146,6 +146,21 @@ class TestFilter:
             await settle(pilot)
             assert app.query_one(TaskList).total == 12
 
+    async def test_filter_with_no_match_clears_the_detail_pane(self, make: Any, ui_service: Any) -> None:
+        add_tasks(ui_service, 3)
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            detail = app.query_one(TaskDetail)
+            assert detail.shown is not None
+            await pilot.press("slash", *"zzzz")
+            await settle(pilot)
+            assert app.query_one(TaskList).total == 0
+            assert detail.shown is None
+            await pilot.press("escape")
+            await settle(pilot)
+            assert detail.shown is not None
+
 
 class TestQuickAdd:
     def test_token_at(self) -> None:
