@@ -22,7 +22,7 @@ from mhv.app.palette import PROVIDERS
 from mhv.app.quick_parse import Understood, understand
 from mhv.app.screens import ConfirmScreen, HelpScreen, help_for, key_table
 from mhv.app.settings import Settings
-from mhv.app.views import BASE_VIEWS, View, view_for
+from mhv.app.views import BASE_VIEWS, SORT_LABELS, SORT_ORDERS, View, view_for
 from mhv.errors import MhvError
 from mhv.tasks.models import PRIORITIES, STATUSES, Event, Task, TaskFilter
 from mhv.tasks.service import TaskService
@@ -87,6 +87,7 @@ class MhvApp(App[None]):
         self.db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mhv-db")
         self.view: View = view_for(self.settings.view)
         self.filter_text = ""
+        self.sort_order: str | None = None  # None: the view's own order
         self.known_repos: list[str] = []
         self.known_tags: list[str] = []
         self.total = 0
@@ -150,7 +151,7 @@ class MhvApp(App[None]):
         return await asyncio.get_running_loop().run_in_executor(self.db, partial(fn, *args))
 
     def current_filter(self) -> TaskFilter:
-        return self.view.filter(self.clock(), self.service.tz, self.filter_text)
+        return self.view.filter(self.clock(), self.service.tz, self.filter_text, self.sort_order)
 
     def _fetcher(self, flt: TaskFilter) -> Callable[[int, int], list[Task]]:
         from dataclasses import replace
@@ -222,6 +223,8 @@ class MhvApp(App[None]):
             parts.append(f"[dim]{open_count:,} open · {counts.get('completed', 0):,} done[/]")
         if self.filter_text:
             parts.append(f"[$warning]filter: {self.filter_text}[/]")
+        if self.sort_order:
+            parts.append(f"[$accent]sorted by {SORT_LABELS[self.sort_order]}[/]")
         self.query_one("#title-bar", Static).update("   ".join(parts))
 
     # ------------------------------------------------------------------ live updates
@@ -321,6 +324,16 @@ class MhvApp(App[None]):
         self._update_title()
         self.reload()
         self.query_one(TaskList).focus()
+
+    def set_sort(self, order: str | None) -> None:
+        self.sort_order = order
+        self._update_title()
+        self.reload()
+
+    def action_cycle_sort(self) -> None:
+        orders = [order for order, _label in SORT_ORDERS]
+        self.set_sort(orders[(orders.index(self.sort_order) + 1) % len(orders)])
+        self.notify(f"Sorted by {SORT_LABELS[self.sort_order]}", timeout=1.5)
 
     def action_show_view(self, view_id: str) -> None:
         self.show_view(view_id)

@@ -48,6 +48,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("task.add", "quick_add", "a", "Add", "task: add", "Add a task with the quick-add line"),
     Command("task.open", "open_detail", "enter,tab", "Detail", "task: open", "Open the selected task in the detail pane", _has_task, show=False),
     Command("view.filter", "filter", "slash", "Filter", "view: filter", "Filter the list as you type"),
+    Command("view.sort", "cycle_sort", "o", "Sort", "view: sort", "Cycle the sort order: view order, due, priority, number, newest, recently changed, title", show=False),
     Command("task.start", "toggle_start", "s", "Start", "task: start / stop", "Start the selected task, or stop it when in progress", _open_task),
     Command("task.complete", "complete", "d", "Done", "task: complete", "Mark the selected task completed", _open_task),
     Command("task.edit", "edit", "e", "Edit", "task: edit", "Edit every field of the selected task in the detail pane", _has_task),

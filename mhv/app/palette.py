@@ -19,6 +19,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from mhv.app.commands import COMMANDS
+from mhv.app.views import SORT_ORDERS
 from mhv.tasks.models import STATUSES, TaskFilter
 
 if TYPE_CHECKING:
@@ -71,6 +72,8 @@ class ViewsProvider(_MhvProvider):
         out: list[tuple[str, str, object, str]] = []
         for i, (view_id, label) in enumerate(app.base_view_labels(), start=1):
             out.append((f"view: {label.lower()}", str(i), partial(app.show_view, view_id), f"Show {label}"))
+        for order, label in SORT_ORDERS:
+            out.append((f"sort: {label}", "o", partial(app.set_sort, order), f"Sort the list by {label}"))
         for repo in app.known_repos:
             out.append((f"repo: {repo}", "", partial(app.show_view, f"repo:{repo}"), f"Open tasks in @{repo}"))
         for tag in app.known_tags:

@@ -15,8 +15,10 @@ class View:
     label: str
     build: Callable[[datetime, tzinfo], TaskFilter]
 
-    def filter(self, now: datetime, tz: tzinfo, text: str = "") -> TaskFilter:
+    def filter(self, now: datetime, tz: tzinfo, text: str = "", order: str | None = None) -> TaskFilter:
         flt = self.build(now, tz)
+        if order:
+            flt = replace(flt, order=order)
         return replace(flt, text=text or None) if text else flt
 
 
@@ -38,6 +40,19 @@ BASE_VIEWS: tuple[View, ...] = (
     View("completed", "Completed", lambda now, tz: TaskFilter(statuses=("completed",), order="updated")),
 )
 VIEWS_BY_ID = {v.id: v for v in BASE_VIEWS}
+
+# Sort orders the user can cycle through (``o``) or pick from the palette ("sort: due"); ``None`` is
+# the view's own order. Every order runs in the database.
+SORT_ORDERS: tuple[tuple[str | None, str], ...] = (
+    (None, "view order"),
+    ("due", "due date"),
+    ("priority", "priority"),
+    ("number", "number"),
+    ("created", "newest"),
+    ("updated", "recently changed"),
+    ("title", "title"),
+)
+SORT_LABELS = dict(SORT_ORDERS)
 
 
 def repo_view(name: str) -> View:

@@ -44,6 +44,8 @@ _ORDERS = {
     "priority": "CASE task.priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 "
     "ELSE 3 END, task.due IS NULL, task.due, task.number",
     "updated": "task.updated_at DESC, task.number DESC",
+    "created": "task.created_at DESC, task.number DESC",
+    "title": "lower(task.title), task.number",
 }
 _ORDERS["default"] = (
     "CASE task.status WHEN 'in_progress' THEN 0 WHEN 'pending' THEN 1 WHEN 'blocked' THEN 2 ELSE 3 END, "

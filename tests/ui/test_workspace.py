@@ -162,6 +162,31 @@ class TestFilter:
             assert detail.shown is not None
 
 
+    async def test_sort_cycles_through_database_orders(self, make: Any, ui_service: Any) -> None:
+        add_tasks(ui_service, 5)
+        ui_service.update(1, {"title": "zebra stripes"})
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            tasks = app.query_one(TaskList)
+            seen = []
+            for _ in range(6):
+                await pilot.press("o")
+                await settle(pilot)
+                seen.append((app.sort_order, [tasks.row(i).number for i in range(tasks.total)]))
+            orders = dict(seen)
+            assert orders["number"] == [1, 2, 3, 4, 5]
+            assert orders["created"] == [5, 4, 3, 2, 1]
+            assert "sorted by" in str(app.query_one("#title-bar").render())
+            await pilot.press("o")  # title
+            await settle(pilot)
+            assert app.sort_order == "title"
+            assert [tasks.row(i).number for i in range(tasks.total)][-1] == 1  # "zebra" sorts last
+            await pilot.press("o")  # back to the view's own order
+            await settle(pilot)
+            assert app.sort_order is None
+
+
 class TestQuickAdd:
     def test_token_at(self) -> None:
         assert token_at("fix @cra", 8) == (4, "@cra")
