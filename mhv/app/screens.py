@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Label, Markdown
+from textual.widgets import Button, Label, Markdown, Static
 
 APP_HELP = """\
 ## mhv
@@ -32,11 +33,29 @@ def help_for(widget: Widget | None) -> str:
 
 
 def key_table(rows: list[tuple[str, str, str, bool]]) -> str:
-    """Markdown table of ``(key, what, id, enabled)``."""
-    lines = ["| key | what | id |", "|---|---|---|"]
+    """Aligned ``key  what  id`` lines (content markup) for ``(key, what, id, enabled)``.
+
+    One line a binding, so a screenful shows every key; bindings without an id (Textual's own
+    scrolling keys) are left out: they cannot be rebound and the arrows say what they do.
+    """
+    merged: dict[tuple[str, str], list] = {}  # one line a binding id: "k ↑  Up  list.up"
     for key, what, binding_id, enabled in rows:
-        what_text = what if enabled else f"~~{what}~~ (not now)"
-        lines.append(f"| `{key}` | {what_text} | `{binding_id}` |")
+        if not binding_id:
+            continue
+        entry = merged.setdefault((binding_id, what), [[], enabled])
+        if key not in entry[0]:
+            entry[0].append(key)
+    rows = [(" ".join(keys), what, binding_id, enabled) for (binding_id, what), (keys, enabled) in merged.items()]
+    if not rows:
+        return ""
+    key_width = max(len(key) for key, *_ in rows) + 2
+    what_width = max(len(what) for _key, what, *_ in rows) + 2
+    lines = [f"[b]{'key'.ljust(key_width)}{'what'.ljust(what_width)}id[/b]"]
+    for key, what, binding_id, enabled in rows:
+        what_text = escape(what.ljust(what_width)) if enabled else f"[dim]{escape(what.ljust(what_width))}[/dim]"
+        lines.append(f"[$accent]{escape(key.ljust(key_width))}[/]{what_text}[dim]{escape(binding_id)}[/dim]")
+    if not all(enabled for *_rest, enabled in rows):
+        lines.append("[dim](greyed: not available for the selected task)[/dim]")
     return "\n".join(lines)
 
 
@@ -47,13 +66,16 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self, widget_help: str, keys: str) -> None:
         super().__init__()
-        self._markdown = "\n\n".join(p for p in (widget_help, "### Keys here", keys, APP_HELP) if p)
+        self._markdown = widget_help
+        self._keys = keys
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
             with VerticalScroll():
                 yield Markdown(self._markdown, id="help-text")
-            yield Label("[dim]escape closes · keys can be changed in config.toml [keymap] by id[/]")
+                yield Static(self._keys, id="help-keys")
+                yield Markdown(APP_HELP, id="help-app")
+            yield Label("[dim]escape closes · keys can be changed in config.toml \\[keymap] by id[/]")
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(None)
