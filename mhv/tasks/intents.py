@@ -18,7 +18,6 @@ did) and reported in ``Action.warnings`` with the `mhv repo add` hint.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -35,14 +34,18 @@ _PARSE_KEYS = ("date_order", "week_start", "confidence_threshold")
 _DEFAULT_KEYS = ("priority", "repo", "tags")
 
 
-@dataclass(frozen=True, slots=True)
 class QuickSettings:
-    """What the quick-add line needs from the configuration."""
+    """What the quick-add line needs from the configuration. (Plain classes here, not dataclasses:
+    building a dataclass costs milliseconds at import, and `mhv tc` imports this module.)"""
 
-    parse: ParseSettings = field(default_factory=ParseSettings)
-    default_priority: str | None = None  # applied to creates that name no priority
-    default_repo: str | None = None
-    default_tags: tuple[str, ...] = ()
+    __slots__ = ("default_priority", "default_repo", "default_tags", "parse")
+
+    def __init__(self, parse: ParseSettings | None = None, default_priority: str | None = None,
+                 default_repo: str | None = None, default_tags: tuple[str, ...] = ()) -> None:  # fmt: skip
+        self.parse = parse or ParseSettings()
+        self.default_priority = default_priority  # applied to creates that name no priority
+        self.default_repo = default_repo
+        self.default_tags = default_tags
 
     @property
     def threshold(self) -> float:
@@ -90,26 +93,35 @@ def quick_settings(settings: Any = None) -> QuickSettings:
     )
 
 
-@dataclass(slots=True)
 class Action:
     """What a line will do. ``fields`` are the service's fields (create: all of them; update: the
-    changes); tags on an update are ``add_tags``/``remove_tags`` (merged with the task's own)."""
+    changes); tags on an update are ``add_tags``/``remove_tags`` (merged with the task's own);
+    ``unblock`` lists the blockers to drop (``None``: every one)."""
 
-    kind: str
-    text: str = ""
-    confidence: float = 1.0
-    threshold: float = 0.6
-    target: int | None = None
-    fields: dict[str, Any] = field(default_factory=dict)
-    add_tags: list[str] = field(default_factory=list)
-    remove_tags: list[str] = field(default_factory=list)
-    depends_on: list[int] = field(default_factory=list)
-    blocks: list[int] = field(default_factory=list)
-    unblock: list[int] | None = field(default_factory=list)  # None: every blocker
-    filter: TaskFilter | None = None
-    warnings: list[str] = field(default_factory=list)
-    alternatives: list[str] = field(default_factory=list)
-    parse: Parse | None = None
+    __slots__ = ("add_tags", "alternatives", "blocks", "confidence", "depends_on", "fields", "filter", "kind",
+                 "parse", "remove_tags", "target", "text", "threshold", "unblock", "warnings")  # fmt: skip
+
+    def __init__(self, kind: str, text: str = "", confidence: float = 1.0, threshold: float = 0.6,
+                 target: int | None = None, fields: dict[str, Any] | None = None, parse: Parse | None = None,
+                 alternatives: list[str] | None = None) -> None:  # fmt: skip
+        self.kind = kind
+        self.text = text
+        self.confidence = confidence
+        self.threshold = threshold
+        self.target = target
+        self.fields: dict[str, Any] = fields if fields is not None else {}
+        self.add_tags: list[str] = []
+        self.remove_tags: list[str] = []
+        self.depends_on: list[int] = []
+        self.blocks: list[int] = []
+        self.unblock: list[int] | None = []
+        self.filter: TaskFilter | None = None
+        self.warnings: list[str] = []
+        self.alternatives: list[str] = alternatives if alternatives is not None else []
+        self.parse = parse
+
+    def __repr__(self) -> str:
+        return f"Action({self.describe()!r}, confidence={self.confidence})"
 
     @property
     def needs_confirmation(self) -> bool:
@@ -197,14 +209,17 @@ class Action:
         return out
 
 
-@dataclass(slots=True)
 class Outcome:
     """What ``apply`` did: the tasks written or found, and a sentence for people."""
 
-    action: Action
-    message: str
-    tasks: list[Task] = field(default_factory=list)
-    next_task: Task | None = None  # a completed recurring task's next occurrence
+    __slots__ = ("action", "message", "next_task", "tasks")
+
+    def __init__(self, action: Action, message: str, tasks: list[Task] | None = None,
+                 next_task: Task | None = None) -> None:  # fmt: skip
+        self.action = action
+        self.message = message
+        self.tasks: list[Task] = tasks if tasks is not None else []
+        self.next_task = next_task  # a completed recurring task's next occurrence
 
     @property
     def task(self) -> Task | None:

@@ -68,3 +68,17 @@ def as_aware(value: datetime | date | None, tz: Any) -> tuple[datetime | None, b
             value = value.replace(tzinfo=tz)
         return value.astimezone(UTC), False
     return datetime.combine(value, time(0, 0), tzinfo=tz).astimezone(UTC), True
+
+
+def clean_rrule(value: str | None) -> str | None:
+    """An RFC 5545 RRULE without the ``RRULE:`` prefix, checked by dateutil; empty means none."""
+    if not value:
+        return None
+    value = value.strip().removeprefix("RRULE:")
+    from dateutil.rrule import rrulestr
+
+    try:
+        rrulestr("RRULE:" + value, dtstart=datetime(2026, 1, 1))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"invalid recurrence rule {value!r} ({exc}); e.g. FREQ=WEEKLY;BYDAY=FR") from exc
+    return value

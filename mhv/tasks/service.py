@@ -902,14 +902,14 @@ class TaskService:
 
 
 _SIMPLE_FIELDS = frozenset({"title", "tags", "repo", "priority", "description", "depends_on", "blocks", "due",
-                           "scheduled", "estimate_minutes"})  # fmt: skip
+                           "scheduled", "estimate_minutes", "recurrence"})  # fmt: skip
 
 
 def _simple_create(data: dict[str, Any]) -> dict[str, Any] | None:
     """The common create (title, tags, repo, priority, notes, blockers) checked by the same rules as the
     Pydantic model, without importing Pydantic; None sends anything else, or any problem, to Pydantic
     (which then reports it in full)."""
-    from mhv.tasks.rules import PRIORITIES, clean_repo, clean_tags, clean_title, priority_word
+    from mhv.tasks.rules import PRIORITIES, clean_repo, clean_rrule, clean_tags, clean_title, priority_word
 
     if not data.keys() <= _SIMPLE_FIELDS or not isinstance(data.get("title"), str):
         return None
@@ -940,6 +940,10 @@ def _simple_create(data: dict[str, Any]) -> dict[str, Any] | None:
                 if not isinstance(data[name], date | datetime | None):
                     return None
                 out[name] = data[name]
+        if "recurrence" in data:
+            if not isinstance(data["recurrence"], str | None):
+                return None
+            out["recurrence"] = clean_rrule(data["recurrence"])
         if "estimate_minutes" in data:
             minutes = data["estimate_minutes"]
             if type(minutes) is not int or not 0 <= minutes <= 100_000:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from mhv.errors import ValidationError
-from mhv.tasks.rules import as_aware, clean_repo, clean_tags, clean_title, priority_word
+from mhv.tasks.rules import as_aware, clean_repo, clean_rrule, clean_tags, clean_title, priority_word
 
 Priority = Literal["critical", "high", "medium", "low"]
 Status = Literal["pending", "in_progress", "blocked", "completed", "cancelled"]
@@ -80,16 +80,7 @@ class _Fields(BaseModel):
     @field_validator("recurrence")
     @classmethod
     def _recurrence(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        value = value.strip().removeprefix("RRULE:")
-        from dateutil.rrule import rrulestr
-
-        try:
-            rrulestr("RRULE:" + value, dtstart=datetime(2026, 1, 1))
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"invalid recurrence rule {value!r} ({exc}); e.g. FREQ=WEEKLY;BYDAY=FR") from exc
-        return value
+        return clean_rrule(value)
 
 
 class TaskCreate(_Fields):
