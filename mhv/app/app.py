@@ -486,7 +486,7 @@ class MhvApp(App[None]):
 
     def understand(self, text: str) -> Understood:
         now = self.clock().astimezone(self.service.tz)
-        return understand(text, now=now, known_repos=self.known_repos)
+        return understand(text, now=now, known_repos=self.known_repos, settings=self.settings)
 
     def complete_token(self, token: str) -> list[tuple[str, str]]:
         """Candidates for the token under the cursor in the quick-add line."""
@@ -505,39 +505,46 @@ class MhvApp(App[None]):
         self.query_one(TaskList).focus()
 
     def on_quick_add_submitted(self, message: QuickAdd.Submitted) -> None:
+        """Enter: carry out the line's plan (mhv.tasks.intents, as `mhv tc` does); ask first when the
+        parse is unsure or the line deletes."""
         understood = self.understand(message.text)
         if understood.needs_confirmation:
-            question = (f"The parse is unsure ({understood.confidence:.0%}): {understood.intent} "
-                        f"“{understood.title or message.text}”. Go ahead?")  # fmt: skip
-            self.push_screen(ConfirmScreen(question, yes="Go ahead"),
-                             lambda yes: self._act(understood, message.text) if yes else None)  # fmt: skip
+            yes = "Delete" if understood.intent == "delete" else "Go ahead"
+            self.push_screen(ConfirmScreen(understood.question(), yes=yes),
+                             lambda ok: self._act(understood, message.text) if ok else None)  # fmt: skip
         else:
             self._act(understood, message.text)
 
     def _act(self, understood: Understood, text: str) -> None:
-        intent, target = understood.intent, understood.target
-        if intent in ("complete", "start", "delete", "show") and target is not None:
-            self.query_one(QuickAdd).close()
-            if intent == "show":
-                self.jump(target)
-            elif intent == "delete":
-                self.push_screen(ConfirmScreen(f"Delete #{target}?", yes="Delete"),
-                                 lambda yes: self._write(f"deleted #{target}", partial(self.service.delete, target)) if yes else None)  # fmt: skip
-            else:
-                self._write(f"{intent} #{target}", partial(getattr(self.service, intent), target))
+        from mhv.tasks.intents import LIST, SEARCH, SHOW, Action, apply
+
+        action = understood.action or Action("create", text=text, fields=dict(understood.fields))
+        quick = self.query_one(QuickAdd)
+        if action.kind == SHOW and action.target is not None:
+            quick.close()
+            self.jump(action.target)
             self.query_one(TaskList).focus()
             return
-        if intent != "create":
-            self.notify(f"“{intent}” from the quick-add line is not supported yet; use the palette (ctrl+k)",
-                        severity="warning")  # fmt: skip
-            return
-        task = self._write("", partial(self.service.create, understood.fields))
-        if task is not None:
-            self.clear_notifications()
-            self.notify(f"added #{task.number} {task.title}", timeout=3)
-            self.query_one(QuickAdd).close()
+        if action.kind in (LIST, SEARCH) and action.filter is not None:
+            quick.close()
+            flt, label = action.filter, action.describe(self.clock().astimezone(self.service.tz))
+            self.view = View("quick", label[:40], lambda now, tz: flt)
+            self._update_title()
+            self.reload()
             self.query_one(TaskList).focus()
-            self.jump(task.number)
+            return
+        outcome = self._write("", partial(apply, self.service, action))
+        if outcome is None:
+            return
+        self.clear_notifications()
+        self.notify(outcome.message + "".join(f"\n{w}" for w in action.warnings), timeout=3)
+        if outcome.next_task is not None:
+            self.notify(f"next occurrence #{outcome.next_task.number}", timeout=3)
+        self.apply_changes({t.id for t in (*outcome.tasks, *([outcome.next_task] if outcome.next_task else []))})
+        quick.close()
+        self.query_one(TaskList).focus()
+        if outcome.task is not None and action.kind != "delete":
+            self.jump(outcome.task.number)
 
 
 def _touched(result: Any) -> set[str]:

@@ -1,8 +1,8 @@
-"""The one adapter between the quick-add line and the parser (``mhv.nlp``).
+"""The one adapter between the quick-add line and the quick-add language.
 
-Everything the TUI needs from a parse goes through ``understand``: the fields to create a task with,
-chips to preview, whether to ask first. If the parser is missing it falls back to title + ``#tag`` +
-``@repo``, so switching parsers touches only this file.
+Everything the TUI needs from a line goes through ``understand``: the planned action (the same
+`mhv.tasks.intents.Action` that `mhv tc` and `--batch` carry out), chips to preview, whether to ask
+first. Executing it is `mhv.tasks.intents.apply`, so a line does the same thing in the TUI and the CLI.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 
-CONFIRM_BELOW = 0.6
+from mhv.tasks.intents import Action
+from mhv.tasks.intents import understand as plan_line
 
 
 @dataclass(slots=True)
@@ -23,52 +24,42 @@ class Chip:
 
 @dataclass(slots=True)
 class Understood:
-    intent: str
+    intent: str  # the action: create, update, complete, start, block, unblock, delete, show, list, search
     confidence: float
     fields: dict[str, Any]
     chips: list[Chip] = field(default_factory=list)
     needs_confirmation: bool = False
     target: int | None = None
+    action: Action | None = None
 
     @property
     def title(self) -> str:
         return str(self.fields.get("title") or "")
 
+    def question(self) -> str:
+        """What the confirmation modal asks."""
+        action = self.action
+        what = action.describe() if action is not None else self.intent
+        if self.intent == "delete":
+            return f"{what}?"
+        maybe = f"\nmaybe: {'; '.join(action.alternatives)}" if action is not None and action.alternatives else ""
+        return f"The parse is unsure ({self.confidence:.0%}): {what}.{maybe}\nGo ahead?"
 
-def understand(text: str, *, now: datetime, known_repos: list[str]) -> Understood:
-    try:
-        from mhv.nlp import parse
-    except ImportError:  # pragma: no cover - the parser ships with mhv; kept for partial installs
-        return _fallback(text)
-    p = parse(text, now=now, known_repos=known_repos)
-    fields: dict[str, Any] = {"title": p.title}
-    if p.priority:
-        fields["priority"] = p.priority
-    if p.tags:
-        fields["tags"] = list(p.tags)
-    if p.repo:
-        fields["repo"] = p.repo
-    if p.due_date:
-        if p.due_time:
-            fields["due"] = datetime.combine(p.due_date, p.due_time, tzinfo=now.tzinfo)
-        else:
-            fields["due"] = p.due_date
-    if getattr(p, "scheduled_date", None):
-        fields["scheduled"] = p.scheduled_date
-    if p.estimate_minutes:
-        fields["estimate_minutes"] = p.estimate_minutes
-    if p.recurrence:
-        fields["recurrence"] = p.recurrence
-    if p.depends_on:
-        fields["depends_on"] = list(p.depends_on)
-    chips = [Chip(e.kind, _chip_text(e.kind, e.value, e.text), e.confidence) for e in p.entities]
+
+def understand(text: str, *, now: datetime, known_repos: list[str], settings: Any = None) -> Understood:
+    action = plan_line(text, now=now, known_repos=known_repos, settings=settings)
+    p = action.parse
+    entities = p.entities if p is not None else []
+    chips = [Chip(e.kind, _chip_text(e.kind, e.value, e.text), e.confidence) for e in entities
+             if e.kind not in ("intent", "target")]  # fmt: skip
     return Understood(
-        intent=str(p.intent),
-        confidence=float(p.confidence),
-        fields=fields,
+        intent=action.kind,
+        confidence=float(action.confidence),
+        fields=dict(action.fields),
         chips=chips,
-        needs_confirmation=bool(p.needs_confirmation) or p.confidence < CONFIRM_BELOW,
-        target=getattr(p, "target", None),
+        needs_confirmation=action.needs_confirmation,
+        target=action.target,
+        action=action,
     )
 
 
@@ -84,23 +75,3 @@ def _chip_text(kind: str, value: Any, text: str) -> str:
     if isinstance(value, time):
         return value.strftime("%H:%M")
     return f"{value}" if value not in (None, "") else text
-
-
-def _fallback(text: str) -> Understood:
-    words, tags, repo = [], [], None
-    chips: list[Chip] = []
-    for word in text.split():
-        if word.startswith("#") and len(word) > 1 and not word[1:].isdigit():
-            tags.append(word[1:].lower())
-            chips.append(Chip("tag", word, 1.0))
-        elif word.startswith("@") and len(word) > 1:
-            repo = word[1:]
-            chips.append(Chip("repo", word, 1.0))
-        else:
-            words.append(word)
-    fields: dict[str, Any] = {"title": " ".join(words)}
-    if tags:
-        fields["tags"] = tags
-    if repo:
-        fields["repo"] = repo
-    return Understood("create", 1.0 if words else 0.0, fields, chips, needs_confirmation=False)

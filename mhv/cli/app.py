@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,9 +11,8 @@ import typer
 
 from mhv import __version__
 from mhv.cli.context import state
-from mhv.cli.report import print_tasks, report_completed, report_created
-from mhv.cli.words import split_words
-from mhv.errors import UsageError, ValidationError
+from mhv.cli.report import print_tasks, report_completed
+from mhv.errors import ValidationError
 
 app = typer.Typer(
     name="mhv",
@@ -69,7 +69,12 @@ def main_callback(
         str | None,
         typer.Option("--batch", metavar="FILE|-", help="Run one command per line; one JSON result per line."),
     ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="With --batch: act on unsure parses and deletes too.")
+    ] = False,
 ) -> None:
+    if yes:  # batch lines re-enter this callback without it: keep it for the whole run
+        state().assume_yes = True
     if batch is not None:
         from mhv.cli.batch import run_batch
 
@@ -83,7 +88,9 @@ def main_callback(
 # ---------------------------------------------------------------------------------- tasks
 @app.command("tc")
 def create(
-    text: Annotated[list[str], typer.Argument(help="The task: its title, with #tags and @repo.")],
+    text: Annotated[
+        list[str], typer.Argument(help="The task in the quick-add language (see `mhv parse`), or a command.")
+    ],
     due: Annotated[
         str | None, typer.Option("--due", "-d", help="Due date: 2026-12-05, tomorrow, fri, eow...")
     ] = None,
@@ -100,28 +107,44 @@ def create(
     description: Annotated[str | None, typer.Option("--description", help="Longer notes (markdown).")] = None,
     estimate: Annotated[int | None, typer.Option("--estimate", help="Estimate in minutes.")] = None,
     recur: Annotated[str | None, typer.Option("--recur", help="RRULE, e.g. FREQ=WEEKLY;BYDAY=FR.")] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Act even when the parse is unsure, or deletes.")
+    ] = False,
     json_: JsonOpt = False,
 ) -> None:
-    """Create a task. The text becomes the title; #tags and @repo inside it are understood."""
-    out = _out(json_)
-    title, tags, text_repo = split_words(text)
-    data: dict[str, Any] = {"title": title, "tags": tags + list(tag or [])}
-    if repo or text_repo:
-        data["repo"] = repo or text_repo
+    """Create a task from one line: "fix auth @api tomorrow 5pm p1 #ci ~2h after #41".
+
+    Commands typed here do what they say: "done #42", "move #42 to friday", "set 42 p1", "tag 42 #ci",
+    "rename 42 to ...", "start 42", "#42 blocked by #41", "unblock 42", "delete 42" (asks first).
+    """
+    from mhv.cli.quick import run_create
+
+    _out(json_)
+    overrides: dict[str, Any] = {}
+    if tag:
+        overrides["tags"] = list(tag)
+    if repo:
+        overrides["repo"] = repo
     if priority:
-        data["priority"] = priority
+        overrides["priority"] = priority
     if due:
-        data["due"] = _when(due)
+        overrides["due"] = _when(due)
     if description:
-        data["description"] = description
+        overrides["description"] = description
     if estimate is not None:
-        data["estimate_minutes"] = estimate
+        overrides["estimate_minutes"] = estimate
     if recur:
-        data["recurrence"] = recur
+        overrides["recurrence"] = recur
     if after:
-        data["depends_on"] = list(after)
-    svc = state().service
-    report_created(out, svc, svc.create(data))
+        overrides["depends_on"] = list(after)
+    run_create(state(), _joined(text), yes=yes or state().assume_yes, overrides=overrides)
+
+
+def _joined(words: list[str]) -> str:
+    """Shell words back into the line; a word that had spaces inside (it was quoted) stays quoted."""
+    if len(words) == 1:
+        return words[0]
+    return " ".join(f'"{w}"' if " " in w and '"' not in w else w for w in words)
 
 
 @app.command("tl")
@@ -237,7 +260,11 @@ def search(
 def update(
     ref: Annotated[str, typer.Argument(help="Task number (42 or #42) or uuid.")],
     text: Annotated[
-        list[str] | None, typer.Argument(help="New title, with #tags and @repo; +tag/-tag add or remove.")
+        list[str] | None,
+        typer.Argument(
+            help="Changes in the quick-add language: friday p1 #ci @repo ~2h after #41; "
+            "+tag/-tag add or remove; other words become the new title."
+        ),
     ] = None,
     title: Annotated[str | None, typer.Option("--title")] = None,
     due: Annotated[str | None, typer.Option("--due", "-d", help="New due date ('none' clears it).")] = None,
@@ -249,57 +276,84 @@ def update(
     status: Annotated[str | None, typer.Option("--status")] = None,
     description: Annotated[str | None, typer.Option("--description")] = None,
     estimate: Annotated[int | None, typer.Option("--estimate")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Act even when the parse is unsure.")] = False,
     json_: JsonOpt = False,
 ) -> None:
-    """Change a task's fields."""
-    out = _out(json_)
-    svc = state().service
-    task = svc.get(ref)
-    changes: dict[str, Any] = {}
-    tags = list(task.tags)
-    tag_ops = list(tag or [])
-    title_words = []
-    for w in text or []:
-        if (w.startswith("+") and len(w) > 1) or (w.startswith("-") and len(w) > 1 and not w[1:].isdigit()):
-            tag_ops.append(w)
-        else:
-            title_words.append(w)
-    if title_words:
-        new_title, more_tags, text_repo = split_words(title_words)
-        if new_title:
-            changes["title"] = new_title
-        tag_ops += [f"+{t}" for t in more_tags]
-        if text_repo:
-            changes["repo"] = text_repo
-    for op in tag_ops:
-        name = op.lstrip("+-#").lower()
-        if op.startswith("-"):
-            if name in tags:
-                tags.remove(name)
-        elif name not in tags:
-            tags.append(name)
-    if tags != task.tags:
-        changes["tags"] = tags
+    """Change a task: mhv tu 42 friday p1 +ci -old after #41 (words left over become the title)."""
+    from mhv.cli.quick import run_update
+
+    _out(json_)
+    overrides: dict[str, Any] = {}
+    if tag:
+        overrides["tags"] = list(tag)
     if title:
-        changes["title"] = title
+        overrides["title"] = title
     if due is not None:
-        changes["due"] = _when(due)
+        overrides["due"] = _when(due)
     if priority:
-        changes["priority"] = priority
+        overrides["priority"] = priority
     if repo is not None:
-        changes["repo"] = repo or None
+        overrides["repo"] = repo or None
     if status:
-        changes["status"] = status.replace("-", "_")
+        overrides["status"] = status.replace("-", "_")
     if description is not None:
-        changes["description"] = description
+        overrides["description"] = description
     if estimate is not None:
-        changes["estimate_minutes"] = estimate
-    if not changes:
-        raise UsageError(
-            "nothing to change", f"e.g. mhv tu {task.number} --due friday, or mhv tu {task.number} new title"
-        )
-    task = svc.update(task.id, changes)
-    out.result(task.to_json(), lambda: out.message(f"Updated task {task.number}: {task.title}"))
+        overrides["estimate_minutes"] = estimate
+    words = [w for part in (text or []) for w in (part.split() if len(text or []) == 1 else [part])]
+    run_update(state(), ref, words, yes=yes or state().assume_yes, overrides=overrides)
+
+
+@app.command("parse")
+def parse_line(
+    text: Annotated[
+        list[str], typer.Argument(help="A quick-add line, e.g. fix auth @api tomorrow 5pm p1 #ci")
+    ],
+    now: Annotated[
+        str | None,
+        typer.Option("--now", help="Fix the clock (local time unless an offset is given): 2026-11-26T10:00"),
+    ] = None,
+    known_repos: Annotated[
+        str | None,
+        typer.Option(
+            "--known-repos", help="Comma-separated repository names (default: the registered ones)."
+        ),
+    ] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Show how a line is understood: intent, pieces with their spans and confidence. Changes nothing."""
+    from mhv.cli.quick import cli_settings
+    from mhv.nlp import parse
+    from mhv.tasks.intents import quick_settings
+    from mhv.tasks.service import local_tz
+
+    out = _out(json_)
+    line = _joined(text)
+    tz = local_tz()
+    if now is None:
+        clock = state().service.clock().astimezone(tz) if known_repos is None else datetime.now(tz)
+    else:
+        try:
+            clock = datetime.fromisoformat(now.strip().upper().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValidationError(
+                f"cannot read --now {now!r}", "use ISO 8601: 2026-11-26T10:00 or 2026-11-26"
+            ) from None
+        clock = clock.replace(tzinfo=tz) if clock.tzinfo is None else clock
+    if known_repos is None:
+        repos = sorted(state().service.repo_names_registered())
+    else:
+        repos = [r.strip().lstrip("@") for r in known_repos.split(",") if r.strip()]
+    p = parse(line, now=clock, known_repos=repos, settings=quick_settings(cli_settings()).parse)
+
+    def human() -> None:
+        from rich.console import Console
+
+        from mhv.cli.parse_view import render_parse
+
+        Console(highlight=False, soft_wrap=True).print(render_parse(p, line, now=clock))
+
+    out.result(p.to_json(), human)
 
 
 @app.command("td")

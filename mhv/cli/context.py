@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 @dataclass
 class CliState:
     output: Output = field(default_factory=Output)
+    assume_yes: bool = False  # `mhv --batch FILE --yes`: do not refuse unsure lines and deletes
     _service: TaskService | None = None
 
     @property

@@ -1,5 +1,6 @@
 """The fast path: the commonest one-shot forms (`tc WORDS`, `tl`, `td N`) run without building the
-Typer app (~40 ms) or importing Pydantic (~110 ms), so adding a task beats `task add`.
+Typer app (~40 ms) or importing Pydantic (~110 ms), so adding a task beats `task add`. `tc WORDS` goes
+through the quick-add parser and `mhv.tasks.intents` exactly as the full command does.
 
 It handles only plain forms; anything with other options (or help) goes to the full CLI, which
 gives the same results and output. tests/unit/cli/test_fast.py checks the two agree.
@@ -30,15 +31,9 @@ def try_fast(argv: list[str], st: CliState) -> bool:
     if cmd == "tc":
         if not words:
             return False
-        from mhv.cli.report import report_created
-        from mhv.cli.words import split_words
+        from mhv.cli.quick import run_create
 
-        title, tags, repo = split_words(words)
-        data: dict[str, object] = {"title": title, "tags": tags}
-        if repo:
-            data["repo"] = repo
-        svc = st.service
-        report_created(st.output, svc, svc.create(data))
+        run_create(st, words[0] if len(words) == 1 else " ".join(words))
         return True
     if cmd == "tl":
         if words:

@@ -16,13 +16,6 @@ def print_tasks(svc: Any, tasks: list[Task], total: int | None = None) -> None:
     sys.stdout.write("\n".join(lines) + "\n")
 
 
-def report_created(out: Output, svc: Any, task: Task) -> None:
-    if task.repo and task.repo not in svc.repo_names_registered():
-        out.warn(f"@{task.repo} is not a registered repository (mhv repo add {task.repo} PATH)")
-    status = f"  [{task.status}]" if task.status != "pending" else ""
-    out.result(task.to_json(), lambda: out.message(f"Created task {task.number}: {task.title}{status}"))
-
-
 def report_completed(out: Output, svc: Any, done: list[tuple[Task, Task | None]]) -> None:
     results = []
     for task, nxt in done:

@@ -7,6 +7,7 @@ Each function returns the cleaned value or raises ValueError with the message a 
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 TAG_RE = re.compile(r"^[^\s#@,\"']{1,64}$")
@@ -55,4 +56,29 @@ def clean_repo(value: str | None) -> str | None:
         return None
     if not REPO_RE.match(value):
         raise ValueError(f"invalid repository name {value!r}: no spaces, @, # or commas")
+    return value
+
+
+def as_aware(value: datetime | date | None, tz: Any) -> tuple[datetime | None, bool]:
+    """A date becomes local midnight (all day); a naive datetime is local time; returns (utc, all_day)."""
+    if value is None:
+        return None, False
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=tz)
+        return value.astimezone(UTC), False
+    return datetime.combine(value, time(0, 0), tzinfo=tz).astimezone(UTC), True
+
+
+def clean_rrule(value: str | None) -> str | None:
+    """An RFC 5545 RRULE without the ``RRULE:`` prefix, checked by dateutil; empty means none."""
+    if not value:
+        return None
+    value = value.strip().removeprefix("RRULE:")
+    from dateutil.rrule import rrulestr
+
+    try:
+        rrulestr("RRULE:" + value, dtstart=datetime(2026, 1, 1))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"invalid recurrence rule {value!r} ({exc}); e.g. FREQ=WEEKLY;BYDAY=FR") from exc
     return value

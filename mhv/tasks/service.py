@@ -11,7 +11,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from mhv.errors import ConflictError, CycleError, NotFoundError, NothingToUndoError, ValidationError
@@ -449,7 +449,7 @@ class TaskService:
 
     def _coerce(self, data: dict[str, Any], task: Task | None) -> dict[str, Any]:
         """Validated fields -> stored values (local dates to UTC, parent ref to id)."""
-        from mhv.tasks.validation import as_aware
+        from mhv.tasks.rules import as_aware
 
         out = dict(data)
         for name in ("due", "scheduled"):
@@ -463,20 +463,53 @@ class TaskService:
     # ------------------------------------------------------------------ writes: tasks
     def create(self, data: dict[str, Any]) -> Task:
         fields = _simple_create(data)
+        if fields is not None and ("due" in fields or "scheduled" in fields):
+            fields = self._coerce(fields, None)
         if fields is None:
             from mhv.tasks.validation import validate_create
 
             fields = self._coerce(validate_create(data).model_dump(exclude_unset=True), None)
         depends = fields.pop("depends_on", [])
+        blocks = fields.pop("blocks", [])
         parent_ref = fields.pop("parent", None)
         with self._action(f"create {fields['title']}") as act:
             task = self._new_task(act, fields, parent_ref)
-            for ref in depends:
-                self._add_dependency(act, task, self._resolve(act.conn, ref), "blocks")
+            self._relink(act, task, depends_on=depends, blocks=blocks)
             if depends:
-                self._derive_status(act, [task.id])
                 task = task_from_row(act.conn.one(SELECT_TASK + " WHERE id = ?", (task.id,)))
         return task
+
+    def _relink(self, act: _Action, task: Task, *, depends_on: Sequence[int | str] = (),
+                blocks: Sequence[int | str] = (), drop: Sequence[int | str] | None = ()) -> None:  # fmt: skip
+        """Inside one action: ``task`` waits for ``depends_on``, ``blocks`` wait for ``task``, and it
+        stops waiting for ``drop`` (``None``: for every blocker). Statuses are derived afterwards."""
+        conn = act.conn
+        if drop is None:
+            drop = [r["number"] for r in conn.all(
+                "SELECT b.number FROM dependency d JOIN task b ON b.id = d.depends_on_id "
+                "WHERE d.task_id = ? AND d.kind = 'blocks' ORDER BY b.number", (task.id,))]  # fmt: skip
+        for ref in drop:
+            blocker = self._resolve(conn, ref)
+            row = conn.one("SELECT kind, created_at FROM dependency WHERE task_id = ? AND depends_on_id = ?",
+                           (task.id, blocker.id))  # fmt: skip
+            if row is None:
+                raise NotFoundError(f"#{task.number} does not depend on #{blocker.number}",
+                                    f"see its blockers with `mhv show {task.number}`")  # fmt: skip
+            conn.execute(
+                "DELETE FROM dependency WHERE task_id = ? AND depends_on_id = ?", (task.id, blocker.id)
+            )
+            act.event("dependency.removed", task.id, {"task_id": task.id, "depends_on_id": blocker.id,
+                      "kind": row["kind"], "created_at": _iso(self.store.dialect.dt_out(row["created_at"]))},
+                      None)  # fmt: skip
+        for ref in depends_on:
+            self._add_dependency(act, task, self._resolve(conn, ref), "blocks")
+        dependents = [self._resolve(conn, ref) for ref in blocks]
+        for other in dependents:
+            self._add_dependency(act, other, task, "blocks")
+        if drop or depends_on:
+            self._derive_status(act, [task.id])
+        if dependents:
+            self._derive_status(act, [d.id for d in dependents])
 
     def _new_task(self, act: _Action, fields: dict[str, Any], parent_ref: Any = None, *, number: int | None = None,
                   task_id: str | None = None) -> Task:  # fmt: skip
@@ -504,7 +537,10 @@ class TaskService:
         act.event("task.created", task.id, None, task.snapshot())
         return task
 
-    def update(self, ref: int | str, changes: dict[str, Any]) -> Task:
+    def update(self, ref: int | str, changes: dict[str, Any], *, depends_on: Sequence[int | str] = (),
+               blocks: Sequence[int | str] = (), unblock: Sequence[int | str] | None = ()) -> Task:  # fmt: skip
+        """Change fields and, in the same action, dependencies: wait for ``depends_on``, make ``blocks``
+        wait for this task, stop waiting for ``unblock`` (``None``: for every blocker)."""
         from mhv.tasks.validation import validate_patch
 
         model = validate_patch(changes)
@@ -532,6 +568,8 @@ class TaskService:
                 self._save(act, before, task)
             if status is not None and status != task.status:
                 self._set_status(act, task, status)
+            if depends_on or blocks or unblock is None or unblock:
+                self._relink(act, task, depends_on=depends_on, blocks=blocks, drop=unblock)
             return self._resolve(act.conn, task.id)
 
     def _set_status(self, act: _Action, task: Task, status: str) -> Task:
@@ -865,14 +903,15 @@ class TaskService:
             yield act
 
 
-_SIMPLE_FIELDS = frozenset({"title", "tags", "repo", "priority", "description", "depends_on"})
+_SIMPLE_FIELDS = frozenset({"title", "tags", "repo", "priority", "description", "depends_on", "blocks", "due",
+                           "scheduled", "estimate_minutes", "recurrence"})  # fmt: skip
 
 
 def _simple_create(data: dict[str, Any]) -> dict[str, Any] | None:
     """The common create (title, tags, repo, priority, notes, blockers) checked by the same rules as the
     Pydantic model, without importing Pydantic; None sends anything else, or any problem, to Pydantic
     (which then reports it in full)."""
-    from mhv.tasks.rules import PRIORITIES, clean_repo, clean_tags, clean_title, priority_word
+    from mhv.tasks.rules import PRIORITIES, clean_repo, clean_rrule, clean_tags, clean_title, priority_word
 
     if not data.keys() <= _SIMPLE_FIELDS or not isinstance(data.get("title"), str):
         return None
@@ -892,11 +931,26 @@ def _simple_create(data: dict[str, Any]) -> dict[str, Any] | None:
             if not isinstance(data["description"], str):
                 return None
             out["description"] = data["description"].strip()
-        if "depends_on" in data:
-            deps = data["depends_on"]
-            if not isinstance(deps, list) or not all(isinstance(d, int | str) for d in deps):
+        for name in ("depends_on", "blocks"):
+            if name in data:
+                deps = data[name]
+                if not isinstance(deps, list) or not all(isinstance(d, int | str) for d in deps):
+                    return None
+                out[name] = list(deps)
+        for name in ("due", "scheduled"):  # already read (by the quick-add parser): date or datetime
+            if name in data:
+                if not isinstance(data[name], date | datetime | None):
+                    return None
+                out[name] = data[name]
+        if "recurrence" in data:
+            if not isinstance(data["recurrence"], str | None):
                 return None
-            out["depends_on"] = list(deps)
+            out["recurrence"] = clean_rrule(data["recurrence"])
+        if "estimate_minutes" in data:
+            minutes = data["estimate_minutes"]
+            if type(minutes) is not int or not 0 <= minutes <= 100_000:
+                return None
+            out["estimate_minutes"] = minutes
     except ValueError:
         return None
     return out

@@ -6,14 +6,14 @@ Pydantic is imported by the write paths only (listing and showing never need it)
 from __future__ import annotations
 
 import difflib
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from mhv.errors import ValidationError
-from mhv.tasks.rules import clean_repo, clean_tags, clean_title, priority_word
+from mhv.tasks.rules import as_aware, clean_repo, clean_rrule, clean_tags, clean_title, priority_word
 
 Priority = Literal["critical", "high", "medium", "low"]
 Status = Literal["pending", "in_progress", "blocked", "completed", "cancelled"]
@@ -80,21 +80,13 @@ class _Fields(BaseModel):
     @field_validator("recurrence")
     @classmethod
     def _recurrence(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        value = value.strip().removeprefix("RRULE:")
-        from dateutil.rrule import rrulestr
-
-        try:
-            rrulestr("RRULE:" + value, dtstart=datetime(2026, 1, 1))
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"invalid recurrence rule {value!r} ({exc}); e.g. FREQ=WEEKLY;BYDAY=FR") from exc
-        return value
+        return clean_rrule(value)
 
 
 class TaskCreate(_Fields):
     title: str  # type: ignore[assignment]
     depends_on: list[TaskRef] = Field(default_factory=list)
+    blocks: list[TaskRef] = Field(default_factory=list)  # tasks that will wait for the new one
 
 
 class TaskPatch(_Fields):
@@ -140,19 +132,6 @@ def validate_patch(data: dict[str, Any]) -> TaskPatch:
         return TaskPatch.model_validate(data)
     except PydanticValidationError as exc:
         raise _explain(exc, TaskPatch) from None
-
-
-def as_aware(value: datetime | date | None, tz: Any) -> tuple[datetime | None, bool]:
-    """A date becomes local midnight (all day); a naive datetime is local time; returns (utc, all_day)."""
-    from datetime import UTC
-
-    if value is None:
-        return None, False
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=tz)
-        return value.astimezone(UTC), False
-    return datetime.combine(value, time(0, 0), tzinfo=tz).astimezone(UTC), True
 
 
 __all__ = ["TaskCreate", "TaskPatch", "as_aware", "validate_create", "validate_patch"]

@@ -36,7 +36,10 @@ def test_same_created_task(capsys):
 def test_same_human_output(capsys):
     run_full(capsys, "tc", "one")
     a = run_fast(capsys, "tc", "two @x")
-    assert a.out == "Created task 2: two\n" and "not a registered repository" in a.err
+    # what the parser understood is shown under the result (new with the quick-add language)
+    assert a.out == "Created task 2: two\n  understood: @x\n" and "not a registered repository" in a.err
+    b = run_full(capsys, "tc", "three @x")
+    assert b.out == "Created task 3: three\n  understood: @x\n"
     assert run_fast(capsys, "tl").out == run_full(capsys, "tl").out
     assert run_fast(capsys, "td", "1").out == "Completed task 1: one\n"
 

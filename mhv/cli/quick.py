@@ -1,0 +1,196 @@
+"""`mhv tc TEXT` and `mhv tu N TEXT`: a quick-add line, read by the parser and carried out by
+`mhv.tasks.intents` (the same plan the TUI quick-add line and `--batch` use).
+
+Shared by the Typer commands and the fast path, so neither Typer nor Rich is imported for the common
+`tc WORDS`. What was understood is printed with the result; an unsure parse (or a delete) asks first
+on a terminal, and is refused (exit 7, MHV-111) in `--batch` or without a terminal unless `--yes`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from mhv.cli.context import CliState
+from mhv.cli.output import use_color
+from mhv.errors import CancelledError, UsageError
+from mhv.tasks.intents import CREATE, DELETE, LIST, SEARCH, SHOW, UPDATE, Action, Outcome, apply, plan_update
+
+Confirm = Callable[[str], bool]
+
+
+def cli_settings() -> Any:
+    """The quick-add settings for the CLI: defaults until the config file is read here (issue: config);
+    `mhv.tasks.intents.quick_settings` accepts the config object as it is."""
+    return None
+
+
+def run_create(st: CliState, text: str, *, yes: bool = False, overrides: dict[str, Any] | None = None,
+               confirm: Confirm | None = None) -> Outcome | None:  # fmt: skip
+    """`mhv tc TEXT`: plan the line, ask when unsure, act, report. ``overrides`` are option values
+    (``--due``, ``--priority``, ...), which win over the same pieces in the text."""
+    from mhv.tasks.intents import understand
+
+    if not text.strip():
+        raise UsageError("nothing to add", "give the task, e.g. mhv tc fix login tomorrow p1 #auth")
+    svc = st.service
+    now = _local_now(st)
+    registered = sorted(svc.repo_names_registered())
+    action = understand(text, now=now, known_repos=registered, settings=cli_settings())
+    _localise(st, action)
+    if overrides:
+        if action.kind != CREATE:
+            raise UsageError(
+                f"{text!r} reads as a command ({action.kind}), which takes no options",
+                "drop the options, or quote the text to make it a title: mhv tc '\"done #42\"'",
+            )
+        _override(action, overrides, registered)
+    return _run(st, action, now, yes=yes, confirm=confirm)
+
+
+def run_update(st: CliState, ref: str, words: list[str], *, yes: bool = False,
+               overrides: dict[str, Any] | None = None, confirm: Confirm | None = None) -> Outcome | None:  # fmt: skip
+    """`mhv tu N TEXT`: TEXT's pieces are the changes (dates, priority, tags, repo, estimate, recurrence,
+    `after #41`, `blocks #43`); `+tag`/`-tag` add or remove; the words left over are the new title."""
+    from mhv.nlp import parse
+
+    svc = st.service
+    task = svc.get(ref)
+    now = _local_now(st)
+    add, remove, rest = [], [], []
+    for w in words:
+        if w.startswith("-") and len(w) > 1 and not w[1:].isdigit():
+            remove.append(w[1:].lstrip("#").lower())
+        elif w.startswith("+") and len(w) > 1:
+            add.append(w[1:].lstrip("#").lower())
+        else:
+            rest.append(w)
+    text = " ".join(rest)
+    registered = sorted(svc.repo_names_registered())
+    qs = cli_settings()
+    from mhv.tasks.intents import quick_settings
+
+    p = parse(text, now=now, known_repos=registered, settings=quick_settings(qs).parse)
+    action = plan_update(task.number, p, tz=now.tzinfo, text=text, registered=registered,
+                         add_tags=add, remove_tags=remove)  # fmt: skip
+    _localise(st, action)
+    if overrides:
+        _override(action, overrides, registered)
+    if not (action.fields or action.add_tags or action.remove_tags or action.depends_on or action.blocks):
+        raise UsageError(
+            "nothing to change", f"e.g. mhv tu {task.number} friday p1 +ci, or mhv tu {task.number} new title"
+        )
+    return _run(st, action, now, yes=yes, confirm=confirm)
+
+
+def _local_now(st: CliState) -> datetime:
+    """Now in the local zone, from the stdlib (it reads TZ like the service does): enough to resolve
+    dates, and it spares a plain `mhv tc` loading dateutil's zone database (~10 ms)."""
+    return st.service.clock().astimezone()
+
+
+def _localise(st: CliState, action: Action) -> None:
+    """A due or start *time* belongs to the service's zone (with its DST rules), not a fixed offset."""
+    for key in ("due", "scheduled"):
+        value = action.fields.get(key)
+        if isinstance(value, datetime):
+            action.fields[key] = value.replace(tzinfo=st.service.tz)
+
+
+def _override(action: Action, overrides: dict[str, Any], registered: list[str]) -> None:
+    for key, value in overrides.items():
+        if key == "tags":
+            if action.kind == UPDATE:
+                action.add_tags += [t.lstrip("+#").lower() for t in value if not t.startswith("-")]
+                action.remove_tags += [t.lstrip("-#").lower() for t in value if t.startswith("-")]
+            else:
+                action.fields["tags"] = [*action.fields.get("tags", []), *value]
+        elif key == "depends_on":
+            action.depends_on += list(value)
+        else:
+            action.fields[key] = value
+    action.warnings = [w for w in action.warnings if not w.startswith("@")]
+    repo = action.fields.get("repo")
+    if repo and repo not in registered:
+        action.warnings.append(f"@{repo} is not a registered repository (mhv repo add {repo} PATH)")
+
+
+def _run(
+    st: CliState, action: Action, now: datetime, *, yes: bool, confirm: Confirm | None
+) -> Outcome | None:
+    out = st.output
+    if action.needs_confirmation and not yes:
+        _ask(st, action, now, confirm)
+    outcome = apply(st.service, action)
+    for warning in action.warnings:
+        out.warn(warning)
+    report(st, outcome, now)
+    return outcome
+
+
+def _ask(st: CliState, action: Action, now: datetime, confirm: Confirm | None) -> None:
+    what = action.describe(now)
+    if action.kind == DELETE:
+        reason = "deleting asks first"
+    else:
+        reason = f"the parse is unsure (confidence {action.confidence:.2f}, below {action.threshold:.2f})"
+    maybe = "; ".join(action.alternatives)
+    interactive = confirm is not None or (not st.output.batch and sys.stdin.isatty() and sys.stderr.isatty())
+    if not interactive:
+        hint = "add --yes to do it anyway" + ("" if action.kind == DELETE else
+                                              ", or rephrase (\"quotes\" keep words as title text)")  # fmt: skip
+        raise CancelledError(f"not done: {what} ({reason}{'; maybe ' + maybe if maybe else ''})", hint)
+    ask = confirm or _tty_confirm
+    question = f"{what}\n  {reason}" + (f"\n  maybe: {maybe}" if maybe else "") + "\nGo ahead? [y/N] "
+    if not ask(question):
+        raise CancelledError("nothing was changed", "")
+
+
+def _tty_confirm(question: str) -> bool:
+    sys.stderr.write(question)
+    sys.stderr.flush()
+    try:
+        answer = sys.stdin.readline()
+    except KeyboardInterrupt:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def report(st: CliState, outcome: Outcome, now: datetime) -> None:
+    """Print the result: JSON (or the batch line) for scripts; the task and what was understood for people."""
+    out, action, svc = st.output, outcome.action, st.service
+    if out.json or out.batch:
+        out.result(outcome.to_json())
+        return
+    kind = action.kind
+    if kind in (LIST, SEARCH):
+        from mhv.cli.report import print_tasks
+
+        pieces = action.pieces(now)
+        if pieces:
+            out.message(_dim("understood: " + " · ".join(pieces)))
+        print_tasks(svc, outcome.tasks)
+        return
+    if kind == SHOW and outcome.task is not None:
+        from mhv.cli.show import print_task
+
+        print_task(svc, outcome.task)
+        return
+    task = outcome.task
+    status = f"  [{task.status}]" if task is not None and task.status != "pending" and kind == CREATE else ""
+    out.message(outcome.message + status)
+    pieces = action.pieces(now)
+    if kind == CREATE and pieces:
+        out.message(_dim("  understood: " + " · ".join(pieces)))
+    elif kind == UPDATE and pieces:
+        out.message(_dim("  changed: " + " · ".join(pieces)))
+    if outcome.next_task is not None:
+        nxt = outcome.next_task
+        when = f", due {nxt.due.astimezone(svc.tz):%a %Y-%m-%d}" if nxt.due else ""
+        out.message(f"  next occurrence: task {nxt.number}{when}")
+
+
+def _dim(text: str) -> str:
+    return f"\x1b[2m{text}\x1b[0m" if use_color() else text
