@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.markup import escape
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -60,6 +61,20 @@ class TokenAutoComplete(AutoComplete):
             self._target_state = state
             return
         super()._handle_target_update()
+
+    def _listen_to_messages(self, event: events.Event) -> None:
+        # Enter on a token that is already complete ("done #42" with #42 highlighted) runs the line
+        # instead of "completing" it to itself, so one Enter is enough.
+        if isinstance(event, events.Key) and event.key == "enter" and self.display:
+            option_list = self.option_list
+            index = option_list.highlighted
+            if index is not None and index < option_list.option_count:
+                option = option_list.get_option_at_index(index)
+                token = self.get_search_string(self._get_target_state())
+                if token and getattr(option, "value", None) == token:
+                    self.action_hide()
+                    return
+        super()._listen_to_messages(event)
 
     def should_show_dropdown(self, search_string: str) -> bool:
         return bool(search_string) and self.option_list.option_count > 0

@@ -49,7 +49,7 @@ class TestQuickIntents:
         app = make()
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            await type_line(pilot, "done #1 ")
+            await type_line(pilot, "done #1")  # one Enter, though #1 is offered for completion
             assert ui_service.get(1).status == "completed"
             await type_line(pilot, "start 2")
             assert ui_service.get(2).status == "in_progress"
