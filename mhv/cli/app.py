@@ -12,7 +12,7 @@ import typer
 from mhv import __version__
 from mhv.cli.context import state
 from mhv.cli.report import print_tasks, report_completed
-from mhv.errors import ValidationError
+from mhv.errors import UsageError, ValidationError
 
 app = typer.Typer(
     name="mhv",
@@ -329,6 +329,9 @@ def parse_line(
 
     out = _out(json_)
     line = _joined(text)
+    if not line.strip():
+        raise UsageError("nothing to parse: the line is empty",
+                         'give a quick-add line: mhv parse "fix auth @api tomorrow 5pm p1 #ci"')  # fmt: skip
     tz = local_tz()
     if now is None:
         clock = state().service.clock().astimezone(tz) if known_repos is None else datetime.now(tz)

@@ -18,6 +18,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from mhv.nlp import Parse, ParseSettings, parse
+from mhv.nlp.recurrence import describe_rrule
 
 KIND_STYLES: dict[str, str] = {
     "intent": "bold bright_white",
@@ -36,9 +37,6 @@ KIND_STYLES: dict[str, str] = {
 }
 PRIORITY_STYLES = {"critical": "bold red", "high": "dark_orange", "medium": "yellow", "low": "dim"}
 _P_NUMBER = {"critical": 1, "high": 2, "medium": 3, "low": 4}
-_DAYS = {"MO": "Mon", "TU": "Tue", "WE": "Wed", "TH": "Thu", "FR": "Fri", "SA": "Sat", "SU": "Sun"}
-_NTH = {"1": "first", "2": "second", "3": "third", "4": "fourth", "-1": "last"}
-_UNITS = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
 
 
 def parse_command_json(
@@ -114,27 +112,6 @@ def fmt_minutes(minutes: int) -> str:
     if not hours:
         return f"{mins}m"
     return f"{hours}h{mins:02d}m" if mins else f"{hours}h"
-
-
-def describe_rrule(rule: str) -> str:
-    """`FREQ=WEEKLY;BYDAY=FR;INTERVAL=2` -> `every 2 weeks on Fri`."""
-    parts = dict(part.split("=", 1) for part in rule.split(";") if "=" in part)
-    unit = _UNITS.get(parts.get("FREQ", ""), parts.get("FREQ", "?").lower())
-    interval = int(parts.get("INTERVAL", "1") or 1)
-    out = f"every {unit}" if interval == 1 else f"every {interval} {unit}s"
-    if "BYDAY" in parts:
-        days = parts["BYDAY"].split(",")
-        if days == ["MO", "TU", "WE", "TH", "FR"]:
-            return "every weekday" if interval == 1 else f"{out} on weekdays"
-        names = [
-            f"the {_NTH.get(d[:-2], d[:-2])} {_DAYS.get(d[-2:], d[-2:])}" if len(d) > 2 else _DAYS.get(d, d)
-            for d in days
-        ]
-        out += " on " + ", ".join(names)
-    if "BYMONTHDAY" in parts:
-        day = int(parts["BYMONTHDAY"])
-        out += " on the last day" if day == -1 else f" on day {day}"
-    return out
 
 
 def _when(d: date | None, t: time | None, now: datetime | None) -> str:

@@ -37,7 +37,7 @@ from mhv.nlp.fuzzy import near_keyword
 from mhv.nlp.intents import IntentHit, detect_intent
 from mhv.nlp.lexer import Token, remove_spans, tidy_title, tokenize
 from mhv.nlp.model import DEFAULT_SETTINGS, Entity, Intent, Parse, ParseSettings
-from mhv.nlp.recurrence import match_recurrence
+from mhv.nlp.recurrence import first_occurrence, match_recurrence
 from mhv.nlp.times import match_when, resolve_time_only
 
 _SCHEDULE_WORDS = frozenset(
@@ -353,6 +353,13 @@ def _assemble(state: _State) -> Parse:
         elif h.kind in ("priority", "repo", "estimate", "recurrence"):
             fields[h.kind] = value
 
+    if due_date is None and fields.get("recurrence") and mode == "create":
+        # "water plants every monday (at 8am)": the first occurrence is the due date, as in Todoist.
+        first = first_occurrence(fields["recurrence"], ctx.now, time_only.at if time_only else None)
+        if first is not None:
+            due_date = first.date()
+            due_time = time_only.at if time_only is not None else None
+            time_only = None
     if time_only is not None and time_only.at is not None:
         if mode in ("list", "search"):
             pass
@@ -568,6 +575,15 @@ def _doubt_leftovers(state: _State, covered: set[int], title: str) -> None:
                         ),
                     )
                 )
+                continue
+        if w == "in" and k + 2 == ctx.n and _looks_like_repo_name(toks[k + 1]) and (k + 1) not in covered:
+            # "update readme in docs": docs is not a registered repository, so the words stay in the
+            # title; say so (a little less sure) rather than guess either way in silence.
+            name = toks[k + 1].text
+            state.doubts.append(
+                _Doubt(0.8, _alt("repo", name, f"repository '{name}'? (not registered)", name.lower(),
+                                 toks[k + 1].start, toks[k + 1].end))  # fmt: skip
+            )
     if state.intent.intent == Intent.CREATE and title:
         words = title.split()
         if len(words) == 2 and is_int(words[1]) and words[0].isalpha() and len(words[1]) <= 6:
@@ -575,6 +591,14 @@ def _doubt_leftovers(state: _State, covered: set[int], title: str) -> None:
 
 
 _TIME_PREPS = frozenset({"at", "by", "before", "until", "around", "from"})
+_NOT_REPO_NAMES = frozenset({"the", "a", "an", "my", "our", "your", "it", "this", "that", "there", "here",
+                             "progress", "general", "time", "detail", "details", "full", "person", "advance"})
+
+
+def _looks_like_repo_name(tok: Token) -> bool:
+    text = tok.text
+    return (tok.kind == "word" and 2 <= len(text) <= 40 and text[0].isalpha() and text.lower() == text
+            and text not in _NOT_REPO_NAMES and all(c.isalnum() or c in "-_." for c in text))  # fmt: skip
 
 
 def _after_when_word(toks: list[Token], covered: set[int], k: int) -> bool:

@@ -3,6 +3,8 @@ RRULE string without the `RRULE:` prefix (`FREQ=WEEKLY;BYDAY=FR;INTERVAL=2`)."""
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 import re
 from typing import Any
 
@@ -167,3 +169,49 @@ def recurrence_from_value(value: str) -> str | None:
     if unit == "q":
         return rrule("MONTHLY", 3 * n)
     return rrule({"d": "DAILY", "w": "WEEKLY", "mo": "MONTHLY", "y": "YEARLY"}[unit], n)
+
+
+def first_occurrence(rule: str, now: datetime, at: time | None = None) -> datetime | None:
+    """The first time ``rule`` fires at or after ``now`` (local, naive), at ``at`` or midnight.
+
+    A rule that could fire today counts today only when its time is still to come ("every day at
+    5pm" typed at 9am is due today at 17:00; typed at 6pm, tomorrow). dateutil is imported here, not
+    at module import, to keep ``import mhv.nlp`` cheap.
+    """
+    from dateutil.rrule import rrulestr
+
+    local = now.replace(tzinfo=None)
+    start = datetime.combine(local.date(), at or time(0, 0))
+    try:
+        rr = rrulestr(rule, dtstart=start)
+    except (ValueError, TypeError):
+        return None
+    threshold = local if at is not None else datetime.combine(local.date(), time(0, 0))
+    result = rr.after(threshold, inc=True)
+    return result if isinstance(result, datetime) else None
+
+
+_DAYS = {"MO": "Mon", "TU": "Tue", "WE": "Wed", "TH": "Thu", "FR": "Fri", "SA": "Sat", "SU": "Sun"}
+_NTH = {"1": "first", "2": "second", "3": "third", "4": "fourth", "-1": "last"}
+_UNITS = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
+
+
+def describe_rrule(rule: str) -> str:
+    """`FREQ=WEEKLY;BYDAY=FR;INTERVAL=2` -> `every 2 weeks on Fri`."""
+    parts = dict(part.split("=", 1) for part in rule.split(";") if "=" in part)
+    unit = _UNITS.get(parts.get("FREQ", ""), parts.get("FREQ", "?").lower())
+    interval = int(parts.get("INTERVAL", "1") or 1)
+    out = f"every {unit}" if interval == 1 else f"every {interval} {unit}s"
+    if "BYDAY" in parts:
+        days = parts["BYDAY"].split(",")
+        if days == ["MO", "TU", "WE", "TH", "FR"]:
+            return "every weekday" if interval == 1 else f"{out} on weekdays"
+        names = [
+            f"the {_NTH.get(d[:-2], d[:-2])} {_DAYS.get(d[-2:], d[-2:])}" if len(d) > 2 else _DAYS.get(d, d)
+            for d in days
+        ]
+        out += " on " + ", ".join(names)
+    if "BYMONTHDAY" in parts:
+        day = int(parts["BYMONTHDAY"])
+        out += " on the last day" if day == -1 else f" on day {day}"
+    return out

@@ -23,6 +23,7 @@ from typing import Any
 
 from mhv.errors import UsageError
 from mhv.nlp import Parse, ParseSettings, parse
+from mhv.nlp.recurrence import describe_rrule
 from mhv.tasks.models import OPEN_STATUSES, STATUSES, Task, TaskFilter
 
 CREATE, UPDATE, COMPLETE, START, BLOCK, UNBLOCK, DELETE, SHOW, LIST, SEARCH = (
@@ -168,7 +169,7 @@ class Action:
         if f.get("estimate_minutes") is not None:
             out.append(f"~{_minutes(f['estimate_minutes'])}")
         if f.get("recurrence"):
-            out.append(f"repeats {f['recurrence']}")
+            out.append(f"↻ {describe_rrule(f['recurrence'])}")
         if self.depends_on:
             verb = "waits for" if self.kind == BLOCK else "after"
             out.append(f"{verb} " + ", ".join(f"#{n}" for n in self.depends_on))

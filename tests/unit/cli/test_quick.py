@@ -289,3 +289,17 @@ def test_batch_yes_applies_to_every_line(capsys, tmp_path):
     code, results = run_batch(capsys, tmp_path, ["tc review 42", "tc delete 1"], "--yes")
     assert code == 0 and [r["ok"] for r in results] == [True, True]
     assert results[1]["result"]["number"] == 1
+
+
+def test_parse_of_an_empty_line_is_a_usage_error(mhv):
+    code, out, err = mhv("parse", "  ")
+    assert code == 2 and "MHV-110" in err and "nothing to parse" in err and "mhv parse" in err
+
+
+def test_recurring_task_is_due_at_its_first_occurrence(mhv):
+    code, out, _err = mhv("tc", "water plants every monday 8am")
+    assert code == 0 and "every week on Mon" in out
+    task = js(mhv, "show", "1")
+    due = datetime.fromisoformat(task["due"])
+    assert due.astimezone().date() == next_weekday(0) or due.astimezone().date().weekday() == 0
+    assert task["recurrence"] == "FREQ=WEEKLY;BYDAY=MO"

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 from rich.console import Console
 
-from mhv.cli.parse_view import describe_rrule, fmt_minutes, highlight, parse_command_json, render_parse
+from mhv.cli.parse_view import fmt_minutes, highlight, parse_command_json, render_parse
+from mhv.nlp.recurrence import describe_rrule
 from mhv.nlp import parse
 
 NOW = datetime(2025, 11, 26, 10, 0, tzinfo=timezone(timedelta(hours=1)))
