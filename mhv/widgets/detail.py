@@ -12,6 +12,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, ContentSwitcher, Input, Label, Markdown, Select, Static, TextArea
 
+from mhv.nlp import parse
+from mhv.nlp.entities import parse_duration
+from mhv.nlp.recurrence import describe_rrule
 from mhv.tasks.models import PRIORITIES, Event, Task
 
 Links = dict[str, list[tuple[Task, str]]]
@@ -22,6 +25,22 @@ def _when(value: datetime | None, tz: tzinfo | None, all_day: bool = False) -> s
         return "—"
     local = value.astimezone(tz) if tz else value
     return local.strftime("%a %Y-%m-%d") if all_day else local.strftime("%a %Y-%m-%d %H:%M")
+
+
+def _minutes_text(minutes: int | None) -> str:
+    if not minutes:
+        return ""
+    hours, mins = divmod(minutes, 60)
+    return f"{hours}h{mins:02d}m" if hours and mins else f"{hours}h" if hours else f"{mins}m"
+
+
+def _rrule_from(text: str) -> str:
+    """"every other friday" (the quick-add language) or an RRULE as it is."""
+    if text.upper().startswith(("FREQ=", "RRULE:")):
+        return text.upper().removeprefix("RRULE:")
+    parsed = parse("x " + text if text.lower().startswith(("every", "daily", "weekly", "monthly", "yearly")) else text,
+                   now=datetime.now().astimezone())  # fmt: skip
+    return parsed.recurrence or text
 
 
 def _short_when(value: datetime, tz: tzinfo | None) -> str:
@@ -86,8 +105,8 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
                         yield Label("Priority")
                         yield Select([(p, p) for p in PRIORITIES], allow_blank=False, id="edit-priority")
                     with Vertical():
-                        yield Label("Due (YYYY-MM-DD [HH:MM])")
-                        yield Input(id="edit-due")
+                        yield Label("Due")
+                        yield Input(id="edit-due", placeholder="YYYY-MM-DD HH:MM")
                 with Horizontal(classes="edit-row"):
                     with Vertical():
                         yield Label("Repository")
@@ -95,6 +114,20 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
                     with Vertical():
                         yield Label("Tags")
                         yield Input(id="edit-tags", placeholder="ci perf")
+                with Horizontal(classes="edit-row"):
+                    with Vertical():
+                        yield Label("Scheduled")
+                        yield Input(id="edit-scheduled", placeholder="YYYY-MM-DD")
+                    with Vertical():
+                        yield Label("Estimate")
+                        yield Input(id="edit-estimate", placeholder="2h, 90m")
+                with Horizontal(classes="edit-row"):
+                    with Vertical():
+                        yield Label("Repeats")
+                        yield Input(id="edit-recurrence", placeholder="every monday")
+                    with Vertical():
+                        yield Label("Assignee")
+                        yield Input(id="edit-assignee", placeholder="name")
                 yield Label("Description (markdown)")
                 yield TextArea(id="edit-description", language=None, soft_wrap=True)
                 with Horizontal(classes="edit-buttons"):
@@ -127,9 +160,9 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
             f"[dim]repo     [/] {escape(task.repo or '—')}",
             f"[dim]tags     [/] {escape(' '.join('#' + t for t in task.tags) or '—')}",
             f"[dim]due      [/] {_when(task.due, self.tz, task.due_all_day)}",
-            f"[dim]scheduled[/] {_when(task.scheduled, self.tz)}",
-            f"[dim]estimate [/] {f'{task.estimate_minutes} min' if task.estimate_minutes else '—'}",
-            f"[dim]recurs   [/] {escape(task.recurrence or '—')}",
+            f"[dim]scheduled[/] {_when(task.scheduled, self.tz, True)}",
+            f"[dim]estimate [/] {_minutes_text(task.estimate_minutes) or '—'}",
+            f"[dim]repeats  [/] {escape(describe_rrule(task.recurrence)) if task.recurrence else '—'}",
             f"[dim]assignee [/] {escape(task.assignee or '—')}",
             f"[dim]source   [/] {escape(task.source)}{escape(' ' + task.source_ref) if task.source_ref else ''}",
             f"[dim]branch   [/] {escape(task.branch or '—')}",
@@ -170,6 +203,11 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
         self.query_one("#edit-due", Input).value = due
         self.query_one("#edit-repo", Input).value = task.repo or ""
         self.query_one("#edit-tags", Input).value = " ".join(task.tags)
+        scheduled = task.scheduled.astimezone(self.tz) if task.scheduled and self.tz else task.scheduled
+        self.query_one("#edit-scheduled", Input).value = scheduled.strftime("%Y-%m-%d") if scheduled else ""
+        self.query_one("#edit-estimate", Input).value = _minutes_text(task.estimate_minutes)
+        self.query_one("#edit-recurrence", Input).value = describe_rrule(task.recurrence) if task.recurrence else ""
+        self.query_one("#edit-assignee", Input).value = task.assignee or ""
         self.query_one("#edit-description", TextArea).text = task.description or ""
         self.query_one(ContentSwitcher).current = "detail-edit"
         self.query_one(f"#{focus}").focus()
@@ -195,6 +233,35 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
             changes["description"] = description
         due_text = self.query_one("#edit-due", Input).value.strip()
         changes.update(self._due_change(due_text, task))
+        changes.update(self._more_changes(task))
+        return changes
+
+    def _more_changes(self, task: Task) -> dict[str, Any]:
+        """Scheduled, estimate, recurrence and assignee; text the service cannot read is passed on
+        as it is, so its validation error (with a hint) is what the user sees."""
+        from datetime import date
+
+        changes: dict[str, Any] = {}
+        text = self.query_one("#edit-scheduled", Input).value.strip()
+        old = task.scheduled.astimezone(self.tz) if task.scheduled and self.tz else task.scheduled
+        if not text:
+            if task.scheduled is not None:
+                changes["scheduled"] = None
+        elif old is None or old.strftime("%Y-%m-%d") != text:
+            try:
+                changes["scheduled"] = date.fromisoformat(text)
+            except ValueError:
+                changes["scheduled"] = text
+        text = self.query_one("#edit-estimate", Input).value.strip().lstrip("~")
+        if text != _minutes_text(task.estimate_minutes):
+            minutes = int(text) if text.isdigit() else parse_duration(text.lower()) if text else None
+            changes["estimate_minutes"] = minutes if minutes is not None or not text else text
+        text = self.query_one("#edit-recurrence", Input).value.strip()
+        if text != (describe_rrule(task.recurrence) if task.recurrence else ""):
+            changes["recurrence"] = _rrule_from(text) if text else None
+        assignee = self.query_one("#edit-assignee", Input).value.strip() or None
+        if assignee != task.assignee:
+            changes["assignee"] = assignee
         return changes
 
     def _due_change(self, text: str, task: Task) -> dict[str, Any]:

@@ -123,6 +123,32 @@ class TestTaskKeys:
             await pilot.press("e", "escape")
             assert not detail.editing
 
+    async def test_edit_every_field(self, make: Any, ui_service: Any) -> None:
+        add_tasks(ui_service, 1)
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("e")
+            app.query_one("#edit-scheduled").value = "2026-12-01"
+            app.query_one("#edit-estimate").value = "1h30m"
+            app.query_one("#edit-recurrence").value = "every other friday"
+            app.query_one("#edit-assignee").value = "sam"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            task = ui_service.get(1)
+            assert task.scheduled is not None and task.scheduled.date().isoformat() == "2026-12-01"
+            assert task.estimate_minutes == 90 and task.assignee == "sam"
+            assert task.recurrence == "FREQ=WEEKLY;BYDAY=FR;INTERVAL=2"
+            await pilot.press("e")  # the form shows what is stored, readably; saving unchanged changes nothing
+            assert app.query_one("#edit-estimate").value == "1h30m"
+            assert app.query_one("#edit-recurrence").value == "every 2 weeks on Fri"
+            assert app.query_one(TaskDetail).collect_changes() == {}
+            app.query_one("#edit-estimate").value = "lots"  # unreadable: the service's error, nothing lost
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert ui_service.get(1).estimate_minutes == 90
+            assert app.query_one(TaskDetail).editing
+
     async def test_open_detail_and_back(self, make: Any, ui_service: Any) -> None:
         add_tasks(ui_service, 2)
         app = make()
