@@ -582,7 +582,7 @@ def _doubt_leftovers(state: _State, covered: set[int], title: str) -> None:
             name = toks[k + 1].text
             state.doubts.append(
                 _Doubt(0.8, _alt("repo", name, f"repository '{name}'? (not registered)", name.lower(),
-                                 toks[k + 1].start, toks[k + 1].end))  # fmt: skip
+                                 toks[k + 1].start, toks[k + 1].end))
             )
     if state.intent.intent == Intent.CREATE and title:
         words = title.split()

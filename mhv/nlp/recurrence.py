@@ -3,9 +3,8 @@ RRULE string without the `RRULE:` prefix (`FREQ=WEEKLY;BYDAY=FR;INTERVAL=2`)."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
-
 import re
+from datetime import datetime, time
 from typing import Any
 
 from mhv.nlp.context import Ctx, Hit

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 from rich.console import Console
 
 from mhv.cli.parse_view import fmt_minutes, highlight, parse_command_json, render_parse
-from mhv.nlp.recurrence import describe_rrule
 from mhv.nlp import parse
+from mhv.nlp.recurrence import describe_rrule
 
 NOW = datetime(2025, 11, 26, 10, 0, tzinfo=timezone(timedelta(hours=1)))
 HEADLINE = "fix flaky auth test @crackerjack tomorrow 5pm p1 #ci ~2h after #41"
