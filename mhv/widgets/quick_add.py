@@ -10,6 +10,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.geometry import Offset
 from textual.message import Message
 from textual.widgets import Input, Static
 from textual_autocomplete import AutoComplete, DropdownItem, TargetState
@@ -61,6 +62,17 @@ class TokenAutoComplete(AutoComplete):
             self._target_state = state
             return
         super()._handle_target_update()
+
+    def _align_to_target(self) -> None:
+        # The quick-add line is docked at the bottom: open the list *above* the input, so it never
+        # covers the input's border or the live preview under it.
+        cursor_x, _cursor_y = self.target.cursor_screen_offset
+        width, height = self.option_list.outer_size
+        screen = self.screen.scrollable_content_region
+        top = self.target.region.y
+        x = max(min(cursor_x - 1, screen.right - width), screen.x)
+        y = top - height if top - height >= screen.y else top + self.target.region.height
+        self.absolute_offset = Offset(x, y)
 
     def _listen_to_messages(self, event: events.Event) -> None:
         # Enter on a token that is already complete ("done #42" with #42 highlighted) runs the line
