@@ -179,6 +179,9 @@ class MhvApp(App[None]):
             return
         self.total = message.total
         tasks = self.query_one(TaskList)
+        label = self.view.label
+        tasks.empty_text = (f"No match for “{self.filter_text}” in {label} · esc clears the filter"
+                            if self.filter_text else f"Nothing in {label} · a adds a task")  # fmt: skip
         tasks.set_source(self._fetcher(self.current_filter()), message.total, message.first_page,
                          keep_cursor=message.keep_cursor)  # fmt: skip
         self._update_title()

@@ -108,6 +108,7 @@ stays quick at 100,000 tasks.
         self._variables: dict[str, str] = {}
         self._last_highlighted: tuple[str, str] | None = None
         self.pending_select: int | None = None  # a task number to put the cursor on once loaded
+        self.empty_text = ""  # drawn on the first row when the view has no task
 
     # ------------------------------------------------------------------ data
     def set_source(self, fetch: FetchPage, total: int, first_page: list[Task] | None = None,
@@ -276,6 +277,9 @@ stays quick at 100,000 tasks.
         width = self.scrollable_content_region.width
         base = self.rich_style
         if index >= self.total:
+            if index == 0 and self.empty_text:
+                style = base + self.get_component_rich_style("task-list--dim")
+                return Strip([Segment(f"  {self.empty_text}"[:width].ljust(width), style)], width)
             return Strip.blank(width, base)
         task = self.row(index)
         if task is None:

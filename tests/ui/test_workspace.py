@@ -184,6 +184,7 @@ class TestFilter:
             await settle(pilot)
             assert app.query_one(TaskList).total == 0
             assert detail.shown is None
+            assert "No match for “zzzz”" in app.query_one(TaskList).render_line(0).text
             await pilot.press("escape")
             await settle(pilot)
             assert detail.shown is not None
