@@ -28,6 +28,9 @@ CHIP_VARIABLES = {
     "blocks": "$accent",
 }
 
+# The chip's text already says what it is for these ("after #41", "blocks #43", "every monday").
+CHIP_LABELS = {"depends_on": "", "blocks": "", "recurrence": "↻", "scheduled": "starts"}
+
 
 def token_at(text: str, cursor: int) -> tuple[int, str]:
     """The whitespace-delimited token ending at the cursor, and where it starts."""
@@ -181,7 +184,8 @@ def render_chips(understood: Any) -> str:
         parts.append(f"[b]{escape(understood.title)}[/b]")
     for chip in understood.chips:
         color = CHIP_VARIABLES.get(chip.kind, "$foreground")
-        parts.append(f"[{color} on $panel] {chip.kind} {escape(chip.text)} [dim]{chip.confidence:.0%}[/dim] [/]")
+        label = CHIP_LABELS.get(chip.kind, chip.kind)
+        parts.append(f"[{color} on $panel] {label}{' ' if label else ''}{escape(chip.text)} [dim]{chip.confidence:.0%}[/dim] [/]")
     overall = f"{understood.confidence:.0%}"
     ask = "  [b $warning]asks before acting[/]" if understood.needs_confirmation else ""
     return "  ".join(parts) + f"   [dim]confidence {overall}[/]{ask}"
