@@ -142,7 +142,7 @@ class TaskFilter:
     numbers: tuple[int, ...] | None = None
     limit: int | None = None
     offset: int = 0
-    order: str = "default"  # default | number | due | priority | updated
+    order: str = "default"  # default | number | due | priority | updated | urgency
 
 
 @dataclass(slots=True)

@@ -1,0 +1,200 @@
+"""What the task service answers from the dependency graph: views, "what would finishing this
+unblock", subtask progress, critical path, and the urgency ranking behind ``mhv next``.
+
+A mixin of :class:`mhv.tasks.service.TaskService` (kept apart so the service module stays about
+writes). Every answer reads the graph under its lock, so a writer in another thread (the TUI writes
+on its main thread and reads on a worker) never changes it half way through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from mhv.errors import NotFoundError, ValidationError
+from mhv.tasks.graph import DependencyGraph, Progress
+from mhv.tasks.models import Task, TaskFilter
+from mhv.tasks.urgency import DEFAULT_COEFFICIENTS, Urgency, UrgencyCoefficients, urgency
+
+if TYPE_CHECKING:
+    from mhv.store import Store
+    from mhv.tasks.graph_cache import GraphCache
+
+FORMATS = ("text", "dot", "mermaid", "json")
+DEFAULT_VIEW_NODES = 1_000
+
+
+@dataclass(frozen=True, slots=True)
+class GraphView:
+    """The tasks of one view (a subgraph with the true blocked state of each task), the focused
+    task (None for a repository or tag view) and whether the walk stopped at ``max_nodes``."""
+
+    graph: DependencyGraph
+    focus: str | None
+    truncated: bool
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    task: Task
+    urgency: Urgency
+    blocking: bool
+    blocked: bool
+
+
+class GraphQueries:
+    store: Store
+    _graph: GraphCache
+    clock: Any
+    urgency_coefficients: UrgencyCoefficients = DEFAULT_COEFFICIENTS
+
+    if TYPE_CHECKING:  # provided by TaskService
+
+        def get(self, ref: int | str, *, links: bool = False) -> Task: ...
+        def list_tasks(self, flt: TaskFilter | None = None, *, links: bool = False) -> list[Task]: ...
+
+    @contextmanager
+    def dependency_graph(self) -> Iterator[DependencyGraph]:
+        """The whole graph, current with the event log, locked while you read it. Do not mutate it."""
+        with self._graph.lock, self.store.read() as conn:
+            yield self._graph.current(conn)
+
+    def set_urgency_coefficients(self, overrides: Mapping[str, Any]) -> None:
+        """Apply the ``[urgency]`` table of config.toml (keys as in docs/graph.md)."""
+        try:
+            self.urgency_coefficients = DEFAULT_COEFFICIENTS.with_overrides(overrides)
+        except ValueError as exc:
+            raise ValidationError(
+                f"config [urgency]: {exc}", "fix the key or value in config.toml (see docs/graph.md)"
+            ) from None
+
+    # ------------------------------------------------------------------ one task
+    def would_unblock(self, ref: int | str) -> list[Task]:
+        """Tasks that become unblocked when this one is finished now."""
+        task = self.get(ref)
+        with self.dependency_graph() as graph:
+            ids = graph.unblocked_by(task.id) if task.id in graph else []
+        return self._tasks_by_id(ids)
+
+    def subtask_progress(self, ref: int | str) -> Progress:
+        task = self.get(ref)
+        with self.dependency_graph() as graph:
+            return graph.progress(task.id)
+
+    def subtasks(self, ref: int | str) -> list[Task]:
+        task = self.get(ref)
+        with self.dependency_graph() as graph:
+            ids = graph.children(task.id)
+        return self._tasks_by_id(ids)
+
+    def _tasks_by_id(self, ids: list[str]) -> list[Task]:
+        if not ids:
+            return []
+        from mhv.tasks.models import STATUSES
+
+        with self._graph.lock:
+            graph = self._graph.graph
+            numbers = tuple(graph.info(i).number for i in ids) if graph is not None else ()
+        tasks = self.list_tasks(TaskFilter(statuses=STATUSES, numbers=numbers, order="number"))
+        return tasks
+
+    # ------------------------------------------------------------------ views
+    def graph_view(
+        self,
+        ref: int | str | None = None,
+        *,
+        repo: str | None = None,
+        tag: str | None = None,
+        direction: str = "both",
+        max_nodes: int = DEFAULT_VIEW_NODES,
+    ) -> GraphView:
+        """The tasks around one task (upstream and downstream, across repositories), or every
+        task of a repository or tag (plus the tasks linked to them from elsewhere)."""
+        if sum(x is not None for x in (ref, repo, tag)) != 1:
+            raise ValidationError(
+                "give one of: a task, --repo or --tag", "e.g. `mhv graph 42` or `mhv graph --repo api`"
+            )
+        focus_task = self.get(ref) if ref is not None else None
+        with self.dependency_graph() as graph:
+            if focus_task is not None:
+                comp = graph.component(focus_task.id, direction, max_nodes=max_nodes, include_related=True)  # type: ignore[arg-type]
+                nodes, truncated = set(comp.nodes), comp.truncated
+                title = f"#{focus_task.number} {focus_task.title}"
+            else:
+                members = {n for n in graph.nodes() if (graph.info(n).repo == repo if repo is not None
+                                                         else tag in graph.info(n).tags)}  # fmt: skip
+                if not members:
+                    what = f"repository {repo!r}" if repo is not None else f"tag {tag!r}"
+                    raise NotFoundError(
+                        f"no tasks in {what}", "list repositories and tags with `mhv tl --all`"
+                    )
+                nodes = set(members)
+                for n in members:
+                    nodes.update(graph.blockers(n))
+                    nodes.update(graph.dependents(n))
+                    nodes.update(graph.related(n))
+                truncated = len(nodes) > max_nodes
+                if truncated:
+                    keep = sorted(members, key=lambda n: graph.info(n).number)[:max_nodes]
+                    nodes = set(keep)
+                title = f"@{repo}" if repo is not None else f"#{tag}"
+            sub = _subgraph_keeping_state(graph, nodes)
+        return GraphView(sub, focus_task.id if focus_task else None, truncated, title)
+
+    def render_graph(self, ref: int | str | None = None, *, repo: str | None = None, tag: str | None = None,
+                     fmt: str = "text", max_nodes: int = DEFAULT_VIEW_NODES) -> str:  # fmt: skip
+        from mhv.tasks.graph_format import render_graph
+
+        if fmt not in FORMATS:
+            raise ValidationError(f"unknown graph format {fmt!r}", f"use one of: {', '.join(FORMATS)}")
+        view = self.graph_view(ref, repo=repo, tag=tag, max_nodes=max_nodes)
+        return render_graph(view.graph, fmt, focus=view.focus)
+
+    # ------------------------------------------------------------------ ranking
+    def ranked(self, flt: TaskFilter | None = None, *, now: datetime | None = None,
+               coefficients: UrgencyCoefficients | None = None) -> list[Ranked]:  # fmt: skip
+        """Tasks matching ``flt`` (default: pending and in progress) by urgency, highest first
+        (ties: lower number first). ``flt.limit``/``offset`` apply after ranking."""
+        flt = flt or TaskFilter(statuses=("in_progress", "pending"))
+        limit, offset = flt.limit, flt.offset
+        whole = replace(flt, limit=None, offset=0, order="number")
+        when = now or self.clock()
+        coeff = coefficients or self.urgency_coefficients
+        with self.dependency_graph() as graph:
+            # Pages of the same list (the TUI scrolling) reuse one ranking while nothing changed.
+            key = (
+                repr(whole),
+                self._graph.seq,
+                self._graph.loads,
+                when.replace(second=0, microsecond=0),
+                coeff,
+            )
+            cached = getattr(self, "_rank_cache", None)
+            if cached is not None and cached[0] == key:
+                out: list[Ranked] = cached[1]
+            else:
+                out = []
+                for t in self.list_tasks(whole):
+                    known = t.id in graph
+                    blocking = known and graph.is_blocking(t.id)
+                    blocked = known and graph.is_blocked(t.id)
+                    out.append(Ranked(t, urgency(t, when, is_blocking=blocking, is_blocked=blocked,
+                                                 coefficients=coeff), blocking, blocked))  # fmt: skip
+                out.sort(key=lambda r: (-round(r.urgency.score, 6), r.task.number))
+                self._rank_cache = (key, out)
+        end = None if limit is None else offset + limit
+        return out[offset:end]
+
+
+def _subgraph_keeping_state(graph: DependencyGraph, nodes: set[str]) -> DependencyGraph:
+    """A subgraph whose tasks stay blocked when their open blocker is outside the view: each
+    outside blocker is counted through the node's info (a view shows the true state)."""
+    sub = graph.subgraph(nodes)
+    for n in nodes:
+        if graph.is_blocked(n) and not sub.is_blocked(n):
+            sub.mark_blocked_outside(n)
+    return sub
