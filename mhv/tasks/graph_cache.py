@@ -16,6 +16,7 @@ idempotent: replaying an event the graph already reflects changes nothing. Anyth
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -88,6 +89,11 @@ class GraphCache:
         self.graph = DependencyGraph(edges, nodes)
         self.seq = start
         self.loads += 1
+        # A loaded 100k-task graph is millions of long-lived objects; without this every full
+        # collection walks them all (tens of ms, the tail of an edge insert). freeze() moves what
+        # exists now out of the collector's way; objects made later are collected as usual.
+        gc.collect()
+        gc.freeze()
         # Writers that committed while we read: their events are replayed (idempotent).
         head = int(conn.scalar("SELECT COALESCE(MAX(seq), 0) FROM event"))
         if head > start:

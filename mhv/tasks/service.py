@@ -475,8 +475,7 @@ class TaskService(GraphQueries):
                 shown = " -> ".join(f"#{nums[i]}" for i in cycle)
                 hint = f"remove one of these dependencies first (mhv unblock {task.number} --from N)"
                 if len(cycle) >= 3:
-                    hint = (f"remove a link of the cycle first, e.g. `mhv unblock {nums[cycle[1]]} --from "
-                            f"{nums[cycle[2]]}`, or make #{blocker.number} wait for #{task.number} instead")  # fmt: skip
+                    hint = f"remove a link of the cycle first, e.g. `mhv unblock {nums[cycle[1]]} --from {nums[cycle[2]]}`"
                 raise CycleError(
                     f"#{task.number} waiting for #{blocker.number} would make a cycle: {shown}",
                     hint,

@@ -2,6 +2,8 @@
 
     .venv/bin/python tests/bench/bench_graph.py            # the issue's graph: 100,000 tasks, 200,000 edges
     .venv/bin/python tests/bench/bench_graph.py --deep     # stress: long chains (edges span <= 20 tasks)
+    .venv/bin/python tests/bench/bench_graph.py --service  # the same through TaskService on SQLite
+    .venv/bin/python tests/bench/bench_graph.py --service --deep
 
 Numbers for docs/graph.md. Times are wall clock on one core (time.perf_counter).
 """
@@ -55,14 +57,112 @@ def make_edges(rng: random.Random, ids: list[str], count: int, span: int) -> lis
     return out
 
 
+def seed_store(path: str, n_tasks: int, edges: list[tuple[int, int]]) -> None:
+    """A real SQLite store: tasks created through the service (one bulk action), the edges written
+    in bulk, blocked status set as the service would derive it (every task starts pending)."""
+    from mhv.store import open_store
+    from mhv.tasks.service import TaskService
+
+    store = open_store(f"sqlite:///{path}")
+    svc = TaskService(store, actor="bench", keep_graph=False)
+    repos = ["api", "web", "infra"]
+    with svc.bulk("seed") as act:
+        for i in range(n_tasks):
+            svc._new_task(act, {"title": f"task {i}", "repo": repos[i % 3]}, number=i + 1)
+        act.conn.execute("INSERT INTO meta (key, value) VALUES ('next_number', ?)", (str(n_tasks + 1),))
+        act.conn.execute(
+            "CREATE TEMP TABLE n2id AS SELECT number, id FROM task"
+        )
+        act.conn.executemany(
+            "INSERT INTO dependency (task_id, depends_on_id, kind, created_at) "
+            "SELECT a.id, b.id, 'blocks', '2026-11-24T00:00:00.000000+00:00' FROM n2id a, n2id b "
+            "WHERE a.number = ? AND b.number = ?",
+            edges,
+        )
+        act.conn.execute("UPDATE task SET status = 'blocked' WHERE id IN (SELECT task_id FROM dependency)")
+        act.conn.execute("DROP TABLE n2id")
+    store.close()
+
+
+def service_bench(args: argparse.Namespace, rng: random.Random) -> int:
+    """Cycle check + blocked-state update per edge insert, through TaskService.add_dependency on
+    SQLite (a whole transaction each: resolve, check, insert, event, derive status, commit)."""
+    import tempfile
+    from pathlib import Path
+
+    from mhv.store import open_store
+    from mhv.tasks.service import TaskService
+
+    span = 20 if args.deep else 0
+    numbers = [str(i + 1) for i in range(args.tasks)]
+    all_edges = [(int(a), int(b)) for a, b in make_edges(rng, numbers, args.edges, span)]
+    seeded, fresh = all_edges[: args.edges - 10_000], all_edges[args.edges - 10_000 :]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "bench.db")
+        seconds = timed(lambda: seed_store(path, args.tasks, seeded))
+        print(f"seed {args.tasks:,} tasks + {len(seeded):,} edges in SQLite:   {seconds:.1f} s")
+        store = open_store(f"sqlite:///{path}")
+        if not args.no_checkpointer:
+            store.checkpoint_in_background()
+        svc = TaskService(store, actor="bench")
+
+        def first_use() -> None:
+            with svc.dependency_graph():
+                pass
+
+        load = timed(first_use)
+        print(f"first use: load the graph from the store:       {load:.2f} s")
+
+        def insert_all(pairs: list[tuple[int, int]], service: TaskService) -> tuple[list[float], int]:
+            samples, rejected = [], 0
+            for a, b in pairs:
+                start = time.perf_counter()
+                try:
+                    service.add_dependency(a, b)
+                except CycleError:
+                    rejected += 1
+                samples.append(time.perf_counter() - start)
+            return samples, rejected
+
+        samples, _ = insert_all(fresh, svc)
+        print(f"service: last {len(fresh):,} edges to 200k (kept graph):  {percentiles(samples)}")
+        pairs = [tuple(rng.sample(range(1, args.tasks + 1), 2)) for _ in range(5_000)]
+        samples, rejected = insert_all(pairs, svc)  # type: ignore[arg-type]
+        print(f"service: 5,000 random edges (kept graph):       {percentiles(samples)}; {rejected:,} cycles rejected")
+        samples = []
+        for n in rng.sample(range(1, args.tasks + 1), 2_000):
+            start = time.perf_counter()
+            svc.complete(n)
+            samples.append(time.perf_counter() - start)
+        print(f"service: complete a task (unblock dependents):  {percentiles(samples)}")
+        assert svc._graph.loads == 1, "the graph was reloaded instead of followed"
+        store.close()
+
+        # Before: the same inserts with the SQL breadth-first search (one-shot commands still use it).
+        store = open_store(f"sqlite:///{path}")
+        sql = TaskService(store, actor="bench", keep_graph=False)
+        pairs = [tuple(rng.sample(range(1, args.tasks + 1), 2)) for _ in range(args.sql_samples)]
+        samples, rejected = insert_all(pairs, sql)  # type: ignore[arg-type]
+        print(f"before (SQL BFS), {len(pairs):,} random edges:         {percentiles(samples)}; {rejected:,} rejected")
+        store.close()
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--edges", type=int, default=200_000)
     parser.add_argument("--deep", action="store_true", help="edges span at most 20 tasks: long chains")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--service", action="store_true", help="through TaskService on a SQLite store")
+    parser.add_argument("--no-checkpointer", action="store_true", help="leave WAL checkpoints to the writer")
+    parser.add_argument("--sql-samples", type=int, default=200, help="random edges for the SQL 'before'")
     args = parser.parse_args()
     rng = random.Random(args.seed)
+    if args.service:
+        print(f"python {platform.python_version()} on {platform.machine()}; service on SQLite; "
+              f"{'deep (span 20)' if args.deep else 'uniform random'} DAG, seed {args.seed}")
+        return service_bench(args, rng)
     span = 20 if args.deep else 0
     print(f"python {platform.python_version()} on {platform.machine()}; {args.tasks:,} tasks, "
           f"{args.edges:,} edges, {'deep (span 20)' if args.deep else 'uniform random'} DAG, seed {args.seed}")
