@@ -69,6 +69,17 @@ class GraphCache:
             return self.graph
 
     def _load(self, conn: Connection) -> None:
+        # Building millions of objects triggers full collections over and over (quadratic-ish);
+        # none of them is garbage, so collect once at the end instead.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._load_all(conn)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _load_all(self, conn: Connection) -> None:
         d = self.store.dialect
         start = int(conn.scalar("SELECT COALESCE(MAX(seq), 0) FROM event"))
         nodes: dict[str, NodeInfo] = {}

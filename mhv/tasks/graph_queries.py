@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from mhv.tasks.graph_cache import GraphCache
 
 FORMATS = ("text", "dot", "mermaid", "json")
+FINISHED = ("completed", "cancelled")
 DEFAULT_VIEW_NODES = 1_000
 
 
@@ -74,33 +75,41 @@ class GraphQueries:
 
     # ------------------------------------------------------------------ one task
     def would_unblock(self, ref: int | str) -> list[Task]:
-        """Tasks that become unblocked when this one is finished now."""
+        """Tasks that become unblocked when this one is finished now (their only open blocker).
+        In SQL, like the subtask queries below: the detail pane asks on every cursor move and must
+        not wait for the whole graph to load."""
         task = self.get(ref)
-        with self.dependency_graph() as graph:
-            ids = graph.unblocked_by(task.id) if task.id in graph else []
-        return self._tasks_by_id(ids)
-
-    def subtask_progress(self, ref: int | str) -> Progress:
-        task = self.get(ref)
-        with self.dependency_graph() as graph:
-            return graph.progress(task.id)
+        if task.status in FINISHED:
+            return []
+        with self.store.read() as conn:
+            rows = conn.all(
+                "SELECT t.number FROM dependency d JOIN task t ON t.id = d.task_id "
+                "WHERE d.depends_on_id = ? AND d.kind = 'blocks' AND t.status NOT IN ('completed', 'cancelled') "
+                "AND NOT EXISTS (SELECT 1 FROM dependency o JOIN task b ON b.id = o.depends_on_id "
+                "WHERE o.task_id = d.task_id AND o.kind = 'blocks' AND o.depends_on_id <> d.depends_on_id "
+                "AND b.status NOT IN ('completed', 'cancelled')) ORDER BY t.number",
+                (task.id,),
+            )
+        return self._by_numbers([r["number"] for r in rows])
 
     def subtasks(self, ref: int | str) -> list[Task]:
         task = self.get(ref)
-        with self.dependency_graph() as graph:
-            ids = graph.children(task.id)
-        return self._tasks_by_id(ids)
+        from mhv.tasks.models import STATUSES
 
-    def _tasks_by_id(self, ids: list[str]) -> list[Task]:
-        if not ids:
+        return self.list_tasks(TaskFilter(statuses=STATUSES, parent_id=task.id, order="number"))
+
+    def subtask_progress(self, ref: int | str) -> Progress:
+        """Completed / total children (cancelled ones do not count), as DependencyGraph.progress."""
+        from mhv.tasks.graph import subtask_progress
+
+        return subtask_progress(t.status for t in self.subtasks(ref))
+
+    def _by_numbers(self, numbers: list[int]) -> list[Task]:
+        if not numbers:
             return []
         from mhv.tasks.models import STATUSES
 
-        with self._graph.lock:
-            graph = self._graph.graph
-            numbers = tuple(graph.info(i).number for i in ids) if graph is not None else ()
-        tasks = self.list_tasks(TaskFilter(statuses=STATUSES, numbers=numbers, order="number"))
-        return tasks
+        return self.list_tasks(TaskFilter(statuses=STATUSES, numbers=tuple(numbers), order="number"))
 
     # ------------------------------------------------------------------ views
     def graph_view(
@@ -155,6 +164,18 @@ class GraphQueries:
         return render_graph(view.graph, fmt, focus=view.focus)
 
     # ------------------------------------------------------------------ ranking
+    def _blocking_ids(self) -> set[str]:
+        """Unfinished tasks some unfinished task waits for (Taskwarrior's BLOCKING), in one query:
+        ranking needs no graph in memory (a one-shot `mhv next` stays fast)."""
+        with self.store.read() as conn:
+            rows = conn.all(
+                "SELECT DISTINCT d.depends_on_id AS id FROM dependency d "
+                "JOIN task w ON w.id = d.task_id JOIN task b ON b.id = d.depends_on_id "
+                "WHERE d.kind = 'blocks' AND w.status NOT IN ('completed', 'cancelled') "
+                "AND b.status NOT IN ('completed', 'cancelled')"
+            )
+        return {r["id"] for r in rows}
+
     def ranked(self, flt: TaskFilter | None = None, *, now: datetime | None = None,
                coefficients: UrgencyCoefficients | None = None) -> list[Ranked]:  # fmt: skip
         """Tasks matching ``flt`` (default: pending and in progress) by urgency, highest first
@@ -164,28 +185,23 @@ class GraphQueries:
         whole = replace(flt, limit=None, offset=0, order="number")
         when = now or self.clock()
         coeff = coefficients or self.urgency_coefficients
-        with self.dependency_graph() as graph:
-            # Pages of the same list (the TUI scrolling) reuse one ranking while nothing changed.
-            key = (
-                repr(whole),
-                self._graph.seq,
-                self._graph.loads,
-                when.replace(second=0, microsecond=0),
-                coeff,
-            )
-            cached = getattr(self, "_rank_cache", None)
-            if cached is not None and cached[0] == key:
-                out: list[Ranked] = cached[1]
-            else:
-                out = []
-                for t in self.list_tasks(whole):
-                    known = t.id in graph
-                    blocking = known and graph.is_blocking(t.id)
-                    blocked = known and graph.is_blocked(t.id)
-                    out.append(Ranked(t, urgency(t, when, is_blocking=blocking, is_blocked=blocked,
-                                                 coefficients=coeff), blocking, blocked))  # fmt: skip
-                out.sort(key=lambda r: (-round(r.urgency.score, 6), r.task.number))
-                self._rank_cache = (key, out)
+        with self.store.read() as conn:
+            head = int(conn.scalar("SELECT COALESCE(MAX(seq), 0) FROM event"))
+        # Pages of the same list (the TUI scrolling) reuse one ranking while nothing changed.
+        key = (repr(whole), head, when.replace(second=0, microsecond=0), coeff)
+        cached = getattr(self, "_rank_cache", None)
+        if cached is not None and cached[0] == key:
+            out: list[Ranked] = cached[1]
+        else:
+            tasks = self.list_tasks(whole)
+            blocking = self._blocking_ids()
+            out = []
+            for t in tasks:
+                is_blocking, is_blocked = t.id in blocking, t.status == "blocked"
+                u = urgency(t, when, is_blocking=is_blocking, is_blocked=is_blocked, coefficients=coeff)
+                out.append(Ranked(t, u, is_blocking, is_blocked))
+            out.sort(key=lambda r: (-round(r.urgency.score, 6), r.task.number))
+            self._rank_cache = (key, out)
         end = None if limit is None else offset + limit
         return out[offset:end]
 

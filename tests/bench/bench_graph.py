@@ -70,17 +70,12 @@ def seed_store(path: str, n_tasks: int, edges: list[tuple[int, int]]) -> None:
         for i in range(n_tasks):
             svc._new_task(act, {"title": f"task {i}", "repo": repos[i % 3]}, number=i + 1)
         act.conn.execute("INSERT INTO meta (key, value) VALUES ('next_number', ?)", (str(n_tasks + 1),))
-        act.conn.execute(
-            "CREATE TEMP TABLE n2id AS SELECT number, id FROM task"
-        )
+        ids = {r["number"]: r["id"] for r in act.conn.all("SELECT number, id FROM task")}
         act.conn.executemany(
-            "INSERT INTO dependency (task_id, depends_on_id, kind, created_at) "
-            "SELECT a.id, b.id, 'blocks', '2026-11-24T00:00:00.000000+00:00' FROM n2id a, n2id b "
-            "WHERE a.number = ? AND b.number = ?",
-            edges,
+            "INSERT INTO dependency (task_id, depends_on_id, kind, created_at) VALUES (?, ?, 'blocks', ?)",
+            [(ids[a], ids[b], "2026-11-24T00:00:00.000000+00:00") for a, b in edges],
         )
         act.conn.execute("UPDATE task SET status = 'blocked' WHERE id IN (SELECT task_id FROM dependency)")
-        act.conn.execute("DROP TABLE n2id")
     store.close()
 
 
