@@ -10,7 +10,10 @@ from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
+from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Static
 
 from mhv.errors import MhvError
@@ -19,6 +22,20 @@ from mhv.widgets.graph_view import GraphView
 
 if TYPE_CHECKING:
     from mhv.app.app import MhvApp
+
+
+class StatusLine(Widget):
+    """One line of markup that repaints without a layout pass (a Static would re-lay out the whole
+    screen on every cursor move: ~40 ms with a 1,000-task graph)."""
+
+    DEFAULT_CSS = "StatusLine { height: 1; width: 1fr; }"
+    text: reactive[str] = reactive("", layout=False)
+
+    def render(self) -> Content:
+        return Content.from_markup(self.text)
+
+    def update(self, text: str) -> None:
+        self.text = text
 
 
 class TaskPrompt(ModalScreen[str | None]):
@@ -74,7 +91,7 @@ class GraphScreen(Screen[int | None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="graph-title")
         yield GraphView(id="graph")
-        yield Static("", id="graph-status")
+        yield StatusLine(id="graph-status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -106,7 +123,7 @@ class GraphScreen(Screen[int | None]):
         )
 
     def on_graph_view_moved(self, message: GraphView.Moved) -> None:
-        status = self.query_one("#graph-status", Static)
+        status = self.query_one("#graph-status", StatusLine)
         graph = self.query_one(GraphView).graph
         if message.node is None or graph is None:
             status.update("[dim]No tasks in this view.[/]")

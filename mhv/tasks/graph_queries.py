@@ -164,46 +164,71 @@ class GraphQueries:
         return render_graph(view.graph, fmt, focus=view.focus)
 
     # ------------------------------------------------------------------ ranking
-    def _blocking_ids(self) -> set[str]:
-        """Unfinished tasks some unfinished task waits for (Taskwarrior's BLOCKING), in one query:
-        ranking needs no graph in memory (a one-shot `mhv next` stays fast)."""
+    def _blocking_ids(self, ids: list[str]) -> set[str]:
+        """Which of these tasks are BLOCKING (Taskwarrior's word: unfinished, and an unfinished task
+        waits for them), in SQL: ranking needs no graph in memory."""
+        marks = ", ".join("?" * len(ids))
         with self.store.read() as conn:
-            rows = conn.all(
-                "SELECT DISTINCT d.depends_on_id AS id FROM dependency d "
-                "JOIN task w ON w.id = d.task_id JOIN task b ON b.id = d.depends_on_id "
-                "WHERE d.kind = 'blocks' AND w.status NOT IN ('completed', 'cancelled') "
-                "AND b.status NOT IN ('completed', 'cancelled')"
-            )
+            rows = conn.all(f"SELECT task.id AS id FROM task WHERE task.id IN ({marks}) AND {_BLOCKING}", ids)
         return {r["id"] for r in rows}
 
-    def ranked(self, flt: TaskFilter | None = None, *, now: datetime | None = None,
-               coefficients: UrgencyCoefficients | None = None) -> list[Ranked]:  # fmt: skip
-        """Tasks matching ``flt`` (default: pending and in progress) by urgency, highest first
-        (ties: lower number first). ``flt.limit``/``offset`` apply after ranking."""
-        flt = flt or TaskFilter(statuses=("in_progress", "pending"))
-        limit, offset = flt.limit, flt.offset
-        whole = replace(flt, limit=None, offset=0, order="number")
+    def urgency_order(self, now: datetime | None = None) -> tuple[str, list[Any]]:
+        """The urgency score as SQL (for ``ORDER BY``) and its parameters, at ``now``."""
+        from mhv.tasks.urgency import urgency_sql
+
+        d = self.store.dialect
+        return urgency_sql(d.name, d.dt_in(now or self.clock()), self.urgency_coefficients,
+                           has_tag=d.has_tag("task.tags"), blocking=_BLOCKING)  # fmt: skip
+
+    def ranked_ids(self, flt: TaskFilter, *, now: datetime | None = None) -> list[str]:
+        """Ids of the tasks matching ``flt`` (limit and offset ignored), most urgent first, sorted
+        by the database. Kept while nothing changes (same filter, event seq, minute and
+        coefficients), so the TUI scrolling through the Next view ranks once, not once per page."""
+
         when = now or self.clock()
-        coeff = coefficients or self.urgency_coefficients
+        whole = replace(flt, limit=None, offset=0, order="number")
+        where, params = self._where(whole)  # type: ignore[attr-defined]
         with self.store.read() as conn:
             head = int(conn.scalar("SELECT COALESCE(MAX(seq), 0) FROM event"))
-        # Pages of the same list (the TUI scrolling) reuse one ranking while nothing changed.
-        key = (repr(whole), head, when.replace(second=0, microsecond=0), coeff)
-        cached = getattr(self, "_rank_cache", None)
-        if cached is not None and cached[0] == key:
-            out: list[Ranked] = cached[1]
-        else:
-            tasks = self.list_tasks(whole)
-            blocking = self._blocking_ids()
-            out = []
-            for t in tasks:
-                is_blocking, is_blocked = t.id in blocking, t.status == "blocked"
-                u = urgency(t, when, is_blocking=is_blocking, is_blocked=is_blocked, coefficients=coeff)
-                out.append(Ranked(t, u, is_blocking, is_blocked))
-            out.sort(key=lambda r: (-round(r.urgency.score, 6), r.task.number))
-            self._rank_cache = (key, out)
-        end = None if limit is None else offset + limit
-        return out[offset:end]
+            key = (where, repr(params), head, when.replace(second=0, microsecond=0), self.urgency_coefficients)
+            cached = self.__dict__.get("_ranked_ids")
+            if cached is not None and cached[0] == key:
+                return list(cached[1])
+            score, score_params = self.urgency_order(when)
+            rows = conn.all(f"SELECT task.id FROM task{where} ORDER BY {score} DESC, task.number",
+                            [*params, *score_params])  # fmt: skip
+        ids = [r["id"] for r in rows]
+        self.__dict__["_ranked_ids"] = (key, ids)
+        return list(ids)
+
+    def ranked(self, flt: TaskFilter | None = None, *, now: datetime | None = None) -> list[Ranked]:
+        """Tasks matching ``flt`` (default: pending and in progress) by urgency, highest first (ties:
+        lower number first), each with its breakdown. The database sorts and pages (the score in
+        SQL); the breakdown is computed in Python for the returned page only."""
+        flt = flt or TaskFilter(statuses=("in_progress", "pending"))
+        when = now or self.clock()
+        everything = self.ranked_ids(flt, now=when)
+        ids = everything[flt.offset : None if flt.limit is None else flt.offset + flt.limit]
+        if not ids:
+            return []
+        from mhv.tasks.models import STATUSES
+
+        by_id = {t.id: t for t in self.list_tasks(TaskFilter(statuses=STATUSES, ids=tuple(ids), order="number"))}
+        blocking = self._blocking_ids(ids)
+        out = []
+        for task_id in ids:
+            t = by_id[task_id]
+            is_blocking, is_blocked = t.id in blocking, t.status == "blocked"
+            u = urgency(t, when, is_blocking=is_blocking, is_blocked=is_blocked, coefficients=self.urgency_coefficients)
+            out.append(Ranked(t, u, is_blocking, is_blocked))
+        return out
+
+
+_BLOCKING = (
+    "task.status NOT IN ('completed', 'cancelled') AND EXISTS (SELECT 1 FROM dependency bd JOIN task bw "
+    "ON bw.id = bd.task_id WHERE bd.depends_on_id = task.id AND bd.kind = 'blocks' "
+    "AND bw.status NOT IN ('completed', 'cancelled'))"
+)
 
 
 def _subgraph_keeping_state(graph: DependencyGraph, nodes: set[str]) -> DependencyGraph:

@@ -245,14 +245,24 @@ class TaskService(GraphQueries):
         if flt.numbers is not None:
             clauses.append(f"task.number IN ({', '.join('?' * len(flt.numbers)) or 'NULL'})")
             params.extend(flt.numbers)
+        if flt.ids is not None:
+            clauses.append(f"task.id IN ({', '.join('?' * len(flt.ids)) or 'NULL'})")
+            params.extend(flt.ids)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def list_tasks(self, flt: TaskFilter | None = None, *, links: bool = False) -> list[Task]:
         flt = flt or TaskFilter()
-        if flt.order == "urgency":
-            return [r.task for r in self.ranked(flt)]
         where, params = self._where(flt)
-        sql = SELECT_TASK + where + " ORDER BY " + _ORDERS.get(flt.order, _ORDERS["default"])
+        if flt.order == "urgency":  # ranked by the database, pages served from the ranking
+            from dataclasses import replace
+
+            ids = self.ranked_ids(flt)
+            page = ids[flt.offset : None if flt.limit is None else flt.offset + flt.limit]
+            found = self.list_tasks(replace(flt, ids=tuple(page), order="number", limit=None, offset=0), links=links)
+            by_id = {t.id: t for t in found}
+            return [by_id[i] for i in page if i in by_id]
+        else:
+            sql = SELECT_TASK + where + " ORDER BY " + _ORDERS.get(flt.order, _ORDERS["default"])
         if flt.limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params.extend([flt.limit, flt.offset])

@@ -4,6 +4,7 @@ rolled-back writes). Run against SQLite and a real PostgreSQL."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 import pytest
@@ -177,3 +178,55 @@ class TestRender:
             service.render_graph(a, fmt="png")
         with pytest.raises(NotFoundError):
             service.graph_view(repo="nowhere")
+
+
+class TestUrgencyInSql:
+    @pytest.mark.parametrize("seed", [1, 2])
+    def test_database_order_equals_the_python_formula(self, service, clock, seed):
+        """The SQL score (used to sort and page) against urgency() on 60 random tasks: priorities,
+        repos, tags, due dates on both sides of now, scheduled, in progress, blocked, blocking, age,
+        with tag and repo bonuses configured."""
+        import random
+
+        from mhv.tasks.urgency import urgency
+
+        rng = random.Random(seed)
+        service.set_urgency_coefficients({"tag.next": 15, "repo.infra": 2.5, "age_max_days": 30})
+        for i in range(60):
+            clock.advance(hours=rng.randint(0, 30))
+            data = {"title": f"t{i}", "priority": rng.choice(["critical", "high", "medium", "low"]),
+                    "tags": rng.sample(["next", "ci", "db", "ux"], rng.randint(0, 3)),
+                    "repo": rng.choice([None, "api", "infra", "infra.db"])}  # fmt: skip
+            if rng.random() < 0.6:
+                data["due"] = clock.now + timedelta(days=rng.uniform(-20, 30))
+            if rng.random() < 0.2:
+                data["scheduled"] = clock.now + timedelta(days=rng.uniform(-5, 5))
+            service.create(data)
+        for _ in range(40):
+            a, b = rng.sample(range(1, 61), 2)
+            with contextlib.suppress(CycleError):
+                service.add_dependency(a, b)
+        for n in rng.sample(range(1, 61), 8):
+            if service.get(n).status == "pending":
+                service.start(n)
+        for n in rng.sample(range(1, 61), 5):
+            service.complete(n)
+        clock.advance(days=3)
+        flt = TaskFilter(statuses=("pending", "in_progress", "blocked"))
+        ranked = service.ranked(flt)
+        with service.dependency_graph() as g:
+            expected = sorted(
+                (t for t in service.list_tasks(replace_order(flt, "number"))),
+                key=lambda t: (-round(urgency(t, clock.now, is_blocking=g.is_blocking(t.id),
+                                              is_blocked=g.is_blocked(t.id),
+                                              coefficients=service.urgency_coefficients).score, 6), t.number),
+            )  # fmt: skip
+        assert [r.task.number for r in ranked] == [t.number for t in expected]
+        paged = service.list_tasks(TaskFilter(statuses=flt.statuses, order="urgency", limit=10, offset=20))
+        assert [t.number for t in paged] == [t.number for t in expected[20:30]]
+
+
+def replace_order(flt: TaskFilter, order: str) -> TaskFilter:
+    from dataclasses import replace
+
+    return replace(flt, order=order)
