@@ -136,6 +136,7 @@ class MhvApp(App[None]):
         if self.live:
             self._follower = EventFollower(self.service, self._deliver_events, start_seq=self.service.last_seq())
             self._follow()
+            self._warm_graph()
 
     def on_unmount(self) -> None:
         if self._follower is not None:
@@ -483,6 +484,13 @@ class MhvApp(App[None]):
 
         self.push_screen(GraphScreen(task=task, repo=repo, tag=tag),
                          lambda number: self.jump(number) if number is not None else None)  # fmt: skip
+
+    @work(thread=True, exclusive=True, group="graph", exit_on_error=False)
+    def _warm_graph(self) -> None:
+        """Load the dependency graph off the UI thread (2 s at 100,000 tasks), so the first link
+        added from the keyboard does not wait for it. The service keeps it fresh afterwards."""
+        with self.service.dependency_graph():
+            pass
 
     # ------------------------------------------------------------------ quick add
     def action_quick_add(self) -> None:
