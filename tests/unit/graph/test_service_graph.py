@@ -230,3 +230,32 @@ def replace_order(flt: TaskFilter, order: str) -> TaskFilter:
     from dataclasses import replace
 
     return replace(flt, order=order)
+
+
+class TestViewsWithoutTheGraphInMemory:
+    def test_one_shot_views_equal_the_kept_graphs(self, store, clock):
+        """A one-shot service (keep_graph=False) walks the store in SQL; its views must match the
+        in-memory graph's: same tasks, links and blocked state."""
+        kept = TaskService(store, clock=clock, tz=UTC, actor="t")
+        for title, repo in (("review", "db"), ("migrate", "db"), ("api", "api"), ("deploy", "ops"),
+                            ("docs", "web"), ("far away", "ops")):  # fmt: skip
+            kept.create({"title": title, "repo": repo, "tags": ["rel"] if repo != "db" else []})
+        for task, on in ((2, 1), (4, 2), (4, 3), (6, 4)):
+            kept.add_dependency(task, on)
+        kept.add_dependency(5, 4, kind="related")
+        kept.complete(1)
+        oneshot = TaskService(store, clock=clock, tz=UTC, actor="t", keep_graph=False)
+
+        def shape(view):
+            g = view.graph
+            nodes = {g.info(n).number: (g.info(n).status, g.is_blocked(n)) for n in g.nodes()}
+            links = {(g.info(e.task).number, g.info(e.depends_on).number, e.kind) for e in g.edges()}
+            return nodes, links, view.truncated
+
+        for kwargs in ({"ref": 4}, {"ref": 3}, {"ref": 1}, {"repo": "db"}, {"repo": "ops"}, {"tag": "rel"},
+                       {"ref": 4, "direction": "up"}, {"ref": 3, "direction": "connected"}):  # fmt: skip
+            assert shape(oneshot.graph_view(**kwargs)) == shape(kept.graph_view(**kwargs)), kwargs
+            assert not oneshot._graph.loaded
+        assert shape(oneshot.graph_view(4, max_nodes=2))[2] is True
+        assert shape(oneshot.graph_view(repo="db", max_nodes=2)) == shape(kept.graph_view(repo="db", max_nodes=2))
+        assert oneshot.render_graph(4, fmt="dot") == kept.render_graph(4, fmt="dot")
