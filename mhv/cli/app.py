@@ -103,6 +103,7 @@ def create(
     description: Annotated[str | None, typer.Option("--description", help="Longer notes (markdown).")] = None,
     estimate: Annotated[int | None, typer.Option("--estimate", help="Estimate in minutes.")] = None,
     recur: Annotated[str | None, typer.Option("--recur", help="RRULE, e.g. FREQ=WEEKLY;BYDAY=FR.")] = None,
+    parent: Annotated[str | None, typer.Option("--parent", help="Make it a subtask of this task.")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Create a task. The text becomes the title; #tags and @repo inside it are understood."""
@@ -123,6 +124,8 @@ def create(
         data["recurrence"] = recur
     if after:
         data["depends_on"] = list(after)
+    if parent:
+        data["parent"] = parent.lstrip("#")
     svc = state().service
     report_created(out, svc, svc.create(data))
 

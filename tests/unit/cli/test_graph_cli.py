@@ -102,3 +102,13 @@ def test_dot_renders_with_graphviz(mhv, diamond, args):
     svg = subprocess.run(["dot", "-Tsvg"], input=out, capture_output=True, text=True, check=False)
     assert svg.returncode == 0, svg.stderr
     assert "<svg" in svg.stdout and "#4 deploy" in svg.stdout and svg.stdout.count("class=\"node\"") >= 3
+
+
+def test_show_lists_what_finishing_unblocks_and_subtasks(mhv, diamond):
+    code, out, _ = mhv("show", "1")
+    assert code == 0 and "Finishing it unblocks #2, #3" in out
+    assert mhv("tc", "part one", "--parent", "4")[0] == 0
+    assert mhv("tc", "part two", "--parent", "4")[0] == 0
+    assert mhv("td", "6")[0] == 0
+    code, out, _ = mhv("show", "4")
+    assert "Subtasks 1/2 done" in out and "Blocked by" in out
