@@ -137,6 +137,7 @@ class MhvApp(App[None]):
         if self.live:
             self._follower = EventFollower(self.service, self._deliver_events, start_seq=self.service.last_seq())
             self._follow()
+            self._warm_graph()
 
     def on_unmount(self) -> None:
         if self._follower is not None:
@@ -285,11 +286,13 @@ class MhvApp(App[None]):
             task = self.service.get(ref)
             links = self.service.links(task.id)
             history = self.service.history(task.id)
+            graph_facts = {"unblocks": self.service.would_unblock(task.id),
+                           "progress": self.service.subtask_progress(task.id)}  # fmt: skip
         except MhvError as err:
             self.query_one(TaskDetail).show_task(None)
             self._error(err)
             return
-        self.query_one(TaskDetail).show_task(task, links, history)
+        self.query_one(TaskDetail).show_task(task, links, history, graph_facts)
 
     def jump(self, number: int) -> None:
         """Show task ``number``: select it when it is in the list, and open it in the detail pane."""
@@ -482,6 +485,28 @@ class MhvApp(App[None]):
             return
         self.notify(f"{verb}: {result.label}", timeout=3)
         self.apply_changes({t.id for t in result.tasks})
+
+    # ------------------------------------------------------------------ graph (mhv/app/graph_screen.py)
+    def action_show_graph(self) -> None:
+        if self.current_task is not None:
+            self.show_graph(task=self.current_task.number)
+
+    def action_show_repo_graph(self) -> None:
+        if self.current_task is not None and self.current_task.repo:
+            self.show_graph(repo=self.current_task.repo)
+
+    def show_graph(self, *, task: int | None = None, repo: str | None = None, tag: str | None = None) -> None:
+        from mhv.app.graph_screen import GraphScreen
+
+        self.push_screen(GraphScreen(task=task, repo=repo, tag=tag),
+                         lambda number: self.jump(number) if number is not None else None)  # fmt: skip
+
+    @work(thread=True, exclusive=True, group="graph", exit_on_error=False)
+    def _warm_graph(self) -> None:
+        """Load the dependency graph off the UI thread (2 s at 100,000 tasks), so the first link
+        added from the keyboard does not wait for it. The service keeps it fresh afterwards."""
+        with self.service.dependency_graph():
+            pass
 
     # ------------------------------------------------------------------ quick add
     def action_quick_add(self) -> None:

@@ -27,6 +27,10 @@ def _open_task(task: Task | None) -> bool:
     return task is not None and task.status in OPEN_STATUSES
 
 
+def _has_repo(task: Task | None) -> bool:
+    return task is not None and task.repo is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Command:
     id: str  # binding id and keymap name, e.g. "task.complete"
@@ -55,6 +59,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("task.priority", "cycle_priority", "p", "Priority", "task: cycle priority", "Cycle the priority: critical, high, medium, low", _has_task, show=False),
     Command("task.tags", "edit_tags", "t", "Tags", "task: tags", "Edit the tags of the selected task", _has_task, show=False),
     Command("task.delete", "delete", "D", "Delete", "task: delete", "Delete the selected task (asks first)", _has_task, show=False),
+    Command("view.graph", "show_graph", "v", "Graph", "view: graph", "Dependency graph of the selected task: what it waits for and what waits for it, across repositories", _has_task, show=False),
+    Command("view.graph_repo", "show_repo_graph", "V", "Repo graph", "view: graph of the repository", "Dependency graph of every task in the selected task's repository", _has_repo, show=False),
     Command("edit.undo", "undo", "u", "Undo", "edit: undo", "Undo the last change (yours or another terminal's)"),
     Command("edit.redo", "redo", "ctrl+r", "Redo", "edit: redo", "Redo the last undone change", show=False),
     Command("app.help", "help", "question_mark,f1", "Help", "help: keys", "Help for the focused pane with the live key table"),

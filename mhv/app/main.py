@@ -28,6 +28,7 @@ def run_app() -> None:
 
         sys.stderr.write(f"{err}\n")
         raise SystemExit(err.exit_code) from None
+    store.checkpoint_in_background()  # WAL checkpoints off the UI thread's commits (docs/graph.md)
     try:
         service = TaskService(store, actor=None)
         make_app(service, settings=load_settings()).run()

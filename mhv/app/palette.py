@@ -78,6 +78,10 @@ class ViewsProvider(_MhvProvider):
             out.append((f"repo: {repo}", "", partial(app.show_view, f"repo:{repo}"), f"Open tasks in @{repo}"))
         for tag in app.known_tags:
             out.append((f"tag: {tag}", "", partial(app.show_view, f"tag:{tag}"), f"Open tasks tagged #{tag}"))
+        for repo in app.known_repos:
+            out.append((f"graph: @{repo}", "", partial(app.show_graph, repo=repo), f"Dependency graph of @{repo}"))
+        for tag in app.known_tags:
+            out.append((f"graph: #{tag}", "", partial(app.show_graph, tag=tag), f"Dependency graph of #{tag}"))
         return out
 
 

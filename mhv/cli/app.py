@@ -27,6 +27,9 @@ repo_app = typer.Typer(help="Register and list git repositories.", no_args_is_he
 import_app = typer.Typer(help="Bring tasks in from other tools.", no_args_is_help=True)
 app.add_typer(repo_app, name="repo")
 app.add_typer(import_app, name="import")
+from mhv.cli import graph_cmds  # noqa: E402  (next, graph)
+
+graph_cmds.register(app)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -110,6 +113,7 @@ def create(
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Act even when the parse is unsure, or deletes.")
     ] = False,
+    parent: Annotated[str | None, typer.Option("--parent", help="Make it a subtask of this task.")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Create a task from one line: "fix auth @api tomorrow 5pm p1 #ci ~2h after #41".
@@ -137,6 +141,8 @@ def create(
         overrides["recurrence"] = recur
     if after:
         overrides["depends_on"] = list(after)
+    if parent:
+        overrides["parent"] = parent.lstrip("#")
     run_create(state(), _joined(text), yes=yes or state().assume_yes, overrides=overrides)
 
 
@@ -461,17 +467,19 @@ def redo(json_: JsonOpt = False) -> None:
 @app.command("block")
 def block(
     ref: Annotated[str, typer.Argument(help="The task that waits.")],
-    on: Annotated[str, typer.Option("--on", help="The task it waits for.")],
+    on: Annotated[str, typer.Option("--on", help="The task it waits for (or is related to).")],
+    related: Annotated[bool, typer.Option("--related", help="Only link them: related tasks never block.")] = False,
     json_: JsonOpt = False,
 ) -> None:
-    """Make a task wait for another."""
+    """Make a task wait for another (or, with --related, link them)."""
     out = _out(json_)
     svc = state().service
-    svc.add_dependency(ref, on)
+    svc.add_dependency(ref, on, kind="related" if related else "blocks")
     task = svc.get(ref, links=True)
+    verb = "is now related to" if related else "now waits for"
     out.result(
         task.to_json(),
-        lambda: out.message(f"Task {task.number} now waits for {on.lstrip('#')} [{task.status}]"),
+        lambda: out.message(f"Task {task.number} {verb} {on.lstrip('#')} [{task.status}]"),
     )
 
 

@@ -24,7 +24,8 @@ class CliState:
             from mhv.store import open_store
             from mhv.tasks.service import TaskService
 
-            self._service = TaskService(open_store(), actor=None)
+            # One-shot: cycle checks in SQL instead of loading every task into memory (docs/graph.md).
+            self._service = TaskService(open_store(), actor=None, keep_graph=False)
         return self._service
 
     def close(self) -> None:

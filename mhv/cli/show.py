@@ -76,6 +76,13 @@ def print_task(service: Any, task: Task) -> None:
             console.print(f"[bold]{label}[/]")
             for other, _kind in links[key]:
                 console.print(f"  #{other.number} {other.title} [dim]({other.status.replace('_', ' ')})[/]")
+    unblocks = service.would_unblock(task.id)
+    if unblocks:
+        console.print("[bold]Finishing it unblocks[/] " + ", ".join(f"#{t.number}" for t in unblocks))
+    progress = service.subtask_progress(task.id)
+    if progress.total or progress.cancelled:
+        console.print(f"[bold]Subtasks[/] {progress.completed}/{progress.total} done"
+                      + (f" [dim]({progress.cancelled} cancelled)[/]" if progress.cancelled else ""))  # fmt: skip
     annotations = task.metadata.get("annotations") or []
     if annotations:
         console.print("[bold]Annotations[/]")

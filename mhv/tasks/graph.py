@@ -366,6 +366,13 @@ class DependencyGraph:
                 for other in others:
                     yield Edge(task, other, RELATED)
 
+    def edges_among(self, nodes: Iterable[str]) -> list[Edge]:
+        """Edges with both ends in ``nodes``: O(edges of those nodes), not of the whole graph."""
+        scope = nodes if isinstance(nodes, set | frozenset) else set(nodes)
+        out = [Edge(n, d, BLOCKS) for n in scope for d in self._deps.get(n, ()) if d in scope]
+        out += [Edge(n, o, RELATED) for n in scope for o in self._related.get(n, ()) if o in scope]
+        return out
+
     def edge_kind(self, task: str, depends_on: str) -> str | None:
         if depends_on in self._deps.get(task, ()):
             return BLOCKS
@@ -413,6 +420,11 @@ class DependencyGraph:
     def is_blocked(self, node_id: str) -> bool:
         """An unfinished task with at least one unfinished ``blocks`` blocker."""
         return self._open[node_id] > 0 and not self._info[node_id].finished
+
+    def mark_blocked_outside(self, node_id: str) -> None:
+        """Count one unfinished blocker that is not in this graph (a view cut out of a larger
+        graph keeps the task's true blocked state)."""
+        self._open[node_id] += 1
 
     def is_blocking(self, node_id: str) -> bool:
         """An unfinished task that some unfinished task waits for (Taskwarrior's BLOCKING)."""
@@ -728,7 +740,7 @@ class DependencyGraph:
     def subgraph(self, nodes: Iterable[str]) -> DependencyGraph:
         """A new graph over these tasks and every edge among them."""
         scope = self._scope(nodes)
-        edges = [e for e in self.edges() if e.task in scope and e.depends_on in scope]
+        edges = self.edges_among(scope)
         return DependencyGraph(
             edges,
             {n: self._info[n] for n in sorted(scope, key=self._key)},

@@ -217,7 +217,7 @@ def render_dot(
             out.append("  }")
     else:
         out.extend(node_line(n, "  ") for n in order)
-    for edge in sorted(graph.edges(), key=lambda e: (e.kind, e.depends_on, e.task)):
+    for edge in sorted(graph.edges_among(in_view), key=lambda e: (e.kind, e.depends_on, e.task)):
         if edge.task not in in_view or edge.depends_on not in in_view:
             continue
         if edge.kind == BLOCKS:
@@ -262,7 +262,7 @@ def render_mermaid(
             out.append("  end")
     else:
         out.extend(node_line(n, "  ") for n in order)
-    for edge in sorted(graph.edges(), key=lambda e: (e.kind, ids.get(e.depends_on, ""), ids.get(e.task, ""))):
+    for edge in sorted(graph.edges_among(set(ids)), key=lambda e: (e.kind, ids[e.depends_on], ids[e.task])):
         if edge.task in ids and edge.depends_on in ids:
             arrow = "-->" if edge.kind == BLOCKS else "-.-"
             out.append(f"  {ids[edge.depends_on]} {arrow} {ids[edge.task]}")
@@ -305,7 +305,7 @@ def graph_data(
         )
     edges = [
         {"task": e.task, "depends_on": e.depends_on, "kind": e.kind}
-        for e in sorted(graph.edges(), key=lambda e: (e.kind, e.task, e.depends_on))
+        for e in sorted(graph.edges_among(in_view), key=lambda e: (e.kind, e.task, e.depends_on))
         if e.task in in_view and e.depends_on in in_view
     ]
     return {"focus": focus, "nodes": node_rows, "edges": edges}

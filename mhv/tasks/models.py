@@ -140,9 +140,10 @@ class TaskFilter:
     text: str | None = None
     parent_id: str | None = None
     numbers: tuple[int, ...] | None = None
+    ids: tuple[str, ...] | None = None
     limit: int | None = None
     offset: int = 0
-    order: str = "default"  # default | number | due | priority | updated | created | title
+    order: str = "default"  # default | number | due | priority | updated | created | title | urgency
 
 
 @dataclass(slots=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 from mhv.errors import ConflictError, CycleError, NotFoundError, NothingToUndoError, ValidationError
 from mhv.store import Connection, Store
+from mhv.tasks.graph_queries import GraphQueries
 from mhv.tasks.models import (
     FINISHED_STATUSES,
     OPEN_STATUSES,
@@ -79,6 +80,10 @@ class _Action:
         self.last_seq: int | None = None
         self.events = 0
 
+    def _mirror(self, kind: str, task_id: str | None, before: Any, after: Any) -> None:
+        """Keep the service's in-memory graph equal to the store (see graph_cache)."""
+        self.service._graph.written(kind, task_id, before, after, self.last_seq)
+
     def event(self, kind: str, task_id: str | None, before: Any, after: Any) -> None:
         d = self.dialect
         sql = "INSERT INTO event (txn, task_id, kind, at, actor, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -96,6 +101,7 @@ class _Action:
         else:
             self.last_seq = self.conn.execute(sql, params).lastrowid
         self.events += 1
+        self._mirror(kind, task_id, before, after)
 
     def events_many(self, events: list[tuple[str, str | None, Any, Any]]) -> None:
         """Append many events at once (imports): ``(kind, task_id, before, after)`` each."""
@@ -109,6 +115,8 @@ class _Action:
         )
         self.last_seq = self.conn.scalar("SELECT MAX(seq) FROM event WHERE txn = ?", (self.id,))
         self.events += len(events)
+        for kind, tid, b, a in events:
+            self._mirror(kind, tid, b, a)
 
     def finish(self) -> None:
         if not self.events:
@@ -120,7 +128,7 @@ class _Action:
         )  # fmt: skip
 
 
-class TaskService:
+class TaskService(GraphQueries):
     def __init__(
         self,
         store: Store,
@@ -128,11 +136,19 @@ class TaskService:
         clock: Clock | None = None,
         tz: tzinfo | None = None,
         actor: str | None = None,
+        keep_graph: bool = True,
     ) -> None:
+        """``keep_graph``: hold the dependency graph in memory and follow the event log (long-lived
+        processes: the TUI, the sync service). One-shot commands pass False and check cycles in SQL
+        rather than load every task (see docs/graph.md)."""
+        from mhv.tasks.graph_cache import GraphCache
+
         self.store = store
         self.clock: Clock = clock or utc_now
         self._tz = tz
         self.actor = actor or os.environ.get("MHV_ACTOR") or os.environ.get("USER") or "mhv"
+        self.keep_graph = keep_graph
+        self._graph = GraphCache(store)
 
     @property
     def tz(self) -> tzinfo:
@@ -143,10 +159,24 @@ class TaskService:
     # ------------------------------------------------------------------ transactions
     @contextmanager
     def _action(self, label: str, kind: str = "action", target: str | None = None) -> Iterator[_Action]:
-        with self.store.write() as conn:
+        with self._writing() as conn:
             act = _Action(conn, self, label, kind, target)
             yield act
             act.finish()
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction with the in-memory graph following it (applied as events are written,
+        taken back on rollback)."""
+        changes: list[Any] = []
+        try:
+            with self.store.write() as conn, self._graph.transaction(conn) as changes:
+                yield conn
+        except BaseException:
+            if changes:  # the commit itself failed after the graph followed the writes
+                self._graph.drop()
+            raise
+        self._graph.committed()
 
     # ------------------------------------------------------------------ reads
     def _resolve(self, conn: Connection, ref: int | str) -> Task:
@@ -217,12 +247,24 @@ class TaskService:
         if flt.numbers is not None:
             clauses.append(f"task.number IN ({', '.join('?' * len(flt.numbers)) or 'NULL'})")
             params.extend(flt.numbers)
+        if flt.ids is not None:
+            clauses.append(f"task.id IN ({', '.join('?' * len(flt.ids)) or 'NULL'})")
+            params.extend(flt.ids)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def list_tasks(self, flt: TaskFilter | None = None, *, links: bool = False) -> list[Task]:
         flt = flt or TaskFilter()
         where, params = self._where(flt)
-        sql = SELECT_TASK + where + " ORDER BY " + _ORDERS.get(flt.order, _ORDERS["default"])
+        if flt.order == "urgency":  # ranked by the database, pages served from the ranking
+            from dataclasses import replace
+
+            ids = self.ranked_ids(flt)
+            page = ids[flt.offset : None if flt.limit is None else flt.offset + flt.limit]
+            found = self.list_tasks(replace(flt, ids=tuple(page), order="number", limit=None, offset=0), links=links)
+            by_id = {t.id: t for t in found}
+            return [by_id[i] for i in page if i in by_id]
+        else:
+            sql = SELECT_TASK + where + " ORDER BY " + _ORDERS.get(flt.order, _ORDERS["default"])
         if flt.limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params.extend([flt.limit, flt.offset])
@@ -335,7 +377,9 @@ class TaskService:
     def _insert(self, conn: Connection, task: Task) -> None:
         conn.execute(INSERT_TASK, task_params(task, self.store.dialect))
 
-    def _save(self, act: _Action, before: Task, after: Task, kind: str = "task.updated", *, touch: bool = True) -> Task:
+    def _save(
+        self, act: _Action, before: Task, after: Task, kind: str = "task.updated", *, touch: bool = True
+    ) -> Task:
         if touch:  # derived changes (blocked/unblocked) do not count as the task being modified
             after.updated_at = act.at
         params = task_params(after, self.store.dialect)
@@ -413,27 +457,44 @@ class TaskService:
                 out[r["id"]] = r["number"]
         return out
 
+    def _cycle_for(self, conn: Connection, task_id: str, depends_on_id: str) -> list[str] | None:
+        """The cycle ``task waits for depends_on`` would close (ids, first repeated at the end), or
+        None. With the graph kept in memory this is Pearce-Kelly (O(1) when the edge agrees with the
+        maintained order); otherwise a breadth-first search in SQL."""
+        if not self.keep_graph:
+            return self._find_cycle(conn, task_id, depends_on_id)
+        cache = self._graph
+        graph = cache.graph if cache.graph is not None else cache.current(conn)
+        return graph.would_create_cycle(task_id, depends_on_id)
+
     def _add_dependency(self, act: _Action, task: Task, blocker: Task, kind: str) -> bool:
         if task.id == blocker.id:
             raise CycleError(
                 f"#{task.number} cannot depend on itself (#{task.number} -> #{task.number})",
                 "pick a different task to wait for",
+                cycle=[task.number, task.number],
             )
         exists = act.conn.one(
-            "SELECT kind FROM dependency WHERE task_id = ? AND depends_on_id = ?", (task.id, blocker.id)
+            "SELECT kind, created_at FROM dependency WHERE task_id = ? AND depends_on_id = ?",
+            (task.id, blocker.id),
         )
-        if exists is not None:
+        if exists is not None and exists["kind"] == kind:
             return False
         if kind == "blocks":
-            cycle = self._find_cycle(act.conn, task.id, blocker.id)
+            cycle = self._cycle_for(act.conn, task.id, blocker.id)
             if cycle:
                 nums = self._numbers(act.conn, cycle)
                 shown = " -> ".join(f"#{nums[i]}" for i in cycle)
+                hint = f"remove one of these dependencies first (mhv unblock {task.number} --from N)"
+                if len(cycle) >= 3:
+                    hint = f"remove a link of the cycle first, e.g. `mhv unblock {nums[cycle[1]]} --from {nums[cycle[2]]}`"
                 raise CycleError(
                     f"#{task.number} waiting for #{blocker.number} would make a cycle: {shown}",
-                    f"remove one of these dependencies first (mhv unblock {task.number} --from N)",
+                    hint,
                     cycle=[nums[i] for i in cycle],
                 )
+        if exists is not None:  # the other kind: the new link replaces it
+            self._delete_dependency(act, task, blocker, exists)
         row = {
             "task_id": task.id,
             "depends_on_id": blocker.id,
@@ -446,6 +507,14 @@ class TaskService:
         )
         act.event("dependency.added", task.id, None, row)
         return True
+
+    def _delete_dependency(self, act: _Action, task: Task, blocker: Task, row: Any) -> None:
+        act.conn.execute(
+            "DELETE FROM dependency WHERE task_id = ? AND depends_on_id = ?", (task.id, blocker.id)
+        )
+        snap = {"task_id": task.id, "depends_on_id": blocker.id, "kind": row["kind"],
+                "created_at": _iso(self.store.dialect.dt_out(row["created_at"]))}  # fmt: skip
+        act.event("dependency.removed", task.id, snap, None)
 
     def _coerce(self, data: dict[str, Any], task: Task | None) -> dict[str, Any]:
         """Validated fields -> stored values (local dates to UTC, parent ref to id)."""
@@ -701,10 +770,7 @@ class TaskService:
                 dependent = task_from_row(conn.one(SELECT_TASK + " WHERE id = ?", (down,)))
                 for up in ups:
                     blocker = task_from_row(conn.one(SELECT_TASK + " WHERE id = ?", (up,)))
-                    if (
-                        dependent.id != blocker.id
-                        and self._find_cycle(conn, dependent.id, blocker.id) is None
-                    ):
+                    if dependent.id != blocker.id and self._cycle_for(conn, dependent.id, blocker.id) is None:
                         self._add_dependency(act, dependent, blocker, "blocks")
             self._derive_status(act, downs)
             return task
@@ -731,18 +797,13 @@ class TaskService:
                     f"#{task.number} does not depend on #{blocker.number}",
                     f"see its blockers with `mhv show {task.number}`",
                 )
-            act.conn.execute(
-                "DELETE FROM dependency WHERE task_id = ? AND depends_on_id = ?", (task.id, blocker.id)
-            )
-            snap = {"task_id": task.id, "depends_on_id": blocker.id, "kind": row["kind"],
-                    "created_at": _iso(self.store.dialect.dt_out(row["created_at"]))}  # fmt: skip
-            act.event("dependency.removed", task.id, snap, None)
+            self._delete_dependency(act, task, blocker, row)
             self._derive_status(act, [task.id])
             return True
 
     # ------------------------------------------------------------------ undo / redo
     def undo(self) -> ActionResult:
-        with self.store.write() as conn:
+        with self._writing() as conn:
             row = conn.one(
                 "SELECT id, label FROM txn WHERE kind IN ('action', 'redo') AND undone = ? ORDER BY seq DESC LIMIT 1",
                 (False,),
@@ -756,7 +817,7 @@ class TaskService:
             return ActionResult(label=row["label"], txn=row["id"], tasks=tasks)
 
     def redo(self) -> ActionResult:
-        with self.store.write() as conn:
+        with self._writing() as conn:
             last_action = conn.scalar("SELECT COALESCE(MAX(seq), 0) FROM txn WHERE kind = 'action'")
             row = conn.one(
                 "SELECT u.target AS target, t.label AS label FROM txn u JOIN txn t ON t.id = u.target "

@@ -52,6 +52,18 @@ def _link(task: Task) -> str:
     return f"[@click=app.jump({task.number})]#{task.number}[/] {escape(task.title)} [dim]({task.status})[/]"
 
 
+def _state_link(task: Task) -> str:
+    """A linked task with its state at a glance: ✓ finished, ⊘ itself blocked, ● open."""
+    if task.status in ("completed", "cancelled"):
+        mark = "[$success]✓[/]"
+    elif task.status == "blocked":
+        mark = "[$status-blocked]⊘[/]"
+    else:
+        mark = "[$warning]●[/]"
+    where = f" [dim]@{escape(task.repo)}[/]" if task.repo else ""
+    return f"{mark} {_link(task)}{where}"
+
+
 def describe_event(event: Event) -> str:
     before, after = event.before or {}, event.after or {}
     if event.kind == "task.updated":
@@ -138,7 +150,8 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
     def editing(self) -> bool:
         return self.query_one(ContentSwitcher).current == "detail-edit"
 
-    def show_task(self, task: Task | None, links: Links | None = None, history: list[Event] | None = None) -> None:
+    def show_task(self, task: Task | None, links: Links | None = None, history: list[Event] | None = None,
+                  graph_facts: dict[str, Any] | None = None) -> None:  # fmt: skip
         self.shown = task
         fields = self.query_one("#detail-fields", Static)
         description = self.query_one("#detail-description", Markdown)
@@ -181,8 +194,19 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
         for key, heading in (("blocked_by", "Blocked by"), ("blocks", "Blocks"), ("related", "Related")):
             items = links.get(key) or []
             if items:
-                parts.append(f"[b]{heading}[/b]")
-                parts.extend("  " + _link(t) for t, _kind in items)
+                open_count = sum(1 for t, _ in items if t.status not in ("completed", "cancelled"))
+                count = f" [dim]({open_count} open)[/]" if key != "related" else ""
+                parts.append(f"[b]{heading}[/b]{count}")
+                parts.extend("  " + _state_link(t) for t, _kind in items)
+        facts = graph_facts or {}
+        if facts.get("unblocks"):
+            parts.append("[b]Finishing it unblocks[/b] " + ", ".join(
+                f"[@click=app.jump({t.number})]#{t.number}[/]" for t in facts["unblocks"]))  # fmt: skip
+        progress = facts.get("progress")
+        if progress is not None and (progress.total or progress.cancelled):
+            done = progress.completed
+            bar = "█" * round(10 * done / progress.total) if progress.total else ""
+            parts.append(f"[b]Subtasks[/b] {done}/{progress.total} done [$success]{bar}[/][dim]{'░' * (10 - len(bar))}[/]")
         links_view.update("\n".join(parts))
         lines = ["[b]History[/b]"]
         for event in (history or [])[-12:]:

@@ -16,8 +16,7 @@ class ViewSidebar(OptionList):
     HELP = """\
 ## Views
 
-Pick what the task list shows. **Next** ranks open tasks by urgency (in progress first, then
-priority and due date); **Today**, **Upcoming** (two weeks), **All**, **Blocked**, **Completed**;
+Pick what the task list shows. **Next** ranks open tasks by urgency (`mhv next --explain` shows the terms: priority, due date, blocking others, in progress, age, tags...); **Today**, **Upcoming** (two weeks), **All**, **Blocked**, **Completed**;
 then one entry per repository and per tag. Counts follow every change.
 
 - **j / k** or the arrows move, **enter** shows the view; **1**-**6** switch views from anywhere.

@@ -2,6 +2,9 @@
 
     .venv/bin/python tests/bench/bench_graph.py            # the issue's graph: 100,000 tasks, 200,000 edges
     .venv/bin/python tests/bench/bench_graph.py --deep     # stress: long chains (edges span <= 20 tasks)
+    .venv/bin/python tests/bench/bench_graph.py --service  # the same through TaskService on SQLite
+    .venv/bin/python tests/bench/bench_graph.py --service --deep
+    .venv/bin/python tests/bench/bench_graph.py --view     # TUI graph screen of a 1,000-task component
 
 Numbers for docs/graph.md. Times are wall clock on one core (time.perf_counter).
 """
@@ -55,14 +58,224 @@ def make_edges(rng: random.Random, ids: list[str], count: int, span: int) -> lis
     return out
 
 
+def seed_store(path: str, n_tasks: int, edges: list[tuple[int, int]]) -> None:
+    """A real SQLite store: tasks created through the service (one bulk action), the edges written
+    in bulk, blocked status set as the service would derive it (every task starts pending)."""
+    from mhv.store import open_store
+    from mhv.tasks.service import TaskService
+
+    store = open_store(f"sqlite:///{path}")
+    svc = TaskService(store, actor="bench", keep_graph=False)
+    repos = ["api", "web", "infra"]
+    with svc.bulk("seed") as act:
+        for i in range(n_tasks):
+            svc._new_task(act, {"title": f"task {i}", "repo": repos[i % 3]}, number=i + 1)
+        act.conn.execute("INSERT INTO meta (key, value) VALUES ('next_number', ?)", (str(n_tasks + 1),))
+        ids = {r["number"]: r["id"] for r in act.conn.all("SELECT number, id FROM task")}
+        act.conn.executemany(
+            "INSERT INTO dependency (task_id, depends_on_id, kind, created_at) VALUES (?, ?, 'blocks', ?)",
+            [(ids[a], ids[b], "2026-11-24T00:00:00.000000+00:00") for a, b in edges],
+        )
+        act.conn.execute("UPDATE task SET status = 'blocked' WHERE id IN (SELECT task_id FROM dependency)")
+    store.close()
+
+
+def service_bench(args: argparse.Namespace, rng: random.Random) -> int:
+    """Cycle check + blocked-state update per edge insert, through TaskService.add_dependency on
+    SQLite (a whole transaction each: resolve, check, insert, event, derive status, commit)."""
+    import tempfile
+    from pathlib import Path
+
+    from mhv.store import open_store
+    from mhv.tasks.service import TaskService
+
+    span = 20 if args.deep else 0
+    numbers = [str(i + 1) for i in range(args.tasks)]
+    all_edges = [(int(a), int(b)) for a, b in make_edges(rng, numbers, args.edges, span)]
+    seeded, fresh = all_edges[: args.edges - args.inserts], all_edges[args.edges - args.inserts :]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "bench.db")
+        seconds = timed(lambda: seed_store(path, args.tasks, seeded))
+        print(f"seed {args.tasks:,} tasks + {len(seeded):,} edges in SQLite:   {seconds:.1f} s")
+        store = open_store(f"sqlite:///{path}")
+        if not args.no_checkpointer:
+            store.checkpoint_in_background()
+        svc = TaskService(store, actor="bench")
+
+        def first_use() -> None:
+            with svc.dependency_graph():
+                pass
+
+        load = timed(first_use)
+        print(f"first use: load the graph from the store:       {load:.2f} s")
+
+        cpu: list[float] = []
+
+        def insert_all(pairs: list[tuple[int, int]], service: TaskService) -> tuple[list[float], int]:
+            """Wall time per insert; the CPU time of this thread goes to ``cpu`` (the difference is
+            waiting: for the disk, or for a core on a shared machine)."""
+            samples, rejected = [], 0
+            cpu.clear()
+            for a, b in pairs:
+                start, start_cpu = time.perf_counter(), time.thread_time()
+                try:
+                    service.add_dependency(a, b)
+                except CycleError:
+                    rejected += 1
+                samples.append(time.perf_counter() - start)
+                cpu.append(time.thread_time() - start_cpu)
+            return samples, rejected
+
+        samples, _ = insert_all(fresh, svc)
+        print(f"service: last {len(fresh):,} edges (to {args.edges:,}, kept graph): {percentiles(samples)}")
+        print(f"    CPU time of the same inserts:               {percentiles(cpu)}")
+        pairs = [tuple(rng.sample(range(1, args.tasks + 1), 2)) for _ in range(args.inserts // 2)]
+        samples, rejected = insert_all(pairs, svc)  # type: ignore[arg-type]
+        print(f"service: {len(pairs):,} random edges (kept graph):       {percentiles(samples)}; {rejected:,} cycles rejected")
+        print(f"    CPU time of the same inserts:               {percentiles(cpu)}")
+        samples = []
+        for n in rng.sample(range(1, args.tasks + 1), min(2_000, args.inserts)):
+            start = time.perf_counter()
+            svc.complete(n)
+            samples.append(time.perf_counter() - start)
+        print(f"service: complete a task (unblock dependents):  {percentiles(samples)}")
+        assert svc._graph.loads == 1, "the graph was reloaded instead of followed"
+        store.close()
+
+        # Before: the same inserts with the SQL breadth-first search (one-shot commands still use it).
+        store = open_store(f"sqlite:///{path}")
+        sql = TaskService(store, actor="bench", keep_graph=False)
+        pairs = [tuple(rng.sample(range(1, args.tasks + 1), 2)) for _ in range(args.sql_samples)]
+        samples, rejected = insert_all(pairs, sql)  # type: ignore[arg-type]
+        print(f"before (SQL BFS), {len(pairs):,} random edges:         {percentiles(samples)}; {rejected:,} rejected")
+        print(f"    CPU time of the same inserts:               {percentiles(cpu)}")
+        store.close()
+    return 0
+
+
+def view_bench(runs: int = 10) -> int:
+    """The TUI graph screen of a 1,000-task component (in a 10,000-task store): time from the
+    action to the first frame written, and keystroke-to-frame while moving in it."""
+    import asyncio
+    import os
+    import tempfile
+    from pathlib import Path
+
+    async def frame_after(app: object, act: Callable[[], object]) -> float:
+        frames: list[float] = []
+        original = app._display  # type: ignore[attr-defined]
+
+        def display(screen: object, renderable: object) -> None:
+            original(screen, renderable)
+            frames.append(time.perf_counter())
+
+        app._display = display  # type: ignore[attr-defined]
+        start = time.perf_counter()
+        act()
+        while not frames and time.perf_counter() - start < 5:
+            await asyncio.sleep(0.0005)
+        app._display = original  # type: ignore[attr-defined]
+        await asyncio.sleep(0.05)
+        return (frames[0] if frames else time.perf_counter()) - start
+
+    async def run(path: str) -> None:
+        from textual import events
+        from textual.app import ComposeResult
+        from textual.screen import Screen
+        from textual.widgets import Footer
+
+        from mhv.app.main import make_app
+        from mhv.store import open_store
+        from mhv.tasks.graph_format import layout_text
+        from mhv.tasks.service import TaskService
+
+        store = open_store(f"sqlite:///{path}")
+        svc = TaskService(store, actor="bench")
+        app = make_app(svc, live=False)
+        async with app.run_test(size=(160, 50)) as pilot:
+            for _ in range(3):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            with svc.dependency_graph():
+                pass  # the graph is loaded once per process; not part of drawing a view
+            view = svc.graph_view(1000)
+            print(f"component around #1000: {len(view.graph):,} tasks, {sum(1 for _ in view.graph.edges()):,} links")
+            lay = [timed(lambda: layout_text(view.graph, focus=view.focus)) for _ in range(runs)]
+            print(f"layout_text alone:                    median {statistics.median(lay) * 1e3:.1f} ms, max {max(lay) * 1e3:.1f} ms")
+            if os.environ.get("MHV_BENCH_PROFILE"):
+                import cProfile
+                import pstats
+
+                prof = cProfile.Profile()
+                await frame_after(app, lambda: app.show_graph(task=1000))
+                prof.enable()
+                for key in ("k",) * 10:
+                    await frame_after(app, lambda key=key: app.post_message(events.Key(key, key)))
+                prof.disable()
+                pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+                await pilot.press("escape")
+                await pilot.pause()
+            opens, keys, first_keys = [], [], []
+            for _ in range(runs):
+                opens.append(await frame_after(app, lambda: app.show_graph(task=1000)))
+                for i, key in enumerate(("k",) * 10 + ("j",) * 10):  # the cursor starts on #1000, the last line
+                    took = await frame_after(app, lambda key=key: app.post_message(events.Key(key, key)))
+                    (first_keys if i == 0 else keys).append(took)
+                await pilot.press("escape")
+                await pilot.pause()
+            print(f"open the graph screen to first frame: {percentiles(opens)}")
+
+            class Empty(Screen[None]):
+                def compose(self) -> ComposeResult:
+                    yield Footer()
+
+            empty = []
+            for _ in range(runs):
+                empty.append(await frame_after(app, lambda: app.push_screen(Empty())))
+                await pilot.press("escape")
+                app.pop_screen()
+                await pilot.pause()
+            print(f"(an empty screen with a footer:        {percentiles(empty)})")
+            print(f"keystroke to frame in the view:       {percentiles(keys)}")
+            print(f"  the first key after opening:        {percentiles(first_keys)}")
+        store.close()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["MHV_HOME"] = tmp
+        path = str(Path(tmp) / "view.db")
+        rng = random.Random(7)
+        # 10,000 tasks; #1-#1000 form one component: 20 chains of 50, each chain also waiting on
+        # a random task of the previous chain every 5 steps.
+        edges = []
+        for i in range(1, 1001):
+            if (i - 1) % 50:
+                edges.append((i, i - 1))
+            if i > 50 and i % 5 == 0:
+                edges.append((i, rng.randrange(i - 50 - (i - 1) % 50, i - (i - 1) % 50)))
+        seed_store(path, 10_000, edges)
+        asyncio.run(run(path))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--edges", type=int, default=200_000)
     parser.add_argument("--deep", action="store_true", help="edges span at most 20 tasks: long chains")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--view", action="store_true", help="the TUI graph screen of a 1,000-task component")
+    parser.add_argument("--service", action="store_true", help="through TaskService on a SQLite store")
+    parser.add_argument("--no-checkpointer", action="store_true", help="leave WAL checkpoints to the writer")
+    parser.add_argument("--inserts", type=int, default=10_000, help="edges inserted through the service")
+    parser.add_argument("--sql-samples", type=int, default=200, help="random edges for the SQL 'before'")
     args = parser.parse_args()
     rng = random.Random(args.seed)
+    if args.view:
+        return view_bench()
+    if args.service:
+        print(f"python {platform.python_version()} on {platform.machine()}; service on SQLite; "
+              f"{'deep (span 20)' if args.deep else 'uniform random'} DAG, seed {args.seed}")
+        return service_bench(args, rng)
     span = 20 if args.deep else 0
     print(f"python {platform.python_version()} on {platform.machine()}; {args.tasks:,} tasks, "
           f"{args.edges:,} edges, {'deep (span 20)' if args.deep else 'uniform random'} DAG, seed {args.seed}")

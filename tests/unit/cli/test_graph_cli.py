@@ -1,0 +1,114 @@
+"""`mhv next`, `mhv graph`, `mhv block/unblock` (with --related), run in-process like the console
+script; DOT output goes through the real Graphviz `dot`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from mhv.cli.entry import main
+
+
+@pytest.fixture
+def mhv(capsys):
+    def run(*args: str) -> tuple[int, str, str]:
+        code = 0
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture
+def diamond(mhv):
+    """#1 migrate @db; #2 api and #3 web wait for #1; #4 deploy @ops waits for #2 and #3."""
+    for text in ("migrate @db", "api change @api", "web change @web", "deploy @ops"):
+        assert mhv("tc", text)[0] == 0
+    for task, on in (("2", "1"), ("3", "1"), ("4", "2"), ("4", "3")):
+        code, _, err = mhv("block", task, "--on", on)
+        assert code == 0, err
+
+
+def test_block_unblock_and_cycle_named(mhv, diamond):
+    code, out, _ = mhv("show", "4", "--json")
+    assert json.loads(out)["status"] == "blocked"
+    code, _, err = mhv("block", "1", "--on", "4")
+    assert code == 5 and "MHV-104" in err
+    # a shortest cycle is named (through #2 or #3, both are two links long)
+    assert ("#1 -> #4 -> #2 -> #1" in err or "#1 -> #4 -> #3 -> #1" in err) and "hint: remove a link" in err
+    code, _, err = mhv("block", "1", "--on", "4", "--json")
+    assert json.loads(err)["details"]["cycle"] in ([1, 4, 2, 1], [1, 4, 3, 1])
+    code, out, _ = mhv("unblock", "4", "--from", "2")
+    assert code == 0 and "no longer waits for 2" in out
+    code, out, _ = mhv("block", "1", "--on", "4", "--related")
+    assert code == 0 and "related to 4" in out
+    code, out, _ = mhv("show", "1", "--json")
+    assert json.loads(out)["status"] == "pending"  # related never blocks
+
+
+def test_next_ranks_blocking_first_with_breakdown(mhv, diamond):
+    assert mhv("tc", "unrelated chore")[0] == 0
+    code, out, _ = mhv("next", "--json")
+    rows = json.loads(out)
+    assert rows[0]["task"]["number"] == 1  # blocks two tasks
+    assert all(r["task"]["status"] != "blocked" for r in rows)
+    first = rows[0]
+    assert first["blocking"] and abs(sum(t["value"] for t in first["breakdown"]) - first["urgency"]) < 1e-3
+    code, out, _ = mhv("next", "--limit", "2", "--explain")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 4 and "blocking +8.00" in lines[1]
+    code, out, _ = mhv("next", "--blocked", "--json")
+    assert {r["task"]["number"] for r in json.loads(out)} == {1, 2, 3, 4, 5}
+
+
+def test_next_coefficients_from_config(mhv, mhv_home):
+    mhv("tc", "a chore #later")
+    mhv("tc", "b chore")
+    mhv_home.mkdir(parents=True, exist_ok=True)
+    (mhv_home / "config.toml").write_text("[urgency]\nblocking = 9.5\n[urgency.tag]\nlater = -20\n")
+    code, out, _ = mhv("next", "--json")
+    assert [r["task"]["number"] for r in json.loads(out)] == [2, 1]
+    (mhv_home / "config.toml").write_text("[urgency]\nbogus = 1\n")
+    code, _, err = mhv("next")
+    assert code == 4 and "bogus" in err
+
+
+def test_graph_formats(mhv, diamond):
+    code, out, _ = mhv("graph", "4")
+    assert code == 0 and "◉ #4 deploy" in out and "#1 migrate" in out and "@db" in out
+    code, out, _ = mhv("graph", "--repo", "api", "--format", "json")
+    data = json.loads(out)
+    assert {n["number"] for n in data["nodes"]} == {1, 2, 4}  # neighbours from other repos kept
+    code, out, _ = mhv("graph", "1", "-f", "mermaid")
+    assert out.startswith("flowchart LR")
+    code, _, err = mhv("graph")
+    assert code == 2 and "MHV-110" in err
+    code, _, err = mhv("graph", "1", "--format", "png")
+    assert code == 4 and "png" in err
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed")
+@pytest.mark.parametrize("args", [("4",), ("--repo", "ops"), ("1",)])
+def test_dot_renders_with_graphviz(mhv, diamond, args):
+    code, out, _ = mhv("graph", *args, "--format", "dot")
+    assert code == 0
+    svg = subprocess.run(["dot", "-Tsvg"], input=out, capture_output=True, text=True, check=False)
+    assert svg.returncode == 0, svg.stderr
+    assert "<svg" in svg.stdout and "#4 deploy" in svg.stdout and svg.stdout.count("class=\"node\"") >= 3
+
+
+def test_show_lists_what_finishing_unblocks_and_subtasks(mhv, diamond):
+    code, out, _ = mhv("show", "1")
+    assert code == 0 and "Finishing it unblocks #2, #3" in out
+    assert mhv("tc", "part one", "--parent", "4")[0] == 0
+    assert mhv("tc", "part two", "--parent", "4")[0] == 0
+    assert mhv("td", "6")[0] == 0
+    code, out, _ = mhv("show", "4")
+    assert "Subtasks 1/2 done" in out and "Blocked by" in out
