@@ -11,7 +11,7 @@ import typer
 
 from mhv import __version__
 from mhv.cli.context import state
-from mhv.cli.report import print_tasks, report_completed
+from mhv.cli.report import complete_all, print_tasks, report_completed
 from mhv.errors import UsageError, ValidationError
 
 app = typer.Typer(
@@ -373,7 +373,7 @@ def done(
     """Complete tasks (a recurring task spawns its next occurrence)."""
     out = _out(json_)
     svc = state().service
-    report_completed(out, svc, [svc.complete(ref) for ref in refs])
+    report_completed(out, svc, complete_all(svc, refs))
 
 
 def _simple(verb: str, method: str, past: str) -> Any:

@@ -49,8 +49,8 @@ def try_fast(argv: list[str], st: CliState) -> bool:
         return True
     if not words or not all(w.lstrip("#").isdigit() for w in words):
         return False
-    from mhv.cli.report import report_completed
+    from mhv.cli.report import complete_all, report_completed
 
     svc = st.service
-    report_completed(st.output, svc, [svc.complete(w) for w in words])
+    report_completed(st.output, svc, complete_all(svc, words))
     return True

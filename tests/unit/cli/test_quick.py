@@ -303,3 +303,11 @@ def test_recurring_task_is_due_at_its_first_occurrence(mhv):
     due = datetime.fromisoformat(task["due"])
     assert due.astimezone().date() == next_weekday(0) or due.astimezone().date().weekday() == 0
     assert task["recurrence"] == "FREQ=WEEKLY;BYDAY=MO"
+
+
+def test_done_reports_what_it_unblocked(mhv):
+    seed(mhv, "write migration", "deploy after #1", "announce after #1 after #2")
+    code, out, _err = mhv("td", "1")
+    assert code == 0 and "unblocked: task 2: deploy" in out and "announce" not in out
+    data = js(mhv, "td", "2")
+    assert data["unblocked"] == [3]
