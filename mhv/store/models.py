@@ -207,3 +207,22 @@ class Meta(SQLModel, table=True):
 
 
 metadata = SQLModel.metadata
+
+# Search objects that exist in one dialect only (migration 0002_search), so they are not modelled
+# here: the FTS5 table and its shadow tables on SQLite, the tsvector column, the pgvector column and
+# their indexes on PostgreSQL. Autogenerate (and tests/unit/test_schema.py) skip them.
+SEARCH_ONLY_TABLES = ("task_fts",)
+SEARCH_ONLY_COLUMNS = {("task", "search_tsv"), ("embedding", "vec")}
+SEARCH_ONLY_INDEXES = {"ix_task_search_tsv", "ix_embedding_vec_hnsw"}
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Alembic ``include_object`` hook: False for the dialect-specific search objects."""
+    if type_ == "table" and name is not None and name.startswith(SEARCH_ONLY_TABLES):
+        return False
+    if type_ == "column":
+        table = getattr(getattr(obj, "table", None), "name", None)
+        return (table, name) not in SEARCH_ONLY_COLUMNS
+    if type_ == "index":
+        return name not in SEARCH_ONLY_INDEXES
+    return True

@@ -26,12 +26,13 @@ def test_migrated_schema_matches_models(database_url):
 
     from mhv.store import open_store
     from mhv.store.db import _sqlalchemy_url
-    from mhv.store.models import metadata
+    from mhv.store.models import include_object, metadata
 
     open_store(database_url).close()
     engine = create_engine(_sqlalchemy_url(database_url))
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        context = MigrationContext.configure(conn, opts={"include_object": include_object})
+        diff = compare_metadata(context, metadata)
     engine.dispose()
     assert diff == []
 

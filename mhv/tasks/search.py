@@ -1,0 +1,747 @@
+"""Search by meaning: hybrid ranking of full text, vectors and fuzzy titles, and the vector index.
+
+Sources (docs/search.md):
+
+- ``text``: FTS5 (SQLite, porter stemming, bm25 with title 10 / description 2 / tags 5) or the
+  ``tsvector`` column (PostgreSQL, ``ts_rank_cd``), any query term matching.
+- ``vector``: cosine similarity of the query's embedding with each task's stored vector: exact with
+  NumPy over an in-memory matrix (SQLite; PostgreSQL without pgvector), or pgvector's HNSW index
+  (``hnsw.ef_search = 100``, iterative scan so filters do not starve the result).
+- ``title``: rapidfuzz WRatio of the query against titles (near matches only, >= 85).
+
+Fusion (measured best on the evaluation set): ``cosine + 0.3 x coverage + 0.05 x title``, where
+coverage is the idf-weighted share of the query's terms a text hit contains, counted only when it
+covers at least half of the query. A text hit whose task has no vector yet gets ``coverage x`` the
+best cosine of the query as a stand-in, so unindexed tasks are still found, near the top when they
+contain the query's words. Without a model (``EmbeddingModelError``, MHV-501) search falls back to
+text and title alone and says why in ``SearchResult.warning``.
+
+Filters (repo, status, tags, priority, due dates) come from :class:`~mhv.tasks.models.TaskFilter`
+and are applied in the database. NumPy and the model load lazily: importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+from mhv.embed.errors import EmbeddingModelError
+from mhv.errors import ValidationError
+from mhv.tasks.models import TASK_COLUMNS, Task, TaskFilter
+from mhv.tasks.rows import task_from_row
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from mhv.embed.model import Embedder
+    from mhv.store import Connection, Store
+    from mhv.tasks.service import TaskService
+
+Mode = Literal["hybrid", "text", "vector"]
+
+MAX_QUERY_CHARS = 500
+MAX_QUERY_TERMS = 16
+DEPTH = 50
+"""Hits taken from each source before fusing."""
+COVERAGE_WEIGHT = 0.3
+COVERAGE_FLOOR = 0.5
+TITLE_WEIGHT = 0.05
+TITLE_FLOOR = 85.0
+FUZZY_ALL_TITLES_UP_TO = 5_000
+"""Fuzzy-match every title when the workspace is this small; above it only the other sources' hits."""
+HNSW_EF_SEARCH = 100
+PG_VECTOR_DIM = 384
+STANDIN_COSINE = 0.6
+"""Stand-in for the best cosine when the vector source returned nothing (no vectors stored yet)."""
+MIN_SCORE = 0.25
+"""Hits scoring below this are not shown: unrelated texts score ~0-0.2 with the offline model."""
+DUPLICATE_COSINE = 0.85
+DUPLICATE_TITLE = 92.0
+
+STOPWORDS = frozenset(
+    "a an the to of in on for and or is are be it its at by with from as after before when while "  # noqa: SIM905
+    "into out up down not no we our my me i you your they them this that there their what who "
+    "can cannot do does did dont so too very than then until about via per".split()
+)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_SELECT = ", ".join(f"task.{c}" for c in TASK_COLUMNS)
+
+
+# ---------------------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class SourceHit:
+    """How one source ranked a task: 1-based rank and the source's own score."""
+
+    rank: int
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    task: Task
+    score: float
+    why: dict[str, SourceHit]
+    """Sources that matched: ``text`` (bm25 / ts_rank), ``coverage`` (0..1), ``vector`` (cosine),
+    ``title`` (fuzzy ratio 0..100)."""
+
+    def explain(self) -> str:
+        """A short human reading of ``why``: ``vector #2 0.71 · text #1 (3/3 words)``."""
+        parts = []
+        if "vector" in self.why:
+            hit = self.why["vector"]
+            place = f"#{hit.rank} " if hit.rank else ""
+            parts.append(f"meaning {place}{hit.score:.2f}")
+        if "text" in self.why:
+            hit = self.why["text"]
+            cov = self.why.get("coverage")
+            share = f" {cov.score:.0%} of words" if cov is not None else ""
+            parts.append(f"text #{hit.rank}{share}")
+        if "title" in self.why:
+            parts.append(f"title ~{self.why['title'].score:.0f}")
+        return " · ".join(parts) or "-"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "score": round(self.score, 4),
+            "why": {name: {"rank": h.rank, "score": round(h.score, 4)} for name, h in self.why.items()},
+            "task": self.task.to_json(),
+        }
+
+
+@dataclass
+class SearchResult:
+    query: str
+    mode: Mode
+    """What actually ran: ``hybrid``/``vector`` need the model; ``text`` when it is unavailable."""
+    hits: list[SearchHit]
+    model: str | None = None
+    warning: EmbeddingModelError | None = None
+    """Why vectors were not used (the model could not be loaded), when they were asked for."""
+    unindexed: int = 0
+    """Tasks matching the filters that have no vector for the current model yet."""
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class IndexReport:
+    model: str
+    embedded: int = 0
+    skipped: int = 0
+    """Tasks already up to date."""
+    seconds: float = 0.0
+
+
+# ------------------------------------------------------------------------------------ text helpers
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def query_terms(text: str) -> list[str]:
+    """Lower-cased words of a query without stopwords (all words if only stopwords), deduplicated."""
+    all_words = words(text)
+    terms = [w for w in all_words if w not in STOPWORDS] or all_words
+    return list(dict.fromkeys(terms))[:MAX_QUERY_TERMS]
+
+
+class _Stemmer:
+    """Snowball English (close to FTS5's porter), falling back to plain words when unavailable."""
+
+    def __init__(self) -> None:
+        try:
+            import py_rust_stemmers
+
+            self._stem: Callable[[list[str]], list[str]] | None = py_rust_stemmers.SnowballStemmer(
+                "english"
+            ).stem_words
+        except ImportError:  # pragma: no cover - it comes with fastembed
+            self._stem = None
+
+    def __call__(self, items: list[str]) -> list[str]:
+        return list(self._stem(items)) if self._stem is not None else items
+
+
+_stemmer: _Stemmer | None = None
+
+
+def stems(items: list[str]) -> list[str]:
+    global _stemmer
+    if _stemmer is None:
+        _stemmer = _Stemmer()
+    return _stemmer(items)
+
+
+def content_text(task: Task | dict[str, Any]) -> str:
+    """What gets embedded for a task: its title, and its description when there is one."""
+    title = task["title"] if isinstance(task, dict) else task.title
+    description = (task["description"] if isinstance(task, dict) else task.description) or ""
+    return f"{title}\n{description}".strip()
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_query(query: str) -> str:
+    text = " ".join(query.split())
+    if not text:
+        raise ValidationError("the search query is empty", "give one or more words: mhv ts login bug")
+    if len(text) > MAX_QUERY_CHARS:
+        raise ValidationError(
+            f"the search query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}",
+            "search with the few words that matter (a title, a phrase), not a whole document",
+        )
+    return text
+
+
+# ---------------------------------------------------------------------------------- vector matrix
+@dataclass
+class _Matrix:
+    generation: str
+    ids: list[str]
+    row_of: dict[str, int]
+    matrix: npt.NDArray[np.float32]
+
+
+_GEN_KEY = "embedding_generation"
+
+
+class SearchService:
+    """Hybrid search over one store. Thread-safe; the model loads on first use (or never)."""
+
+    def __init__(
+        self,
+        service: TaskService,
+        *,
+        embedder: Embedder | None = None,
+        load_model: Callable[[], Embedder] | None = None,
+    ) -> None:
+        self.service = service
+        self.store: Store = service.store
+        self._embedder = embedder
+        self._load_model = load_model
+        self._model_error: EmbeddingModelError | None = None
+        self._lock = threading.Lock()
+        self._matrix: _Matrix | None = None
+        self._pg_vec: bool | None = None
+
+    # -- the model ---------------------------------------------------------------------------
+    def embedder(self) -> Embedder:
+        """The loaded model; ``EmbeddingModelError`` (remembered) when it cannot be loaded."""
+        with self._lock:
+            if self._embedder is not None:
+                return self._embedder
+            if self._model_error is not None:
+                raise self._model_error
+            try:
+                if self._load_model is not None:
+                    self._embedder = self._load_model()
+                else:
+                    from mhv.embed.model import load_embedder
+
+                    self._embedder = load_embedder(allow_download=False)
+            except EmbeddingModelError as exc:
+                self._model_error = exc
+                raise
+            return self._embedder
+
+    def model_name(self) -> str:
+        """The name vectors are stored under, without loading the model (raises MHV-501 if broken)."""
+        if self._embedder is not None:
+            return self._embedder.model_name
+        from mhv.embed.model import resolve_model
+
+        return resolve_model().name
+
+    # -- search ------------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        flt: TaskFilter | None = None,
+        *,
+        limit: int = 20,
+        mode: Mode = "hybrid",
+        min_score: float | None = MIN_SCORE,
+    ) -> SearchResult:
+        """The best ``limit`` tasks for ``query`` among those ``flt`` selects (open tasks by default).
+
+        ``min_score`` drops weak hits (cosine of unrelated texts is ~0-0.2 with the offline model);
+        ``None`` keeps every candidate (the evaluation ranks them all).
+        """
+        import time
+
+        text = check_query(query)
+        if limit < 1:
+            raise ValidationError("--limit must be at least 1", "e.g. --limit 20")
+        flt = replace(flt or TaskFilter(), text=None, limit=None, offset=0)
+        depth = max(DEPTH, limit)
+        timings: dict[str, float] = {}
+        result = SearchResult(query=text, mode=mode, hits=[])
+        embedder = None
+        if mode != "text":
+            try:
+                embedder = self.embedder()
+                result.model = embedder.model_name
+            except EmbeddingModelError as exc:
+                result.warning = exc
+                result.mode = "text"
+        t0 = time.perf_counter()
+        terms = query_terms(text)
+        text_hits: list[tuple[Task, float]] = []
+        if result.mode != "vector":
+            text_hits = self._text_search(terms, flt, depth)
+        t1 = time.perf_counter()
+        timings["text"] = t1 - t0
+        vector_hits: list[tuple[Task, float]] = []
+        qvec = None
+        if embedder is not None:
+            qvec = embedder.embed_query(text)
+            t2 = time.perf_counter()
+            timings["embed"] = t2 - t1
+            vector_hits = self._vector_search(qvec, embedder.model_name, flt, depth)
+            timings["vector"] = time.perf_counter() - t2
+        t3 = time.perf_counter()
+        if result.mode == "vector":
+            hits = [
+                SearchHit(task, score, {"vector": SourceHit(rank, score)})
+                for rank, (task, score) in enumerate(vector_hits, start=1)
+            ]
+        else:
+            hits = self._fuse(text, terms, text_hits, vector_hits, qvec, result, flt)
+        if min_score is not None:
+            hits = [hit for hit in hits if hit.score >= min_score]
+        result.hits = hits[:limit]
+        timings["fuse"] = time.perf_counter() - t3
+        result.timings = timings
+        return result
+
+    def _fuse(
+        self,
+        text: str,
+        terms: list[str],
+        text_hits: list[tuple[Task, float]],
+        vector_hits: list[tuple[Task, float]],
+        qvec: Any,
+        result: SearchResult,
+        flt: TaskFilter,
+    ) -> list[SearchHit]:
+        tasks: dict[str, Task] = {}
+        why: dict[str, dict[str, SourceHit]] = {}
+        for rank, (task, score) in enumerate(text_hits, start=1):
+            tasks[task.id] = task
+            why.setdefault(task.id, {})["text"] = SourceHit(rank, score)
+        for rank, (task, score) in enumerate(vector_hits, start=1):
+            tasks[task.id] = task
+            why.setdefault(task.id, {})["vector"] = SourceHit(rank, score)
+        # Coverage of the query's terms by each text hit, idf-weighted.
+        if text_hits and terms:
+            idf = self._idf(terms)
+            term_stems = stems(terms)
+            weight = {s: idf.get(t, 1.0) for t, s in zip(terms, term_stems, strict=True)}
+            total = sum(weight.values()) or 1.0
+            for rank, (task, _score) in enumerate(text_hits, start=1):
+                doc = set(stems(words(f"{task.title} {task.description} {' '.join(task.tags)}")))
+                cov = sum(w for s, w in weight.items() if s in doc) / total
+                why[task.id]["coverage"] = SourceHit(rank, cov)
+        # Fuzzy titles: the other sources' hits, plus every title when the workspace is small.
+        from rapidfuzz import fuzz, process
+
+        pool = dict(tasks)
+        if self._small_workspace():
+            for task in self.service.list_tasks(flt):
+                pool.setdefault(task.id, task)
+        titles = {task_id: task.title for task_id, task in pool.items()}
+        fuzzy = process.extract(text, titles, scorer=fuzz.WRatio, limit=DEPTH, score_cutoff=TITLE_FLOOR)
+        for rank, (_title, score, task_id) in enumerate(fuzzy, start=1):
+            tasks[task_id] = pool[task_id]
+            why.setdefault(task_id, {})["title"] = SourceHit(rank, float(score))
+        # Text hits outside the vector list: their real cosine when they have a vector.
+        best = STANDIN_COSINE
+        if qvec is not None and result.model is not None:
+            missing = [task_id for task_id, w in why.items() if "vector" not in w]
+            cosines = self._cosines(qvec, result.model, missing)
+            for task_id, cos in cosines.items():
+                why[task_id]["vector"] = SourceHit(0, cos)
+            best = vector_hits[0][1] if vector_hits else STANDIN_COSINE
+        scored: list[tuple[float, int, str]] = []
+        for task_id, sources in why.items():
+            cov_hit = sources.get("coverage")
+            cov = cov_hit.score if cov_hit is not None else 0.0
+            title_hit = sources.get("title")
+            title = title_hit.score / 100 if title_hit is not None else 0.0
+            if result.mode == "text":
+                score = cov + TITLE_WEIGHT * title
+                first = sources["text"].rank if "text" in sources else DEPTH + 1
+            else:
+                vec = sources.get("vector")
+                cosine = vec.score if vec is not None else cov * best
+                score = cosine + (COVERAGE_WEIGHT * cov if cov >= COVERAGE_FLOOR else 0.0)
+                score += TITLE_WEIGHT * title
+                first = vec.rank if vec is not None and vec.rank else DEPTH + 1
+            scored.append((score, first, task_id))
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        return [SearchHit(tasks[task_id], score, _ordered(why[task_id])) for score, _, task_id in scored]
+
+    def _small_workspace(self) -> bool:
+        with self.store.read() as conn:
+            top = conn.scalar("SELECT MAX(number) FROM task")
+        return top is None or int(top) <= FUZZY_ALL_TITLES_UP_TO
+
+    # -- sources -----------------------------------------------------------------------------
+    def _filter_sql(self, flt: TaskFilter) -> tuple[str, list[Any]]:
+        where, params = self.service._where(flt)
+        return (where.removeprefix(" WHERE "), params) if where else ("", params)
+
+    def _text_search(self, terms: list[str], flt: TaskFilter, depth: int) -> list[tuple[Task, float]]:
+        if not terms:
+            return []
+        cond, params = self._filter_sql(flt)
+        extra = f" AND {cond}" if cond else ""
+        with self.store.read() as conn:
+            if self.store.dialect.name == "sqlite":
+                match = " OR ".join(f'"{t}"' for t in terms)
+                sql = (
+                    f"SELECT {_SELECT}, bm25(task_fts, 10.0, 2.0, 5.0) AS s FROM task_fts "
+                    f"JOIN task ON task.number = task_fts.rowid WHERE task_fts MATCH ?{extra} "
+                    "ORDER BY s LIMIT ?"
+                )
+                rows = conn.all(sql, [match, *params, depth])
+                return [(task_from_row(tuple(r)[:-1]), -float(r[-1])) for r in rows]
+            tsquery = " | ".join(terms)
+            sql = (
+                f"SELECT {_SELECT}, ts_rank_cd(task.search_tsv, q) AS s "
+                "FROM task, to_tsquery('english', ?) AS q "
+                f"WHERE task.search_tsv @@ q{extra} ORDER BY s DESC, task.number LIMIT ?"
+            )
+            rows = conn.all(sql, [tsquery, *params, depth])
+            return [(task_from_row(r), float(r["s"])) for r in rows]
+
+    def _idf(self, terms: list[str]) -> dict[str, float]:
+        """BM25's idf per term, from the full-text index's document counts."""
+        out: dict[str, float] = {}
+        with self.store.read() as conn:
+            total = int(conn.scalar("SELECT COALESCE(MAX(number), 0) FROM task") or 0)
+            for term in terms:
+                if self.store.dialect.name == "sqlite":
+                    df = conn.scalar("SELECT COUNT(*) FROM task_fts WHERE task_fts MATCH ?", (f'"{term}"',))
+                else:
+                    df = conn.scalar(
+                        "SELECT COUNT(*) FROM task WHERE search_tsv @@ to_tsquery('english', ?)", (term,)
+                    )
+                df = int(df or 0)
+                if df == 0:
+                    continue  # a word in no task: term_coverage's rule, it gets the highest idf seen
+                out[term] = math.log(1 + (max(total, df) - df + 0.5) / (df + 0.5))
+        rarest = max(out.values(), default=1.0)
+        return {term: out.get(term, rarest) for term in terms}
+
+    def _uses_pgvector(self, conn: Connection) -> bool:
+        if self.store.dialect.name != "postgresql":
+            return False
+        if self._pg_vec is None:
+            self._pg_vec = bool(
+                conn.scalar(
+                    "SELECT COUNT(*) FROM information_schema.columns "
+                    "WHERE table_schema = current_schema() AND table_name = 'embedding' AND column_name = 'vec'"
+                )
+            )
+        return self._pg_vec
+
+    def _vector_search(
+        self, qvec: Any, model: str, flt: TaskFilter, depth: int, exclude: str | None = None
+    ) -> list[tuple[Task, float]]:
+        cond, params = self._filter_sql(flt)
+        if exclude is not None:
+            cond = f"{cond} AND task.id <> ?" if cond else "task.id <> ?"
+            params = [*params, exclude]
+        with self.store.read() as conn:
+            if self._uses_pgvector(conn) and len(qvec) == PG_VECTOR_DIM:
+                literal = _pg_vector(qvec)
+                extra = f" AND {cond}" if cond else ""
+                sql = (
+                    f"SELECT {_SELECT}, 1 - (e.vec <=> ?::vector) AS s FROM embedding e "
+                    f"JOIN task ON task.id = e.task_id WHERE e.model = ? AND e.vec IS NOT NULL{extra} "
+                    "ORDER BY e.vec <=> ?::vector LIMIT ?"
+                )
+                with conn.raw.transaction():
+                    conn.execute("SELECT set_config('hnsw.ef_search', ?, true)", (str(HNSW_EF_SEARCH),))
+                    conn.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
+                    rows = conn.all(sql, [literal, model, *params, literal, depth])
+                hits = [(task_from_row(r), float(r["s"])) for r in rows]
+                hits.sort(key=lambda item: -item[1])  # relaxed order: re-sort the few hits
+                return hits
+        return self._exact_search(qvec, model, cond, params, depth)
+
+    def _load_matrix(self, model: str, dim: int) -> _Matrix:
+        import numpy as np
+
+        from mhv.embed.index import stack_blobs
+
+        with self.store.read() as conn:
+            generation = f"{model}:{dim}:{conn.scalar('SELECT value FROM meta WHERE key = ?', (_GEN_KEY,))}"
+            current = self._matrix
+            if current is not None and current.generation == generation:
+                return current
+            rows = conn.all("SELECT task_id, vector FROM embedding WHERE model = ? AND dim = ?", (model, dim))
+        ids = [r["task_id"] for r in rows]
+        matrix = (
+            stack_blobs([bytes(r["vector"]) for r in rows], dim) if rows else np.zeros((0, dim), np.float32)
+        )
+        loaded = _Matrix(generation, ids, {task_id: i for i, task_id in enumerate(ids)}, matrix)
+        self._matrix = loaded
+        return loaded
+
+    def _exact_search(
+        self, qvec: Any, model: str, cond: str, params: list[Any], depth: int
+    ) -> list[tuple[Task, float]]:
+        import numpy as np
+
+        from mhv.embed.index import top_k
+
+        data = self._load_matrix(model, len(qvec))
+        if not data.ids:
+            return []
+        # Post-filter the best few hundred rows; fall back to a full mask when filters are selective.
+        k = min(len(data.ids), max(depth * 4, 200))
+        indices, scores = top_k(qvec, data.matrix, k)
+        hits = self._keep(data, indices, scores, cond, params, depth)
+        if len(hits) >= depth or k >= len(data.ids):
+            return hits
+        with self.store.read() as conn:
+            where = f" WHERE {cond}" if cond else ""
+            eligible = {r["id"] for r in conn.all(f"SELECT task.id FROM task{where}", params)}
+        mask = np.fromiter((task_id in eligible for task_id in data.ids), dtype=np.bool_, count=len(data.ids))
+        indices, scores = top_k(qvec, data.matrix, depth, mask=mask)
+        return self._keep(data, indices, scores, cond, params, depth)
+
+    def _keep(
+        self, data: _Matrix, indices: Any, scores: Any, cond: str, params: list[Any], depth: int
+    ) -> list[tuple[Task, float]]:
+        ids = [data.ids[i] for i in indices]
+        found = self._tasks_by_id(ids, cond, params)
+        out = []
+        for task_id, score in zip(ids, scores, strict=True):
+            task = found.get(task_id)
+            if task is not None:
+                out.append((task, float(score)))
+                if len(out) == depth:
+                    break
+        return out
+
+    def _tasks_by_id(self, ids: Sequence[str], cond: str = "", params: Sequence[Any] = ()) -> dict[str, Task]:
+        out: dict[str, Task] = {}
+        extra = f" AND {cond}" if cond else ""
+        with self.store.read() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = list(ids[start : start + 500])
+                sql = f"SELECT {_SELECT} FROM task WHERE task.id IN ({', '.join('?' * len(chunk))}){extra}"
+                for row in conn.all(sql, [*chunk, *params]):
+                    task = task_from_row(row)
+                    out[task.id] = task
+        return out
+
+    def _cosines(self, qvec: Any, model: str, ids: list[str]) -> dict[str, float]:
+        """Cosine of the query with these tasks' stored vectors (tasks without one are left out)."""
+        if not ids:
+            return {}
+        import numpy as np
+
+        from mhv.embed.index import from_blob
+
+        if self.store.dialect.name == "sqlite":
+            data = self._load_matrix(model, len(qvec))
+            rows = [(task_id, data.row_of[task_id]) for task_id in ids if task_id in data.row_of]
+            if not rows:
+                return {}
+            sub = data.matrix[[row for _, row in rows]]
+            scores = np.einsum("ij,j->i", sub, np.asarray(qvec, dtype=np.float32))
+            return {task_id: float(s) for (task_id, _), s in zip(rows, scores, strict=True)}
+        with self.store.read() as conn:
+            sql = (
+                f"SELECT task_id, vector FROM embedding WHERE model = ? AND dim = ? "
+                f"AND task_id IN ({', '.join('?' * len(ids))})"
+            )
+            stored = conn.all(sql, [model, len(qvec), *ids])
+        query = np.asarray(qvec, dtype=np.float32)
+        out: dict[str, float] = {}
+        for row in stored:
+            out[str(row["task_id"])] = float(from_blob(bytes(row["vector"]), len(qvec)) @ query)
+        return out
+
+    # -- neighbours ----------------------------------------------------------------------------
+    def similar(self, ref: int | str, *, limit: int = 5, flt: TaskFilter | None = None) -> list[SearchHit]:
+        """Tasks closest in meaning to task ``ref`` (any status unless ``flt`` says otherwise)."""
+        task = self.service.get(ref)
+        embedder = self.embedder()
+        qvec = self._stored_vector(task, embedder.model_name)
+        if qvec is None:
+            qvec = embedder.embed_query(content_text(task))
+        flt = flt or TaskFilter(statuses=())
+        hits = self._vector_search(qvec, embedder.model_name, flt, limit, exclude=task.id)
+        return [SearchHit(t, s, {"vector": SourceHit(i, s)}) for i, (t, s) in enumerate(hits, start=1)]
+
+    def duplicates(self, title: str, description: str = "", *, limit: int = 3) -> list[SearchHit]:
+        """Open tasks that look like a new one: cosine >= 0.85, or a near-identical title."""
+        text = " ".join(title.split())
+        if not text:
+            return []
+        from rapidfuzz import fuzz
+
+        out: dict[str, SearchHit] = {}
+        flt = TaskFilter()
+        try:
+            embedder = self.embedder()
+        except EmbeddingModelError:
+            embedder = None
+        if embedder is not None:
+            qvec = embedder.embed_query(content_text({"title": text, "description": description}))
+            for rank, (task, score) in enumerate(
+                self._vector_search(qvec, embedder.model_name, flt, limit), 1
+            ):
+                if score >= DUPLICATE_COSINE:
+                    out[task.id] = SearchHit(task, score, {"vector": SourceHit(rank, score)})
+        terms = query_terms(text)
+        for rank, (task, _s) in enumerate(self._text_search(terms, flt, DEPTH), start=1):
+            ratio = float(fuzz.token_set_ratio(text.lower(), task.title.lower()))
+            if ratio >= DUPLICATE_TITLE and task.id not in out:
+                out[task.id] = SearchHit(task, ratio / 100, {"title": SourceHit(rank, ratio)})
+        return sorted(out.values(), key=lambda hit: -hit.score)[:limit]
+
+    def _stored_vector(self, task: Task, model: str) -> Any | None:
+        from mhv.embed.index import from_blob
+
+        with self.store.read() as conn:
+            row = conn.one(
+                "SELECT dim, vector, content_hash FROM embedding WHERE task_id = ? AND model = ?",
+                (task.id, model),
+            )
+        if row is None or row["content_hash"] != content_hash(content_text(task)):
+            return None
+        return from_blob(bytes(row["vector"]), int(row["dim"]))
+
+    # -- indexing ------------------------------------------------------------------------------
+    def stale(self, *, rebuild: bool = False, model: str | None = None) -> list[tuple[str, str, str]]:
+        """``(task id, text, content hash)`` of tasks whose vector is missing or out of date.
+
+        Out of date: the title or description changed (content hash) or the model changed. Open
+        tasks first, newest first. Reads the store only; loads no model.
+        """
+        model = model or self.model_name()
+        with self.store.read() as conn:
+            rows = conn.all(
+                "SELECT task.id, task.title, task.description, e.model, e.content_hash FROM task "
+                "LEFT JOIN embedding e ON e.task_id = task.id "
+                "ORDER BY CASE WHEN task.status IN ('completed', 'cancelled') THEN 1 ELSE 0 END, "
+                "task.number DESC"
+            )
+        out = []
+        for row in rows:
+            task_id, title, description, stored_model, stored_hash = tuple(
+                row if not isinstance(row, dict) else row.values()
+            )
+            text = f"{title}\n{description or ''}".strip()
+            digest = content_hash(text)
+            if rebuild or stored_model != model or stored_hash != digest:
+                out.append((task_id, text, digest))
+        return out
+
+    def index(
+        self,
+        *,
+        rebuild: bool = False,
+        batch_size: int = 64,
+        progress: Callable[[int, int], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> IndexReport:
+        """Embed every stale task in batches and store the vectors; ``progress(done, total)``."""
+        import time
+
+        started = time.perf_counter()
+        embedder = self.embedder()
+        todo = self.stale(rebuild=rebuild, model=embedder.model_name)
+        report = IndexReport(model=embedder.model_name)
+        with self.store.read() as conn:
+            report.skipped = int(conn.scalar("SELECT COUNT(*) FROM task") or 0) - len(todo)
+        if progress is not None:
+            progress(0, len(todo))
+        for start in range(0, len(todo), batch_size):
+            if should_stop is not None and should_stop():
+                break
+            batch = todo[start : start + batch_size]
+            vectors = embedder.embed([text for _, text, _ in batch], batch_size=batch_size)
+            self.store_vectors(embedder.model_name, [(i, h) for i, _, h in batch], vectors)
+            report.embedded += len(batch)
+            if progress is not None:
+                progress(report.embedded, len(todo))
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def store_vectors(self, model: str, keys: Sequence[tuple[str, str]], vectors: Any) -> None:
+        """Upsert ``(task id, content hash)`` -> vector rows in one transaction (skips deleted tasks)."""
+        from mhv.embed.index import to_blob
+
+        dim = int(vectors.shape[1]) if len(keys) else 0
+        now = self.store.dialect.dt_in(self.service.clock())
+        with self.store.write() as conn:
+            pg_vec = self._uses_pgvector(conn) and dim == PG_VECTOR_DIM
+            vec_col, vec_val, vec_set = (
+                (", vec", ", ?::vector", ", vec = excluded.vec") if pg_vec else ("", "", "")
+            )
+            sql = (
+                f"INSERT INTO embedding (task_id, model, dim, content_hash, vector, updated_at{vec_col}) "
+                f"SELECT ?, ?, ?, ?, ?, ?{vec_val} WHERE EXISTS (SELECT 1 FROM task WHERE id = ?) "
+                "ON CONFLICT (task_id) DO UPDATE SET model = excluded.model, dim = excluded.dim, "
+                "content_hash = excluded.content_hash, vector = excluded.vector, "
+                f"updated_at = excluded.updated_at{vec_set}"
+            )
+            rows = []
+            for (task_id, digest), vec in zip(keys, vectors, strict=True):
+                row: list[Any] = [task_id, model, dim, digest, to_blob(vec), now]
+                if pg_vec:
+                    row.append(_pg_vector(vec))
+                row.append(task_id)
+                rows.append(row)
+            conn.executemany(sql, rows)
+            _bump_generation(conn)
+
+    def missing_vectors(self, model: str) -> int:
+        """How many tasks have no vector for ``model`` (changed texts are not counted: one query)."""
+        with self.store.read() as conn:
+            return int(
+                conn.scalar(
+                    "SELECT COUNT(*) FROM task LEFT JOIN embedding e ON e.task_id = task.id AND e.model = ? "
+                    "WHERE e.task_id IS NULL",
+                    (model,),
+                )
+                or 0
+            )
+
+    def counts(self) -> tuple[int, int]:
+        """(tasks, tasks with an up-to-date vector for the current model)."""
+        model = self.model_name()
+        total = 0
+        with self.store.read() as conn:
+            total = int(conn.scalar("SELECT COUNT(*) FROM task") or 0)
+        return total, total - len(self.stale(model=model))
+
+
+def _ordered(why: dict[str, SourceHit]) -> dict[str, SourceHit]:
+    order = ("vector", "text", "coverage", "title")
+    return {name: why[name] for name in order if name in why}
+
+
+def _bump_generation(conn: Connection) -> None:
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key) DO UPDATE SET "
+        "value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)",
+        (_GEN_KEY,),
+    )
+
+
+def _pg_vector(vec: Iterable[float]) -> str:
+    return "[" + ",".join(f"{float(x):.7g}" for x in vec) + "]"
