@@ -108,6 +108,23 @@ def database(kind: str, folder: Path) -> str:
     return str(server.get_uri())
 
 
+def uses_hnsw(store: Any, search: SearchService, qvec: Any, flt: TaskFilter) -> bool:
+    """Whether PostgreSQL's plan for the vector query goes through the HNSW index."""
+    from mhv.tasks.search import _pg_vector
+
+    cond, params = search._filter_sql(flt)
+    literal = _pg_vector(qvec)
+    model = search.embedder().model_name
+    sql = (
+        "EXPLAIN SELECT task.id FROM embedding e JOIN task ON task.id = e.task_id "
+        f"WHERE e.model = ? AND e.vec IS NOT NULL{' AND ' + cond if cond else ''} "
+        "ORDER BY e.vec <=> ?::vector LIMIT 50"
+    )
+    with store.read() as conn:
+        plan = " ".join(str(next(iter(r.values()))) for r in conn.all(sql, [model, *params, literal]))
+    return "ix_embedding_vec_hnsw" in plan
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
@@ -179,7 +196,8 @@ def main() -> None:
                     want = {t.id for t, _ in truth}
                     recalls.append(len(want & {t.id for t, _ in approx}) / max(1, len(want)))
                 emit("hnsw", rows=args.rows, filter=label, recall_at_10=round(float(np.mean(recalls)), 4),
-                     min_recall=round(float(np.min(recalls)), 2), sql=percentiles(hnsw_s))  # fmt: skip
+                     min_recall=round(float(np.min(recalls)), 2), sql=percentiles(hnsw_s),
+                     uses_hnsw=uses_hnsw(store, search, embedder.embed_query(queries[0]), flt))  # fmt: skip
         store.close()
 
 
