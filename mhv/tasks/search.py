@@ -28,7 +28,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from mhv.embed.errors import EmbeddingModelError
 from mhv.errors import ValidationError
@@ -53,6 +53,9 @@ COVERAGE_WEIGHT = 0.2
 COVERAGE_FLOOR = 0.5
 TITLE_WEIGHT = 0.05
 TITLE_FLOOR = 85.0
+DF_CACHE_SECONDS = 300.0
+"""Document counts behind the idf weights are cached this long (they drift slowly; a COUNT per word
+per query cost 5-20 ms at 100,000 tasks)."""
 HNSW_EF_SEARCH = 100
 PG_VECTOR_DIM = 384
 STANDIN_COSINE = 0.6
@@ -197,11 +200,30 @@ def check_query(query: str) -> str:
     return text
 
 
+class _Light(NamedTuple):
+    """What fusion needs of a candidate; full ``Task`` objects are built only for the final hits."""
+
+    id: str
+    title: str
+    description: str
+    tags: str
+
+
+_LIGHT = "task.id, task.title, task.description, task.tags"
+
+
+def _light(row: Any) -> _Light:
+    tags = row["tags"]
+    text = " ".join(tags) if isinstance(tags, list) else str(tags or "")
+    return _Light(str(row["id"]), row["title"], row["description"] or "", text)
+
+
 # ---------------------------------------------------------------------------------- vector matrix
 @dataclass
 class _Matrix:
     generation: str
     ids: list[str]
+    numbers: npt.NDArray[np.int64]
     row_of: dict[str, int]
     matrix: npt.NDArray[np.float32]
 
@@ -227,6 +249,7 @@ class SearchService:
         self._lock = threading.Lock()
         self._matrix: _Matrix | None = None
         self._pg_vec: bool | None = None
+        self._df_cache: dict[str, tuple[float, int]] = {}
 
     # -- the model ---------------------------------------------------------------------------
     def embedder(self) -> Embedder:
@@ -290,30 +313,32 @@ class SearchService:
                 result.mode = "text"
         t0 = time.perf_counter()
         terms = query_terms(text)
-        text_hits: list[tuple[Task, float]] = []
+        text_hits: list[tuple[_Light, float]] = []
         if result.mode != "vector":
-            text_hits = self._text_search(terms, flt, depth)
+            text_hits = self._text_light(terms, flt, depth)
         t1 = time.perf_counter()
         timings["text"] = t1 - t0
-        vector_hits: list[tuple[Task, float]] = []
+        vector_hits: list[tuple[str, float]] = []
         qvec = None
         if embedder is not None:
             qvec = embedder.embed_query(text)
             t2 = time.perf_counter()
             timings["embed"] = t2 - t1
-            vector_hits = self._vector_search(qvec, embedder.model_name, flt, depth)
+            vector_hits = self._vector_ids(qvec, embedder.model_name, flt, depth)
             timings["vector"] = time.perf_counter() - t2
         t3 = time.perf_counter()
         if result.mode == "vector":
-            hits = [
-                SearchHit(task, score, {"vector": SourceHit(rank, score)})
-                for rank, (task, score) in enumerate(vector_hits, start=1)
+            scored = [
+                (i, score, {"vector": SourceHit(rank, score)})
+                for rank, (i, score) in enumerate(vector_hits, 1)
             ]
         else:
-            hits = self._fuse(text, terms, text_hits, vector_hits, qvec, result, flt)
+            scored = self._fuse(text, terms, text_hits, vector_hits, qvec, result)
         if min_score is not None:
-            hits = [hit for hit in hits if hit.score >= min_score]
-        result.hits = hits[:limit]
+            scored = [item for item in scored if item[1] >= min_score]
+        scored = scored[:limit]
+        found = self._tasks_by_id([task_id for task_id, _, _ in scored])
+        result.hits = [SearchHit(found[i], score, why) for i, score, why in scored if i in found]
         timings["fuse"] = time.perf_counter() - t3
         result.timings = timings
         return result
@@ -322,46 +347,43 @@ class SearchService:
         self,
         text: str,
         terms: list[str],
-        text_hits: list[tuple[Task, float]],
-        vector_hits: list[tuple[Task, float]],
+        text_hits: list[tuple[_Light, float]],
+        vector_hits: list[tuple[str, float]],
         qvec: Any,
         result: SearchResult,
-        flt: TaskFilter,
-    ) -> list[SearchHit]:
-        tasks: dict[str, Task] = {}
+    ) -> list[tuple[str, float, dict[str, SourceHit]]]:
+        """``(task id, score, why)`` best first, from the sources' hits (see the module docstring)."""
+        light: dict[str, _Light] = {}
         why: dict[str, dict[str, SourceHit]] = {}
-        for rank, (task, score) in enumerate(text_hits, start=1):
-            tasks[task.id] = task
-            why.setdefault(task.id, {})["text"] = SourceHit(rank, score)
-        for rank, (task, score) in enumerate(vector_hits, start=1):
-            tasks[task.id] = task
-            why.setdefault(task.id, {})["vector"] = SourceHit(rank, score)
+        for rank, (row, score) in enumerate(text_hits, start=1):
+            light[row.id] = row
+            why.setdefault(row.id, {})["text"] = SourceHit(rank, score)
+        for rank, (task_id, score) in enumerate(vector_hits, start=1):
+            why.setdefault(task_id, {})["vector"] = SourceHit(rank, score)
         # Coverage of the query's terms by each text hit, idf-weighted.
         if text_hits and terms:
             idf = self._idf(terms)
             term_stems = stems(terms)
             weight = {s: idf.get(t, 1.0) for t, s in zip(terms, term_stems, strict=True)}
             total = sum(weight.values()) or 1.0
-            for rank, (task, _score) in enumerate(text_hits, start=1):
-                doc = set(stems(words(f"{task.title} {task.description} {' '.join(task.tags)}")))
+            for rank, (row, _score) in enumerate(text_hits, start=1):
+                doc = set(stems(words(f"{row.title} {row.description} {row.tags}")))
                 cov = sum(w for s, w in weight.items() if s in doc) / total
-                why[task.id]["coverage"] = SourceHit(rank, cov)
+                why[row.id]["coverage"] = SourceHit(rank, cov)
         # Fuzzy titles of the other sources' hits. (Matching every title too cost 100+ ms at 2,100
         # tasks and changed no result on the evaluation set: typos are caught by the vectors.)
         from rapidfuzz import fuzz, process
 
-        pool = dict(tasks)
-        titles = {task_id: task.title for task_id, task in pool.items()}
+        light.update(self._light_by_id([i for i in why if i not in light]))
+        titles = {task_id: row.title for task_id, row in light.items()}
         fuzzy = process.extract(text, titles, scorer=fuzz.WRatio, limit=DEPTH, score_cutoff=TITLE_FLOOR)
         for rank, (_title, score, task_id) in enumerate(fuzzy, start=1):
-            tasks[task_id] = pool[task_id]
-            why.setdefault(task_id, {})["title"] = SourceHit(rank, float(score))
+            why[task_id]["title"] = SourceHit(rank, float(score))
         # Text hits outside the vector list: their real cosine when they have a vector.
         best = STANDIN_COSINE
         if qvec is not None and result.model is not None:
             missing = [task_id for task_id, w in why.items() if "vector" not in w]
-            cosines = self._cosines(qvec, result.model, missing)
-            for task_id, cos in cosines.items():
+            for task_id, cos in self._cosines(qvec, result.model, missing).items():
                 why[task_id]["vector"] = SourceHit(0, cos)
             best = vector_hits[0][1] if vector_hits else STANDIN_COSINE
         scored: list[tuple[float, int, str]] = []
@@ -381,14 +403,15 @@ class SearchService:
                 first = vec.rank if vec is not None and vec.rank else DEPTH + 1
             scored.append((score, first, task_id))
         scored.sort(key=lambda item: (-item[0], item[1]))
-        return [SearchHit(tasks[task_id], score, _ordered(why[task_id])) for score, _, task_id in scored]
+        return [(task_id, score, _ordered(why[task_id])) for score, _, task_id in scored]
 
     # -- sources -----------------------------------------------------------------------------
     def _filter_sql(self, flt: TaskFilter) -> tuple[str, list[Any]]:
         where, params = self.service._where(flt)
         return (where.removeprefix(" WHERE "), params) if where else ("", params)
 
-    def _text_search(self, terms: list[str], flt: TaskFilter, depth: int) -> list[tuple[Task, float]]:
+    def _text_light(self, terms: list[str], flt: TaskFilter, depth: int) -> list[tuple[_Light, float]]:
+        """Full-text hits, best first: (id, title, description, tags) and bm25 / ts_rank_cd."""
         if not terms:
             return []
         cond, params = self._filter_sql(flt)
@@ -397,34 +420,51 @@ class SearchService:
             if self.store.dialect.name == "sqlite":
                 match = " OR ".join(f'"{t}"' for t in terms)
                 sql = (
-                    f"SELECT {_SELECT}, bm25(task_fts, 10.0, 2.0, 5.0) AS s FROM task_fts "
+                    f"SELECT {_LIGHT}, bm25(task_fts, 10.0, 2.0, 5.0) AS s FROM task_fts "
                     f"JOIN task ON task.number = task_fts.rowid WHERE task_fts MATCH ?{extra} "
                     "ORDER BY s LIMIT ?"
                 )
                 rows = conn.all(sql, [match, *params, depth])
-                return [(task_from_row(tuple(r)[:-1]), -float(r[-1])) for r in rows]
-            tsquery = " | ".join(terms)
+                return [(_light(r), -float(r["s"])) for r in rows]
             sql = (
-                f"SELECT {_SELECT}, ts_rank_cd(task.search_tsv, q) AS s "
+                f"SELECT {_LIGHT}, ts_rank_cd(task.search_tsv, q) AS s "
                 "FROM task, to_tsquery('english', ?) AS q "
                 f"WHERE task.search_tsv @@ q{extra} ORDER BY s DESC, task.number LIMIT ?"
             )
-            rows = conn.all(sql, [tsquery, *params, depth])
-            return [(task_from_row(r), float(r["s"])) for r in rows]
+            rows = conn.all(sql, [" | ".join(terms), *params, depth])
+            return [(_light(r), float(r["s"])) for r in rows]
+
+    def _light_by_id(self, ids: Sequence[str]) -> dict[str, _Light]:
+        out: dict[str, _Light] = {}
+        with self.store.read() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = list(ids[start : start + 500])
+                sql = f"SELECT {_LIGHT} FROM task WHERE task.id IN ({', '.join('?' * len(chunk))})"
+                for row in conn.all(sql, chunk):
+                    out[row["id"]] = _light(row)
+        return out
 
     def _idf(self, terms: list[str]) -> dict[str, float]:
         """BM25's idf per term, from the full-text index's document counts."""
+        import time
+
         out: dict[str, float] = {}
+        now = time.monotonic()
         with self.store.read() as conn:
             total = int(conn.scalar("SELECT COALESCE(MAX(number), 0) FROM task") or 0)
             for term in terms:
-                if self.store.dialect.name == "sqlite":
-                    df = conn.scalar("SELECT COUNT(*) FROM task_fts WHERE task_fts MATCH ?", (f'"{term}"',))
+                cached = self._df_cache.get(term)
+                if cached is not None and now - cached[0] < DF_CACHE_SECONDS:
+                    df = cached[1]
                 else:
-                    df = conn.scalar(
-                        "SELECT COUNT(*) FROM task WHERE search_tsv @@ to_tsquery('english', ?)", (term,)
-                    )
-                df = int(df or 0)
+                    if self.store.dialect.name == "sqlite":
+                        sql = "SELECT COUNT(*) FROM task_fts WHERE task_fts MATCH ?"
+                        counted = conn.scalar(sql, (f'"{term}"',))
+                    else:
+                        sql = "SELECT COUNT(*) FROM task WHERE search_tsv @@ to_tsquery('english', ?)"
+                        counted = conn.scalar(sql, (term,))
+                    df = int(counted or 0)
+                    self._df_cache[term] = (now, df)
                 if df == 0:
                     continue  # a word in no task: term_coverage's rule, it gets the highest idf seen
                 out[term] = math.log(1 + (max(total, df) - df + 0.5) / (df + 0.5))
@@ -446,27 +486,38 @@ class SearchService:
     def _vector_search(
         self, qvec: Any, model: str, flt: TaskFilter, depth: int, exclude: str | None = None
     ) -> list[tuple[Task, float]]:
+        hits = self._vector_ids(qvec, model, flt, depth, exclude)
+        found = self._tasks_by_id([task_id for task_id, _ in hits])
+        return [(found[i], score) for i, score in hits if i in found]
+
+    def _vector_ids(
+        self, qvec: Any, model: str, flt: TaskFilter, depth: int, exclude: str | None = None
+    ) -> list[tuple[str, float]]:
+        """The ``depth`` nearest tasks passing ``flt``: (task id, cosine), best first."""
         cond, params = self._filter_sql(flt)
-        if exclude is not None:
-            cond = f"{cond} AND task.id <> ?" if cond else "task.id <> ?"
-            params = [*params, exclude]
+        want = depth + (1 if exclude is not None else 0)
+        hits: list[tuple[str, float]]
         with self.store.read() as conn:
-            if self._uses_pgvector(conn) and len(qvec) == PG_VECTOR_DIM:
+            pg = self._uses_pgvector(conn) and len(qvec) == PG_VECTOR_DIM
+            if pg:
                 literal = _pg_vector(qvec)
                 extra = f" AND {cond}" if cond else ""
                 sql = (
-                    f"SELECT {_SELECT}, 1 - (e.vec <=> ?::vector) AS s FROM embedding e "
+                    "SELECT task.id, 1 - (e.vec <=> ?::vector) AS s FROM embedding e "
                     f"JOIN task ON task.id = e.task_id WHERE e.model = ? AND e.vec IS NOT NULL{extra} "
                     "ORDER BY e.vec <=> ?::vector LIMIT ?"
                 )
                 with conn.raw.transaction():
                     conn.execute("SELECT set_config('hnsw.ef_search', ?, true)", (str(HNSW_EF_SEARCH),))
                     conn.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
-                    rows = conn.all(sql, [literal, model, *params, literal, depth])
-                hits = [(task_from_row(r), float(r["s"])) for r in rows]
+                    rows = conn.all(sql, [literal, model, *params, literal, want])
+                hits = [(str(r["id"]), float(r["s"])) for r in rows]
                 hits.sort(key=lambda item: -item[1])  # relaxed order: re-sort the few hits
-                return hits
-        return self._exact_search(qvec, model, cond, params, depth)
+        if not pg:
+            selective = bool(flt.repo or flt.tags or flt.priority or flt.due_before or flt.due_after
+                             or flt.parent_id or flt.numbers is not None)  # fmt: skip
+            hits = self._exact_search(qvec, model, cond, params, want, selective=selective)
+        return [hit for hit in hits if hit[0] != exclude][:depth]
 
     def _load_matrix(self, model: str, dim: int) -> _Matrix:
         import numpy as np
@@ -478,51 +529,64 @@ class SearchService:
             current = self._matrix
             if current is not None and current.generation == generation:
                 return current
-            rows = conn.all("SELECT task_id, vector FROM embedding WHERE model = ? AND dim = ?", (model, dim))
+            rows = conn.all(
+                "SELECT e.task_id, task.number, e.vector FROM embedding e JOIN task ON task.id = e.task_id "
+                "WHERE e.model = ? AND e.dim = ?",
+                (model, dim),
+            )
         ids = [r["task_id"] for r in rows]
+        numbers = np.fromiter((r["number"] for r in rows), dtype=np.int64, count=len(rows))
         matrix = (
             stack_blobs([bytes(r["vector"]) for r in rows], dim) if rows else np.zeros((0, dim), np.float32)
         )
-        loaded = _Matrix(generation, ids, {task_id: i for i, task_id in enumerate(ids)}, matrix)
+        loaded = _Matrix(generation, ids, numbers, {task_id: i for i, task_id in enumerate(ids)}, matrix)
         self._matrix = loaded
         return loaded
 
     def _exact_search(
-        self, qvec: Any, model: str, cond: str, params: list[Any], depth: int
-    ) -> list[tuple[Task, float]]:
+        self, qvec: Any, model: str, cond: str, params: list[Any], depth: int, *, selective: bool = False
+    ) -> list[tuple[str, float]]:
+        """Exact cosine top-``depth`` over the in-memory matrix, filtered by the database.
+
+        Unselective filters (the default open statuses): score all rows, keep the best 200 and let
+        the database say which pass (one query on 200 task numbers). Selective ones (a repository,
+        a tag, dates) or too few survivors: mask the matrix with the task numbers the filters allow.
+        """
         import numpy as np
 
         from mhv.embed.index import top_k
 
         data = self._load_matrix(model, len(qvec))
-        if not data.ids:
+        n = len(data.ids)
+        if not n:
             return []
-        # Post-filter the best few hundred rows; fall back to a full mask when filters are selective.
-        k = min(len(data.ids), max(depth * 4, 200))
-        indices, scores = top_k(qvec, data.matrix, k)
-        hits = self._keep(data, indices, scores, cond, params, depth)
-        if len(hits) >= depth or k >= len(data.ids):
-            return hits
-        with self.store.read() as conn:
-            where = f" WHERE {cond}" if cond else ""
-            eligible = {r["id"] for r in conn.all(f"SELECT task.id FROM task{where}", params)}
-        mask = np.fromiter((task_id in eligible for task_id in data.ids), dtype=np.bool_, count=len(data.ids))
-        indices, scores = top_k(qvec, data.matrix, depth, mask=mask)
-        return self._keep(data, indices, scores, cond, params, depth)
+        if not cond:
+            indices, scores = top_k(qvec, data.matrix, depth)
+        else:
+            chosen: list[int] = []
+            k = min(n, max(depth * 4, 200))
+            if not selective:
+                indices, scores = top_k(qvec, data.matrix, k)
+                keep = self._passing(data.numbers[indices], cond, params)
+                chosen = [pos for pos, number in enumerate(data.numbers[indices]) if int(number) in keep]
+            if selective or (len(chosen) < depth and k < n):
+                with self.store.read() as conn:
+                    sql = f"SELECT task.number FROM task WHERE {cond}"
+                    allowed = np.fromiter((r["number"] for r in conn.all(sql, params)), dtype=np.int64)
+                mask = np.isin(data.numbers, allowed)
+                indices, scores = top_k(qvec, data.matrix, depth, mask=mask)
+                chosen = list(range(len(indices)))
+            indices, scores = indices[chosen[:depth]], scores[chosen[:depth]]
+        return [(data.ids[i], float(score)) for i, score in zip(indices, scores, strict=True)]
 
-    def _keep(
-        self, data: _Matrix, indices: Any, scores: Any, cond: str, params: list[Any], depth: int
-    ) -> list[tuple[Task, float]]:
-        ids = [data.ids[i] for i in indices]
-        found = self._tasks_by_id(ids, cond, params)
-        out = []
-        for task_id, score in zip(ids, scores, strict=True):
-            task = found.get(task_id)
-            if task is not None:
-                out.append((task, float(score)))
-                if len(out) == depth:
-                    break
-        return out
+    def _passing(self, numbers: Any, cond: str, params: list[Any]) -> set[int]:
+        """Which of these task numbers pass the filters (one query on the primary key and numbers)."""
+        chunk = [int(x) for x in numbers]
+        if not chunk:
+            return set()
+        sql = f"SELECT task.number FROM task WHERE task.number IN ({', '.join('?' * len(chunk))}) AND {cond}"
+        with self.store.read() as conn:
+            return {int(r["number"]) for r in conn.all(sql, [*chunk, *params])}
 
     def _tasks_by_id(self, ids: Sequence[str], cond: str = "", params: Sequence[Any] = ()) -> dict[str, Task]:
         out: dict[str, Task] = {}
@@ -597,10 +661,15 @@ class SearchService:
                 if score >= DUPLICATE_COSINE:
                     out[task.id] = SearchHit(task, score, {"vector": SourceHit(rank, score)})
         terms = query_terms(text)
-        for rank, (task, _s) in enumerate(self._text_search(terms, flt, DEPTH), start=1):
-            ratio = float(fuzz.token_set_ratio(text.lower(), task.title.lower()))
-            if ratio >= DUPLICATE_TITLE and task.id not in out:
-                out[task.id] = SearchHit(task, ratio / 100, {"title": SourceHit(rank, ratio)})
+        close = []
+        for rank, (row, _s) in enumerate(self._text_light(terms, flt, DEPTH), start=1):
+            ratio = float(fuzz.token_set_ratio(text.lower(), row.title.lower()))
+            if ratio >= DUPLICATE_TITLE and row.id not in out:
+                close.append((row.id, rank, ratio))
+        found = self._tasks_by_id([task_id for task_id, _, _ in close])
+        for task_id, rank, ratio in close:
+            if task_id in found:
+                out[task_id] = SearchHit(found[task_id], ratio / 100, {"title": SourceHit(rank, ratio)})
         return sorted(out.values(), key=lambda hit: -hit.score)[:limit]
 
     def _stored_vector(self, task: Task, model: str) -> Any | None:
