@@ -242,7 +242,7 @@ class MhvApp(SearchSupport, App[None]):
 
     def apply_changes(self, task_ids: set[str]) -> None:
         """Some tasks changed: refetch the visible rows (not the table), the counts and the detail."""
-        self.search_changed()
+        self.search_changed(task_ids)
         self._recount_and_redraw()
         self.refresh_counts()
         detail = self.query_one(TaskDetail)

@@ -48,6 +48,8 @@ class SearchSupport:
     _searcher: SearchService | None = None
     _ranked: dict[tuple[str, str], list[Task]] | None = None
     _model_warned = False
+    _started_index = False
+    _pending_ids: set[str] | None = None
 
     # -- plumbing ------------------------------------------------------------------------------
     @property
@@ -110,21 +112,31 @@ class SearchSupport:
             return self.service.list_tasks(replace(flt, limit=limit, offset=offset))
         return self.ranked_tasks(query, flt)[offset : offset + limit]
 
-    def search_changed(self) -> None:
-        """Tasks changed: forget rankings and embed what is new or edited."""
+    def search_changed(self, task_ids: set[str]) -> None:
+        """Tasks changed: forget rankings and embed the changed ones (only they can be stale)."""
         self._ranked = None
-        self.index_in_background()
+        if task_ids:
+            self._pending_ids = (self._pending_ids or set()) | task_ids
+            self.index_in_background()
 
     # -- background indexing ---------------------------------------------------------------------
     def index_in_background(self) -> None:
+        """Embed stale tasks in a thread: all of them at start, then the ones changed since."""
         if self.semantic_enabled():
             self._index_stale()
 
     @work(thread=True, exclusive=True, group="search-index", exit_on_error=False)
     def _index_stale(self) -> None:
         worker = get_current_worker()
+        ids: list[str] | None = None
+        if self._started_index:  # the first run looks at every task; later ones at changes only
+            ids, self._pending_ids = sorted(self._pending_ids or ()), set()
         try:
-            self.searcher.index(batch_size=32, should_stop=lambda: worker.is_cancelled)
+            self.searcher.index(batch_size=32, should_stop=lambda: worker.is_cancelled, ids=ids)
+            if worker.is_cancelled and ids:  # a newer run took over: it must look at these too
+                self._pending_ids = (self._pending_ids or set()) | set(ids)
+            elif not worker.is_cancelled:
+                self._started_index = True
         except EmbeddingModelError as exc:
             self.call_from_thread(self._warn_model, exc)  # type: ignore[attr-defined]
 

@@ -57,6 +57,10 @@ DF_CACHE_SECONDS = 300.0
 """Document counts behind the idf weights are cached this long (they drift slowly; a COUNT per word
 per query cost 5-20 ms at 100,000 tasks)."""
 HNSW_EF_SEARCH = 100
+_PG_HNSW_SETTINGS = f"SET hnsw.ef_search = {HNSW_EF_SEARCH}; SET hnsw.iterative_scan = relaxed_order"
+FTS_RANK_UP_TO = 2_000
+"""Rank full-text matches by bm25 when about this many match at most; above it (a query of common
+words only) take the newest matches: ranking 20,000 matches cost 30-60 ms at 100,000 tasks."""
 PG_VECTOR_DIM = 384
 STANDIN_COSINE = 0.6
 """Stand-in for the best cosine when the vector source returned nothing (no vectors stored yet)."""
@@ -98,11 +102,12 @@ class SearchHit:
             hit = self.why["vector"]
             place = f"#{hit.rank} " if hit.rank else ""
             parts.append(f"meaning {place}{hit.score:.2f}")
+        cov = self.why.get("coverage")
+        share = f" {cov.score:.0%} of words" if cov is not None else ""
         if "text" in self.why:
-            hit = self.why["text"]
-            cov = self.why.get("coverage")
-            share = f" {cov.score:.0%} of words" if cov is not None else ""
-            parts.append(f"text #{hit.rank}{share}")
+            parts.append(f"text #{self.why['text'].rank}{share}")
+        elif cov is not None:
+            parts.append(f"words{share}")
         if "title" in self.why:
             parts.append(f"title ~{self.why['title'].score:.0f}")
         return " · ".join(parts) or "-"
@@ -315,7 +320,7 @@ class SearchService:
         terms = query_terms(text)
         text_hits: list[tuple[_Light, float]] = []
         if result.mode != "vector":
-            text_hits = self._text_light(terms, flt, depth)
+            text_hits = self._text_light(terms, flt, depth, half=result.mode == "hybrid")
         t1 = time.perf_counter()
         timings["text"] = t1 - t0
         vector_hits: list[tuple[str, float]] = []
@@ -360,21 +365,24 @@ class SearchService:
             why.setdefault(row.id, {})["text"] = SourceHit(rank, score)
         for rank, (task_id, score) in enumerate(vector_hits, start=1):
             why.setdefault(task_id, {})["vector"] = SourceHit(rank, score)
-        # Coverage of the query's terms by each text hit, idf-weighted.
-        if text_hits and terms:
+        # Coverage of the query's terms, idf-weighted, for every candidate (a vector hit that has the
+        # query's words gets the bonus too, even when the text source did not return it).
+        from rapidfuzz import fuzz, process
+
+        light.update(self._light_by_id([i for i in why if i not in light]))
+        if terms and light:
             idf = self._idf(terms)
             term_stems = stems(terms)
             weight = {s: idf.get(t, 1.0) for t, s in zip(terms, term_stems, strict=True)}
             total = sum(weight.values()) or 1.0
-            for rank, (row, _score) in enumerate(text_hits, start=1):
+            for task_id, row in light.items():
                 doc = set(stems(words(f"{row.title} {row.description} {row.tags}")))
                 cov = sum(w for s, w in weight.items() if s in doc) / total
-                why[row.id]["coverage"] = SourceHit(rank, cov)
-        # Fuzzy titles of the other sources' hits. (Matching every title too cost 100+ ms at 2,100
-        # tasks and changed no result on the evaluation set: typos are caught by the vectors.)
-        from rapidfuzz import fuzz, process
-
-        light.update(self._light_by_id([i for i in why if i not in light]))
+                if cov > 0:
+                    text_hit = why[task_id].get("text")
+                    why[task_id]["coverage"] = SourceHit(text_hit.rank if text_hit else 0, cov)
+        # Fuzzy titles of all candidates. (Matching every title too cost 100+ ms at 2,100 tasks and
+        # changed no result on the evaluation set: typos are caught by the vectors.)
         titles = {task_id: row.title for task_id, row in light.items()}
         fuzzy = process.extract(text, titles, scorer=fuzz.WRatio, limit=DEPTH, score_cutoff=TITLE_FLOOR)
         for rank, (_title, score, task_id) in enumerate(fuzzy, start=1):
@@ -410,29 +418,45 @@ class SearchService:
         where, params = self.service._where(flt)
         return (where.removeprefix(" WHERE "), params) if where else ("", params)
 
-    def _text_light(self, terms: list[str], flt: TaskFilter, depth: int) -> list[tuple[_Light, float]]:
-        """Full-text hits, best first: (id, title, description, tags) and bm25 / ts_rank_cd."""
+    def _text_light(
+        self, terms: list[str], flt: TaskFilter, depth: int, *, half: bool = False
+    ) -> list[tuple[_Light, float]]:
+        """Full-text hits, best first: (id, title, description, tags) and bm25 / ts_rank_cd.
+
+        ``half``: only tasks that can cover half of the query's idf mass matter (the fusion ignores
+        the rest), so match only the rarest terms that every such task must contain one of.
+        """
         if not terms:
             return []
+        total, df = self._doc_freqs(terms)
+        chosen = _rare_terms(terms, _idf_weights(terms, total, df)) if half else terms
+        expected = sum(df.get(t, 0) for t in chosen)
+        ranked = expected <= FTS_RANK_UP_TO
         cond, params = self._filter_sql(flt)
         extra = f" AND {cond}" if cond else ""
         with self.store.read() as conn:
             if self.store.dialect.name == "sqlite":
-                match = " OR ".join(f'"{t}"' for t in terms)
+                match = " OR ".join(f'"{t}"' for t in chosen)
+                order = "s" if ranked else "task_fts.rowid DESC"
                 sql = (
                     f"SELECT {_LIGHT}, bm25(task_fts, 10.0, 2.0, 5.0) AS s FROM task_fts "
                     f"JOIN task ON task.number = task_fts.rowid WHERE task_fts MATCH ?{extra} "
-                    "ORDER BY s LIMIT ?"
+                    f"ORDER BY {order} LIMIT ?"
                 )
                 rows = conn.all(sql, [match, *params, depth])
-                return [(_light(r), -float(r["s"])) for r in rows]
-            sql = (
-                f"SELECT {_LIGHT}, ts_rank_cd(task.search_tsv, q) AS s "
-                "FROM task, to_tsquery('english', ?) AS q "
-                f"WHERE task.search_tsv @@ q{extra} ORDER BY s DESC, task.number LIMIT ?"
-            )
-            rows = conn.all(sql, [" | ".join(terms), *params, depth])
-            return [(_light(r), float(r["s"])) for r in rows]
+                hits = [(_light(r), -float(r["s"])) for r in rows]
+            else:
+                order = "s DESC, task.number" if ranked else "task.number DESC"
+                sql = (
+                    f"SELECT {_LIGHT}, ts_rank_cd(task.search_tsv, q) AS s "
+                    "FROM task, to_tsquery('english', ?) AS q "
+                    f"WHERE task.search_tsv @@ q{extra} ORDER BY {order} LIMIT ?"
+                )
+                rows = conn.all(sql, [" | ".join(chosen), *params, depth])
+                hits = [(_light(r), float(r["s"])) for r in rows]
+        if not ranked:
+            hits.sort(key=lambda hit: -hit[1])
+        return hits
 
     def _light_by_id(self, ids: Sequence[str]) -> dict[str, _Light]:
         out: dict[str, _Light] = {}
@@ -444,32 +468,33 @@ class SearchService:
                     out[row["id"]] = _light(row)
         return out
 
-    def _idf(self, terms: list[str]) -> dict[str, float]:
-        """BM25's idf per term, from the full-text index's document counts."""
+    def _doc_freqs(self, terms: list[str]) -> tuple[int, dict[str, int]]:
+        """(tasks, documents per term) from the full-text index; counts cached for a few minutes."""
         import time
 
-        out: dict[str, float] = {}
         now = time.monotonic()
+        out: dict[str, int] = {}
         with self.store.read() as conn:
             total = int(conn.scalar("SELECT COALESCE(MAX(number), 0) FROM task") or 0)
             for term in terms:
                 cached = self._df_cache.get(term)
                 if cached is not None and now - cached[0] < DF_CACHE_SECONDS:
-                    df = cached[1]
+                    out[term] = cached[1]
+                    continue
+                if self.store.dialect.name == "sqlite":
+                    sql = "SELECT COUNT(*) FROM task_fts WHERE task_fts MATCH ?"
+                    counted = conn.scalar(sql, (f'"{term}"',))
                 else:
-                    if self.store.dialect.name == "sqlite":
-                        sql = "SELECT COUNT(*) FROM task_fts WHERE task_fts MATCH ?"
-                        counted = conn.scalar(sql, (f'"{term}"',))
-                    else:
-                        sql = "SELECT COUNT(*) FROM task WHERE search_tsv @@ to_tsquery('english', ?)"
-                        counted = conn.scalar(sql, (term,))
-                    df = int(counted or 0)
-                    self._df_cache[term] = (now, df)
-                if df == 0:
-                    continue  # a word in no task: term_coverage's rule, it gets the highest idf seen
-                out[term] = math.log(1 + (max(total, df) - df + 0.5) / (df + 0.5))
-        rarest = max(out.values(), default=1.0)
-        return {term: out.get(term, rarest) for term in terms}
+                    sql = "SELECT COUNT(*) FROM task WHERE search_tsv @@ to_tsquery('english', ?)"
+                    counted = conn.scalar(sql, (term,))
+                out[term] = int(counted or 0)
+                self._df_cache[term] = (now, out[term])
+        return total, out
+
+    def _idf(self, terms: list[str]) -> dict[str, float]:
+        """BM25's idf per term, from the full-text index's document counts."""
+        total, df = self._doc_freqs(terms)
+        return _idf_weights(terms, total, df)
 
     def _uses_pgvector(self, conn: Connection) -> bool:
         if self.store.dialect.name != "postgresql":
@@ -507,10 +532,10 @@ class SearchService:
                     f"JOIN task ON task.id = e.task_id WHERE e.model = ? AND e.vec IS NOT NULL{extra} "
                     "ORDER BY e.vec <=> ?::vector LIMIT ?"
                 )
-                with conn.raw.transaction():
-                    conn.execute("SELECT set_config('hnsw.ef_search', ?, true)", (str(HNSW_EF_SEARCH),))
-                    conn.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
-                    rows = conn.all(sql, [literal, model, *params, literal, want])
+                # Session settings on a pooled connection: only HNSW scans read them, and only search
+                # runs those. One round trip (a transaction + SET LOCAL took three more).
+                conn.raw.execute(_PG_HNSW_SETTINGS)
+                rows = conn.all(sql, [literal, model, *params, literal, want])
                 hits = [(str(r["id"]), float(r["s"])) for r in rows]
                 hits.sort(key=lambda item: -item[1])  # relaxed order: re-sort the few hits
         if not pg:
@@ -685,19 +710,26 @@ class SearchService:
         return from_blob(bytes(row["vector"]), int(row["dim"]))
 
     # -- indexing ------------------------------------------------------------------------------
-    def stale(self, *, rebuild: bool = False, model: str | None = None) -> list[tuple[str, str, str]]:
+    def stale(
+        self, *, rebuild: bool = False, model: str | None = None, ids: Sequence[str] | None = None
+    ) -> list[tuple[str, str, str]]:
         """``(task id, text, content hash)`` of tasks whose vector is missing or out of date.
 
         Out of date: the title or description changed (content hash) or the model changed. Open
-        tasks first, newest first. Reads the store only; loads no model.
+        tasks first, newest first. ``ids`` looks at these tasks only (after an edit). Reads the
+        store only; loads no model.
         """
         model = model or self.model_name()
+        where, params = "", list(ids or ())
+        if ids is not None:
+            where = f"WHERE task.id IN ({', '.join('?' * len(params)) or 'NULL'}) "
         with self.store.read() as conn:
             rows = conn.all(
                 "SELECT task.id, task.title, task.description, e.model, e.content_hash FROM task "
-                "LEFT JOIN embedding e ON e.task_id = task.id "
+                f"LEFT JOIN embedding e ON e.task_id = task.id {where}"
                 "ORDER BY CASE WHEN task.status IN ('completed', 'cancelled') THEN 1 ELSE 0 END, "
-                "task.number DESC"
+                "task.number DESC",
+                params,
             )
         out = []
         for row in rows:
@@ -717,13 +749,14 @@ class SearchService:
         batch_size: int = 64,
         progress: Callable[[int, int], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
+        ids: Sequence[str] | None = None,
     ) -> IndexReport:
-        """Embed every stale task in batches and store the vectors; ``progress(done, total)``."""
+        """Embed every stale task (of ``ids``, when given) in batches; ``progress(done, total)``."""
         import time
 
         started = time.perf_counter()
         embedder = self.embedder()
-        todo = self.stale(rebuild=rebuild, model=embedder.model_name)
+        todo = self.stale(rebuild=rebuild, model=embedder.model_name, ids=ids)
         report = IndexReport(model=embedder.model_name)
         with self.store.read() as conn:
             report.skipped = int(conn.scalar("SELECT COUNT(*) FROM task") or 0) - len(todo)
@@ -805,3 +838,25 @@ def _bump_generation(conn: Connection) -> None:
 
 def _pg_vector(vec: Iterable[float]) -> str:
     return "[" + ",".join(f"{float(x):.7g}" for x in vec) + "]"
+
+
+def _idf_weights(terms: list[str], total: int, df: dict[str, int]) -> dict[str, float]:
+    """BM25 idf per term; a term in no task gets the highest idf seen (``term_coverage``'s rule)."""
+    out = {
+        t: math.log(1 + (max(total, df[t]) - df[t] + 0.5) / (df[t] + 0.5)) for t in terms if df.get(t, 0) > 0
+    }
+    rarest = max(out.values(), default=1.0)
+    return {t: out.get(t, rarest) for t in terms}
+
+
+def _rare_terms(terms: list[str], idf: dict[str, float]) -> list[str]:
+    """The fewest rarest terms such that a task containing none of them covers < half the idf mass."""
+    total = sum(idf.values()) or 1.0
+    chosen: list[str] = []
+    rest = total
+    for term in sorted(terms, key=lambda t: -idf[t]):
+        if rest / total < COVERAGE_FLOOR:
+            break
+        chosen.append(term)
+        rest -= idf[term]
+    return chosen or list(terms)
