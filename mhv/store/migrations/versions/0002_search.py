@@ -10,7 +10,8 @@ porter stemming. PostgreSQL: ``task.search_tsv``, a stored generated ``tsvector`
 weight A, description B) with a GIN index; and, when the ``vector`` extension is available,
 ``embedding.vec vector(384)`` with an HNSW index (m = 24, ef_construction = 100: recall@10 0.99 at
 10,000 rows with ``hnsw.ef_search = 100``, docs/search.md). Without the extension the vectors stay in
-the ``vector`` blob column and search scans them exactly with NumPy, as on SQLite.
+the ``vector`` blob column and search scans them exactly with NumPy, as on SQLite. Both: a
+covering index ``ix_task_repo_status_number`` for the repository filter search masks vectors with.
 
 These objects are dialect-specific, so they are not in the SQLModel metadata; ``mhv.store.models.
 include_object`` tells Alembic's autogenerate to ignore them. A later migration that rebuilds the
@@ -78,6 +79,7 @@ PG_VECTOR_UP = [
 
 def upgrade() -> None:
     bind = op.get_bind()
+    op.create_index("ix_task_repo_status_number", "task", ["repo", "status", "number"], unique=False)
     if bind.dialect.name == "sqlite":
         for statement in SQLITE_UP:
             op.execute(statement)
@@ -92,6 +94,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     bind = op.get_bind()
+    op.drop_index("ix_task_repo_status_number", table_name="task")
     if bind.dialect.name == "sqlite":
         for statement in SQLITE_DOWN:
             op.execute(statement)
