@@ -57,7 +57,6 @@ DF_CACHE_SECONDS = 300.0
 """Document counts behind the idf weights are cached this long (they drift slowly; a COUNT per word
 per query cost 5-20 ms at 100,000 tasks)."""
 HNSW_EF_SEARCH = 100
-_PG_HNSW_SETTINGS = f"SET hnsw.ef_search = {HNSW_EF_SEARCH}; SET hnsw.iterative_scan = relaxed_order"
 FTS_RANK_UP_TO = 2_000
 """Rank full-text matches by bm25 when about this many match at most; above it (a query of common
 words only) take the newest matches: ranking 20,000 matches cost 30-60 ms at 100,000 tasks."""
@@ -534,7 +533,9 @@ class SearchService:
                 )
                 # Session settings on a pooled connection: only HNSW scans read them, and only search
                 # runs those. One round trip (a transaction + SET LOCAL took three more).
-                conn.raw.execute(_PG_HNSW_SETTINGS)
+                conn.raw.execute(
+                    f"SET hnsw.ef_search = {int(HNSW_EF_SEARCH)}; SET hnsw.iterative_scan = relaxed_order"
+                )
                 rows = conn.all(sql, [literal, model, *params, literal, want])
                 hits = [(str(r["id"]), float(r["s"])) for r in rows]
                 hits.sort(key=lambda item: -item[1])  # relaxed order: re-sort the few hits
