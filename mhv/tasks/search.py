@@ -26,7 +26,8 @@ import hashlib
 import math
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -57,6 +58,11 @@ DF_CACHE_SECONDS = 300.0
 """Document counts behind the idf weights are cached this long (they drift slowly; a COUNT per word
 per query cost 5-20 ms at 100,000 tasks)."""
 HNSW_EF_SEARCH = 100
+HNSW_M, HNSW_EF_CONSTRUCTION = 24, 100
+"""As created by migration 0002_search; used when the index is rebuilt after a bulk load."""
+BULK_REBUILD_AT = 5_000
+"""Storing this many vectors at once on PostgreSQL drops the HNSW index and builds it again after:
+inserting into the live index ran at ~220 vectors/s (slower than the model), a build takes seconds."""
 FTS_RANK_UP_TO = 2_000
 """Rank full-text matches by bm25 when about this many match at most; above it (a query of common
 words only) take the newest matches: ranking 20,000 matches cost 30-60 ms at 100,000 tasks."""
@@ -763,17 +769,44 @@ class SearchService:
             report.skipped = int(conn.scalar("SELECT COUNT(*) FROM task") or 0) - len(todo)
         if progress is not None:
             progress(0, len(todo))
-        for start in range(0, len(todo), batch_size):
-            if should_stop is not None and should_stop():
-                break
-            batch = todo[start : start + batch_size]
-            vectors = embedder.embed([text for _, text, _ in batch], batch_size=batch_size)
-            self.store_vectors(embedder.model_name, [(i, h) for i, _, h in batch], vectors)
-            report.embedded += len(batch)
-            if progress is not None:
-                progress(report.embedded, len(todo))
+        with self.bulk_load(len(todo) >= BULK_REBUILD_AT):
+            for start in range(0, len(todo), batch_size):
+                if should_stop is not None and should_stop():
+                    break
+                batch = todo[start : start + batch_size]
+                vectors = embedder.embed([text for _, text, _ in batch], batch_size=batch_size)
+                self.store_vectors(embedder.model_name, [(i, h) for i, _, h in batch], vectors)
+                report.embedded += len(batch)
+                if progress is not None:
+                    progress(report.embedded, len(todo))
         report.seconds = time.perf_counter() - started
         return report
+
+    @contextmanager
+    def bulk_load(self, enabled: bool = True) -> Iterator[None]:
+        """Many vectors to store: on PostgreSQL drop the HNSW index first and build it after.
+
+        Searches meanwhile scan exactly (same results, slower); the build runs even if the load
+        fails half-way, so the index is never left missing.
+        """
+        if not enabled or self.store.dialect.name != "postgresql":
+            yield
+            return
+        with self.store.read() as conn:
+            if not self._uses_pgvector(conn):
+                yield
+                return
+            conn.execute("DROP INDEX IF EXISTS ix_embedding_vec_hnsw")
+        try:
+            yield
+        finally:
+            with self.store.read() as conn:
+                conn.raw.execute("SET maintenance_work_mem = '512MB'")
+                conn.execute(
+                    "CREATE INDEX IF NOT EXISTS ix_embedding_vec_hnsw ON embedding USING hnsw "
+                    f"(vec vector_cosine_ops) WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})"
+                )
+                conn.raw.execute("RESET maintenance_work_mem")
 
     def store_vectors(self, model: str, keys: Sequence[tuple[str, str]], vectors: Any) -> None:
         """Upsert ``(task id, content hash)`` -> vector rows in one transaction (skips deleted tasks)."""

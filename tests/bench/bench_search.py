@@ -158,8 +158,9 @@ def main() -> None:
         ids = [r["id"] for r in id_rows]
         keys = [(r["id"], content_hash(f"{r['title']}\n{r['description'] or ''}".strip())) for r in id_rows]
         started = time.perf_counter()
-        for start in range(0, len(keys), 1000):
-            search.store_vectors(embedder.model_name, keys[start : start + 1000], vectors[start : start + 1000])
+        with search.bulk_load():  # PostgreSQL: drop the HNSW index, build it after (what `mhv index` does)
+            for start in range(0, len(keys), 1000):
+                search.store_vectors(embedder.model_name, keys[start : start + 1000], vectors[start : start + 1000])
         stored = time.perf_counter() - started
         emit("load", db=args.db, rows=args.rows, import_s=round(imported, 1), store_vectors_s=round(stored, 1),
              vectors_per_s=round(args.rows / stored), stale_after=len(search.stale()), rss_mb=round(rss_mb()))  # fmt: skip

@@ -212,3 +212,16 @@ def test_existing_sqlite_database_migrates_and_indexes_old_tasks(tmp_path):
         assert [h.task.title for h in result.hits] == ["Old webhook retries"]
     finally:
         store.close()
+
+
+def test_bulk_load_builds_the_index_again(search, filled):
+    with search.bulk_load():
+        search.index()
+    if filled.store.dialect.name == "postgresql":
+        with filled.store.read() as conn:
+            names = {r["indexname"] for r in conn.all("SELECT indexname FROM pg_indexes WHERE tablename = 'embedding'")}
+        assert "ix_embedding_vec_hnsw" in names
+    assert search.search("login broken").hits[0].task.number == 1
+    with pytest.raises(RuntimeError), search.bulk_load():
+        raise RuntimeError("load failed half-way")
+    assert search.search("login broken").hits[0].task.number == 1
