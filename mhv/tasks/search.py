@@ -807,6 +807,7 @@ class SearchService:
                     f"(vec vector_cosine_ops) WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})"
                 )
                 conn.raw.execute("RESET maintenance_work_mem")
+                conn.execute("ANALYZE embedding")  # fresh statistics, so the planner picks the index
 
     def store_vectors(self, model: str, keys: Sequence[tuple[str, str]], vectors: Any) -> None:
         """Upsert ``(task id, content hash)`` -> vector rows in one transaction (skips deleted tasks)."""

@@ -130,9 +130,17 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--distinct", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--hnsw-m", type=int, default=None, help="build the HNSW index with this m")
+    parser.add_argument("--ef-construction", type=int, default=None)
     parser.add_argument("--ef-search", type=int, nargs="+", default=[100], help="HNSW ef_search values to measure")
     args = parser.parse_args()
 
+    import mhv.tasks.search as search_module
+
+    if args.hnsw_m:
+        search_module.HNSW_M = args.hnsw_m
+    if args.ef_construction:
+        search_module.HNSW_EF_CONSTRUCTION = args.ef_construction
     embedder = load_embedder(allow_download=False, threads=2)
     texts = synthetic_documents(args.rows)
     base, rate = distinct_vectors(embedder, texts[: min(args.rows, args.distinct)])
@@ -162,7 +170,8 @@ def main() -> None:
             for start in range(0, len(keys), 1000):
                 search.store_vectors(embedder.model_name, keys[start : start + 1000], vectors[start : start + 1000])
         stored = time.perf_counter() - started
-        emit("load", db=args.db, rows=args.rows, import_s=round(imported, 1), store_vectors_s=round(stored, 1),
+        emit("load", db=args.db, rows=args.rows, hnsw_m=search_module.HNSW_M,
+             ef_construction=search_module.HNSW_EF_CONSTRUCTION, import_s=round(imported, 1), store_vectors_s=round(stored, 1),
              vectors_per_s=round(args.rows / stored), stale_after=len(search.stale()), rss_mb=round(rss_mb()))  # fmt: skip
         assert len(ids) == args.rows
 
@@ -183,8 +192,6 @@ def main() -> None:
                  **{k: percentiles(v) for k, v in parts.items()}, rss_mb=round(rss_mb()))  # fmt: skip
 
         if args.db == "postgres":
-            import mhv.tasks.search as search_module
-
             exact = SearchService(service, embedder=embedder)
             exact._pg_vec = False  # the same vectors, scanned exactly with NumPy
             qvecs = [embedder.embed_query(query) for query in queries]
