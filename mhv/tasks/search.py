@@ -527,27 +527,41 @@ class SearchService:
         cond, params = self._filter_sql(flt)
         want = depth + (1 if exclude is not None else 0)
         hits: list[tuple[str, float]]
+        selective = bool(flt.repo or flt.tags or flt.priority or flt.due_before or flt.due_after
+                         or flt.parent_id or flt.numbers is not None)  # fmt: skip
         with self.store.read() as conn:
             pg = self._uses_pgvector(conn) and len(qvec) == PG_VECTOR_DIM
             if pg:
                 literal = _pg_vector(qvec)
-                extra = f" AND {cond}" if cond else ""
-                sql = (
-                    "SELECT task.id, 1 - (e.vec <=> ?::vector) AS s FROM embedding e "
-                    f"JOIN task ON task.id = e.task_id WHERE e.model = ? AND e.vec IS NOT NULL{extra} "
-                    "ORDER BY e.vec <=> ?::vector LIMIT ?"
-                )
                 # Session settings on a pooled connection: only HNSW scans read them, and only search
                 # runs those. One round trip (a transaction + SET LOCAL took three more).
                 conn.raw.execute(
                     f"SET hnsw.ef_search = {int(HNSW_EF_SEARCH)}; SET hnsw.iterative_scan = relaxed_order"
                 )
-                rows = conn.all(sql, [literal, model, *params, literal, want])
+                where = f" WHERE {cond}" if cond else ""
+                rows = []
+                if not selective:
+                    # The nearest rows of the embedding table alone (always planned on the HNSW
+                    # index), then the status filter: with a JOIN in the same query the planner
+                    # often preferred an exact scan and sort (40-70 ms at 10,000 rows here).
+                    sql = (
+                        "SELECT task.id, 1 - c.d AS s FROM (SELECT task_id, vec <=> ?::vector AS d "
+                        "FROM embedding WHERE model = ? AND vec IS NOT NULL ORDER BY vec <=> ?::vector "
+                        f"LIMIT ?) AS c JOIN task ON task.id = c.task_id{where} ORDER BY c.d LIMIT ?"
+                    )
+                    inner = max(2 * want, HNSW_EF_SEARCH)
+                    rows = conn.all(sql, [literal, model, literal, inner, *params, want])
+                if selective or len(rows) < want:
+                    extra = f" AND {cond}" if cond else ""
+                    sql = (
+                        "SELECT task.id, 1 - (e.vec <=> ?::vector) AS s FROM embedding e "
+                        f"JOIN task ON task.id = e.task_id WHERE e.model = ? AND e.vec IS NOT NULL{extra} "
+                        "ORDER BY e.vec <=> ?::vector LIMIT ?"
+                    )
+                    rows = conn.all(sql, [literal, model, *params, literal, want])
                 hits = [(str(r["id"]), float(r["s"])) for r in rows]
                 hits.sort(key=lambda item: -item[1])  # relaxed order: re-sort the few hits
         if not pg:
-            selective = bool(flt.repo or flt.tags or flt.priority or flt.due_before or flt.due_after
-                             or flt.parent_id or flt.numbers is not None)  # fmt: skip
             hits = self._exact_search(qvec, model, cond, params, want, selective=selective)
         return [hit for hit in hits if hit[0] != exclude][:depth]
 
