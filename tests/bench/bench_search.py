@@ -108,19 +108,27 @@ def database(kind: str, folder: Path) -> str:
 
 
 def uses_hnsw(store: Any, search: SearchService, qvec: Any, flt: TaskFilter) -> bool:
-    """Whether PostgreSQL's plan for the vector query goes through the HNSW index."""
+    """Whether PostgreSQL plans the query ``SearchService`` runs for ``flt`` on the HNSW index.
+
+    Without a selective filter that is the inner nearest-rows query on ``embedding`` alone; with one
+    (a repository here) the joined query, which the planner may run as an exact scan of the few rows.
+    """
     from mhv.tasks.search import _pg_vector
 
-    cond, params = search._filter_sql(flt)
     literal = _pg_vector(qvec)
     model = search.embedder().model_name
-    sql = (
-        "EXPLAIN SELECT task.id FROM embedding e JOIN task ON task.id = e.task_id "
-        f"WHERE e.model = ? AND e.vec IS NOT NULL{' AND ' + cond if cond else ''} "
-        "ORDER BY e.vec <=> ?::vector LIMIT 50"
-    )
+    if flt.repo is None:
+        sql = "EXPLAIN SELECT task_id FROM embedding WHERE model = ? AND vec IS NOT NULL ORDER BY vec <=> ?::vector LIMIT 100"
+        args: list[Any] = [model, literal]
+    else:
+        cond, params = search._filter_sql(flt)
+        sql = (
+            "EXPLAIN SELECT task.id FROM embedding e JOIN task ON task.id = e.task_id "
+            f"WHERE e.model = ? AND e.vec IS NOT NULL AND {cond} ORDER BY e.vec <=> ?::vector LIMIT 50"
+        )
+        args = [model, *params, literal]
     with store.read() as conn:
-        plan = " ".join(str(next(iter(r.values()))) for r in conn.all(sql, [model, *params, literal]))
+        plan = " ".join(str(next(iter(r.values()))) for r in conn.all(sql, args))
     return "ix_embedding_vec_hnsw" in plan
 
 
