@@ -221,6 +221,8 @@ def test_bulk_load_builds_the_index_again(search, filled):
         with filled.store.read() as conn:
             names = {r["indexname"] for r in conn.all("SELECT indexname FROM pg_indexes WHERE tablename = 'embedding'")}
         assert "ix_embedding_vec_hnsw" in names
+        with filled.store.read() as conn:
+            assert search.hnsw_ef_search(conn) == 100  # a small table: the measured default
     assert search.search("login broken").hits[0].task.number == 1
     with pytest.raises(RuntimeError), search.bulk_load():
         raise RuntimeError("load failed half-way")
