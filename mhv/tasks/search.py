@@ -6,7 +6,7 @@ Sources (docs/search.md):
   ``tsvector`` column (PostgreSQL, ``ts_rank_cd``), any query term matching.
 - ``vector``: cosine similarity of the query's embedding with each task's stored vector: exact with
   NumPy over an in-memory matrix (SQLite; PostgreSQL without pgvector), or pgvector's HNSW index
-  (``hnsw.ef_search`` 100-400 by table size, iterative scan so filters do not starve the result).
+  (``hnsw.ef_search`` 100 or 200 by table size, iterative scan so filters do not starve the result).
 - ``title``: rapidfuzz WRatio of the query against the other sources' titles (near matches, >= 85).
 
 Fusion (measured best on the evaluation set): ``cosine + 0.2 x coverage + 0.05 x title``, where
@@ -59,11 +59,11 @@ DF_CACHE_SECONDS = 300.0
 per query cost 5-20 ms at 100,000 tasks)."""
 HNSW_EF_SEARCH: int | None = None
 """Fixed ``hnsw.ef_search``; ``None`` picks it from the number of vectors (``hnsw_ef_search``)."""
-HNSW_EF_BY_ROWS = ((20_000, 100), (50_000, 200))
-"""Measured (docs/search.md): recall@10 0.99 with ef_search 100 at 10,000 rows; at 100,000 rows
-0.90 at 100, 0.95 at 200 and 0.976 at 400. Above the last bound: 400."""
-HNSW_EF_MAX = 400
-HNSW_M, HNSW_EF_CONSTRUCTION = 24, 100
+HNSW_EF_BY_ROWS = ((20_000, 100),)
+"""Measured with m = 32, ef_construction = 200 (docs/search.md): at 100,000 rows recall@10 0.961 with
+ef_search 100, 0.975 with 200, 0.981 with 400 (p99 1.8x). Above the last bound: ``HNSW_EF_MAX``."""
+HNSW_EF_MAX = 200
+HNSW_M, HNSW_EF_CONSTRUCTION = 32, 200
 """As created by migration 0002_search; used when the index is rebuilt after a bulk load."""
 BULK_REBUILD_AT = 5_000
 """Storing this many vectors at once on PostgreSQL drops the HNSW index and builds it again after:
