@@ -21,6 +21,7 @@ from mhv.app.live import EventFollower
 from mhv.app.palette import PROVIDERS
 from mhv.app.quick_parse import Understood, understand
 from mhv.app.screens import ConfirmScreen, HelpScreen, help_for, key_table
+from mhv.app.search_support import SearchSupport
 from mhv.app.settings import Settings
 from mhv.app.views import BASE_VIEWS, SORT_LABELS, SORT_ORDERS, View, view_for
 from mhv.errors import MhvError
@@ -46,7 +47,7 @@ def _bindings() -> list[BindingType]:
     return out
 
 
-class MhvApp(App[None]):
+class MhvApp(SearchSupport, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "mhv"
     BINDINGS = _bindings()
@@ -138,6 +139,7 @@ class MhvApp(App[None]):
             self._follower = EventFollower(self.service, self._deliver_events, start_seq=self.service.last_seq())
             self._follow()
             self._warm_graph()
+        self.index_in_background()
 
     def on_unmount(self) -> None:
         if self._follower is not None:
@@ -152,15 +154,11 @@ class MhvApp(App[None]):
         return await asyncio.get_running_loop().run_in_executor(self.db, partial(fn, *args))
 
     def current_filter(self) -> TaskFilter:
-        return self.view.filter(self.clock(), self.service.tz, self.filter_text, self.sort_order)
+        text = "" if self.filter_text.startswith("?") else self.filter_text  # "?words": ranked by meaning
+        return self.view.filter(self.clock(), self.service.tz, text, self.sort_order)
 
     def _fetcher(self, flt: TaskFilter) -> Callable[[int, int], list[Task]]:
-        from dataclasses import replace
-
-        def fetch(offset: int, limit: int) -> list[Task]:
-            return self.service.list_tasks(replace(flt, limit=limit, offset=offset))
-
-        return fetch
+        return partial(self.page_for, flt)  # SearchSupport: ranked by meaning when the filter is "?..."
 
     def reload(self, *, keep_cursor: bool = False) -> None:
         """A new view or filter: count and first page in the reader thread, then draw."""
@@ -169,10 +167,8 @@ class MhvApp(App[None]):
 
     @work(exclusive=True, group="reload", exit_on_error=False)
     async def _reload(self, generation: int, flt: TaskFilter, keep_cursor: bool) -> None:
-        from dataclasses import replace
-
-        total = await self.read(self.service.count, flt)
-        first = await self.read(self.service.list_tasks, replace(flt, limit=PAGE, offset=0))
+        total = await self.read(self.count_for, flt)
+        first = await self.read(self.page_for, flt, 0, PAGE)
         self.post_message(self.Reloaded(generation, total, first, keep_cursor))
 
     def on_mhv_app_reloaded(self, message: Reloaded) -> None:
@@ -253,6 +249,7 @@ class MhvApp(App[None]):
 
     def apply_changes(self, task_ids: set[str]) -> None:
         """Some tasks changed: refetch the visible rows (not the table), the counts and the detail."""
+        self.search_changed(task_ids)
         self._recount_and_redraw()
         self.refresh_counts()
         detail = self.query_one(TaskDetail)
@@ -261,7 +258,7 @@ class MhvApp(App[None]):
 
     @work(exclusive=True, group="recount", exit_on_error=False)
     async def _recount_and_redraw(self) -> None:
-        total = await self.read(self.service.count, self.current_filter())
+        total = await self.read(self.count_for, self.current_filter())
         self.total = total
         self.query_one(TaskList).invalidate(total)
         self._update_title()
@@ -293,6 +290,7 @@ class MhvApp(App[None]):
             self._error(err)
             return
         self.query_one(TaskDetail).show_task(task, links, history, graph_facts)
+        self.show_similar_for(task)
 
     def jump(self, number: int) -> None:
         """Show task ``number``: select it when it is in the list, and open it in the detail pane."""

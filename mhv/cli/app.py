@@ -244,24 +244,6 @@ def _template(fmt: str, task: Any) -> str:
         raise ValidationError(f"bad --format template: {exc}", f"fields: {', '.join(sorted(data))}") from None
 
 
-@app.command("ts")
-def search(
-    query: Annotated[list[str], typer.Argument(help="Words to look for in titles and descriptions.")],
-    all_: Annotated[bool, typer.Option("--all", "-a", help="Search finished tasks too.")] = False,
-    limit: Annotated[int, typer.Option("--limit", "-n")] = 20,
-    json_: JsonOpt = False,
-) -> None:
-    """Search tasks by text."""
-    from mhv.tasks.models import TaskFilter
-
-    out = _out(json_)
-    text = " ".join(query).strip()
-    if not text:
-        raise ValidationError("the search query is empty", "give one or more words: mhv ts login bug")
-    tasks = state().service.list_tasks(TaskFilter(statuses=() if all_ else None, text=text, limit=limit))
-    out.result([t.to_json() for t in tasks], lambda: _print_tasks(tasks))
-
-
 @app.command("tu", context_settings={"ignore_unknown_options": True})
 def update(
     ref: Annotated[str, typer.Argument(help="Task number (42 or #42) or uuid.")],
@@ -614,3 +596,9 @@ def export(
         state().output.message(f"Wrote {output}")
     else:
         sys.stdout.write(text)
+
+
+# `mhv ts` and `mhv index` live in their own module (search by meaning).
+from mhv.cli import search_cmds  # noqa: E402
+
+search_cmds.register(app)

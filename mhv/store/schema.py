@@ -5,5 +5,5 @@ A test checks these against the Alembic script directory, so they cannot drift.
 
 from __future__ import annotations
 
-REVISIONS: tuple[str, ...] = ("0001_baseline",)
+REVISIONS: tuple[str, ...] = ("0001_baseline", "0002_search")
 HEAD = REVISIONS[-1]

@@ -101,6 +101,7 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
         super().__init__(id=id)
         self.tz = tz
         self.shown: Task | None = None
+        self._similar_for: str | None = None
 
     def compose(self) -> ComposeResult:
         with ContentSwitcher(initial="detail-view", id="detail-switcher"):
@@ -108,6 +109,7 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
                 yield Static("No task selected.", id="detail-fields")
                 yield Markdown("", id="detail-description")
                 yield Static("", id="detail-links")
+                yield Static("", id="detail-similar")
                 yield Static("", id="detail-history")
             with VerticalScroll(id="detail-edit"):
                 yield Label("Title")
@@ -157,6 +159,9 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
         description = self.query_one("#detail-description", Markdown)
         links_view = self.query_one("#detail-links", Static)
         history_view = self.query_one("#detail-history", Static)
+        similar = self.query_one("#detail-similar", Static)
+        if similar.display and (task is None or self._similar_for != task.id):
+            similar.display = False  # shown again by show_similar for the new task
         if task is None:
             fields.update("[dim]No task selected. Press [b]a[/b] to add one.[/]")
             description.update("")
@@ -212,6 +217,20 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
         for event in (history or [])[-12:]:
             lines.append(f"  [dim]{_short_when(event.at, self.tz)}[/] {escape(describe_event(event))} [dim]· {escape(event.actor)}[/]")
         history_view.update("\n".join(lines) if history else "")
+
+    def on_mount(self) -> None:
+        self.query_one("#detail-similar").display = False
+
+    def show_similar(self, task_id: str, hits: list[tuple[Task, float]]) -> None:
+        """"Similar tasks" (by meaning) under the links, if ``task_id`` is still the one shown."""
+        if self.shown is None or self.shown.id != task_id:
+            return
+        similar = self.query_one("#detail-similar", Static)
+        self._similar_for = task_id
+        similar.display = bool(hits)
+        lines = ["[b]Similar tasks[/b]"]
+        lines.extend(f"  {_link(t)} [dim]{score:.2f}[/]" for t, score in hits)
+        similar.update("\n".join(lines))
 
     # ------------------------------------------------------------------ editing
     def start_edit(self, focus: str = "edit-title") -> None:

@@ -128,6 +128,14 @@ confidence. `fix flaky test @crackerjack tomorrow 5pm p1 #ci ~2h after #41`
     class Cancelled(Message):
         pass
 
+    class Changed(Message):
+        """The line changed; ``understood`` is its parse (the app checks it for duplicates)."""
+
+        def __init__(self, text: str, understood: Any) -> None:
+            super().__init__()
+            self.text = text
+            self.understood = understood
+
     def __init__(self, candidates: Candidates, understand: Callable[[str], Any], *,
                  id: str | None = None) -> None:  # fmt: skip
         super().__init__(id=id)
@@ -139,6 +147,7 @@ confidence. `fix flaky test @crackerjack tomorrow 5pm p1 #ci ~2h after #41`
         input_ = Input(placeholder="fix flaky test @repo tomorrow 5pm p1 #ci ~2h after #41", id="quick-input")
         yield input_
         yield Static("", id="quick-preview")
+        yield Static("", id="quick-duplicates")
         yield TokenAutoComplete(input_, self._candidates, id="quick-complete")
 
     def open(self) -> None:
@@ -153,9 +162,23 @@ confidence. `fix flaky test @crackerjack tomorrow 5pm p1 #ci ~2h after #41`
         self.query_one("#quick-input", Input).value = ""
         self.query_one(TokenAutoComplete).action_hide()
 
+    def on_mount(self) -> None:
+        self.query_one("#quick-duplicates").display = False
+
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         self.update_preview(event.value)
+        self.post_message(self.Changed(event.value, self.understood))
+
+    def show_duplicates(self, text: str, found: list[tuple[int, str, float]]) -> None:
+        """Warn that the task being typed looks like open ones: ``(number, title, score)``."""
+        if text != self.query_one("#quick-input", Input).value:
+            return  # typed on since
+        line = self.query_one("#quick-duplicates", Static)
+        line.display = bool(found)
+        if found:
+            looks = ", ".join(f"[@click=app.jump({n})]#{n}[/] {escape(title[:40])}" for n, title, _ in found)
+            line.update(f"[b $warning]looks like[/] {looks}")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

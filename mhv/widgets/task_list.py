@@ -46,7 +46,7 @@ stays quick at 100,000 tasks.
 
 - **j / k** or the arrows move, **g / G** jump to the top / bottom, **PgUp / PgDn** page.
 - **enter** or **tab** opens the selected task in the detail pane.
-- **/** filters as you type (the filter runs in the database).
+- **/** filters as you type (the filter runs in the database); **/?words** ranks by meaning instead.
 - **a** adds a task with the quick-add line, **s** starts, **d** completes, **p** cycles the priority.
 """
 

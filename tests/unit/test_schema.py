@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 
@@ -26,12 +27,15 @@ def test_migrated_schema_matches_models(database_url):
 
     from mhv.store import open_store
     from mhv.store.db import _sqlalchemy_url
-    from mhv.store.models import metadata
+    from mhv.store.models import include_object, metadata
 
     open_store(database_url).close()
+    with contextlib.suppress(ImportError):
+        import pgvector.sqlalchemy  # noqa: F401  (teaches SQLAlchemy the `vector` type of embedding.vec)
     engine = create_engine(_sqlalchemy_url(database_url))
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        context = MigrationContext.configure(conn, opts={"include_object": include_object})
+        diff = compare_metadata(context, metadata)
     engine.dispose()
     assert diff == []
 

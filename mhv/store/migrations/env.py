@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from mhv.store.models import metadata
+from mhv.store.models import include_object, metadata
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -13,10 +13,14 @@ if connection is None:  # pragma: no cover - only when run by hand with `alembic
 
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as conn:
-        context.configure(connection=conn, target_metadata=metadata, render_as_batch=True)
+        context.configure(
+            connection=conn, target_metadata=metadata, render_as_batch=True, include_object=include_object
+        )
         with context.begin_transaction():
             context.run_migrations()
 else:
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+    context.configure(
+        connection=connection, target_metadata=metadata, render_as_batch=True, include_object=include_object
+    )
     with context.begin_transaction():
         context.run_migrations()
