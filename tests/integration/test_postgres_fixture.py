@@ -6,14 +6,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.pg import drop_database, fresh_database, postgres_url
+from tests.pg import drop_database, fresh_database, postgres_url, stop_servers
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return postgres_url(tmp_path_factory)
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield postgres_url(tmp_path_factory)
+    stop_servers()
 
 
 @pytest.fixture
