@@ -18,6 +18,7 @@ from textual.widgets import Footer, Input, Static
 
 from mhv.app.commands import COMMANDS, COMMANDS_BY_ACTION
 from mhv.app.live import EventFollower
+from mhv.app.onboarding import on_start
 from mhv.app.palette import PROVIDERS
 from mhv.app.quick_parse import Understood, understand
 from mhv.app.screens import ConfirmScreen, HelpScreen, help_for, key_table
@@ -54,6 +55,8 @@ class MhvApp(App[None]):
     COMMAND_PALETTE_BINDING = "ctrl+k"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     HELP = "## mhv\n\nA keyboard-driven task workspace."
+    start_tour_on_mount = False  # `mhv tour`
+    tour: Any = None  # the running onboarding tour (mhv.app.tour.Tour)
 
     class Reloaded(Message):
         def __init__(self, generation: int, total: int, first_page: list[Task], keep_cursor: bool) -> None:
@@ -86,7 +89,7 @@ class MhvApp(App[None]):
         self.settings = settings or Settings(save_state=False)
         self.db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mhv-db")
         self.view: View = view_for(self.settings.view)
-        self.filter_text = ""
+        self.filter_text: str = ""
         self.known_repos: list[str] = []
         self.known_tags: list[str] = []
         self.total = 0
@@ -136,6 +139,7 @@ class MhvApp(App[None]):
         if self.live:
             self._follower = EventFollower(self.service, self._deliver_events, start_seq=self.service.last_seq())
             self._follow()
+        self.call_after_refresh(on_start, self)  # first-run choices, the tour, or its resumption
 
     def on_unmount(self) -> None:
         if self._follower is not None:
@@ -338,6 +342,9 @@ class MhvApp(App[None]):
         if self.query_one("#filter").has_focus:
             self._close_filter(clear=True)
             return
+        if self.tour is not None and self.query_one(TaskList).has_focus:
+            self.tour.skip()
+            return
         self.query_one(TaskList).focus()
 
     def action_filter(self) -> None:
@@ -473,7 +480,18 @@ class MhvApp(App[None]):
 
     def understand(self, text: str) -> Understood:
         now = self.clock().astimezone(self.service.tz)
-        return understand(text, now=now, known_repos=self.known_repos)
+        return understand(text, now=now, known_repos=self.known_repos, config=self.settings.config)
+
+    def use_service(self, service: TaskService) -> None:
+        """Show another workspace: the tour's sandbox, and back again."""
+        self.service = service
+        self.filter_text = ""
+        self.query_one("#filter", Input).value = ""
+        self.query_one("#filter").display = False
+        self.query_one(TaskDetail).show_task(None)
+        self.reload()
+        self.refresh_counts()
+        self.query_one(TaskList).focus()
 
     def complete_token(self, token: str) -> list[tuple[str, str]]:
         """Candidates for the token under the cursor in the quick-add line."""

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mhv.config import Config
 
 CONFIRM_BELOW = 0.6
 
@@ -35,12 +38,37 @@ class Understood:
         return str(self.fields.get("title") or "")
 
 
-def understand(text: str, *, now: datetime, known_repos: list[str]) -> Understood:
+def understand(text: str, *, now: datetime, known_repos: list[str], config: Config | None = None) -> Understood:
+    """The parse of ``text``; ``config`` gives the date order, week start and quick-add defaults."""
+    understood = _understand(text, now=now, known_repos=known_repos, config=config)
+    if config is not None and understood.intent == "create":
+        _apply_defaults(understood, config)
+    return understood
+
+
+def _apply_defaults(understood: Understood, config: Config) -> None:
+    """``[quick_add]`` defaults fill what the line did not say (default tags are added to its own)."""
+    defaults, fields = config.quick_add, understood.fields
+    if defaults.priority and "priority" not in fields:
+        fields["priority"] = defaults.priority
+        understood.chips.append(Chip("priority", f"{defaults.priority} (default)", 1.0))
+    if defaults.repo and "repo" not in fields:
+        fields["repo"] = defaults.repo
+        understood.chips.append(Chip("repo", f"@{defaults.repo} (default)", 1.0))
+    extra = [t for t in defaults.tags if t not in fields.get("tags", [])]
+    if extra:
+        fields["tags"] = [*fields.get("tags", []), *extra]
+        understood.chips += [Chip("tag", f"#{t} (default)", 1.0) for t in extra]
+
+
+def _understand(text: str, *, now: datetime, known_repos: list[str], config: Config | None) -> Understood:
     try:
         from mhv.nlp import parse
+        from mhv.nlp.model import ParseSettings
     except ImportError:  # pragma: no cover - the parser ships with mhv; kept for partial installs
         return _fallback(text)
-    p = parse(text, now=now, known_repos=known_repos)
+    settings = ParseSettings(date_order=config.date_order, week_start=config.week_start_index) if config else None
+    p = parse(text, now=now, known_repos=known_repos, settings=settings)
     fields: dict[str, Any] = {"title": p.title}
     if p.priority:
         fields["priority"] = p.priority

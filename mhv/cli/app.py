@@ -549,3 +549,6 @@ def export(
         state().output.message(f"Wrote {output}")
     else:
         sys.stdout.write(text)
+
+
+import mhv.cli.setup_cmds  # noqa: E402, F401  (registers config, import todotxt/csv, repo scan, tour)
