@@ -178,7 +178,7 @@ class MhvApp(App[None]):
         self.post_message(self.Reloaded(generation, total, first, keep_cursor))
 
     def on_mhv_app_reloaded(self, message: Reloaded) -> None:
-        if message.generation != self._generation:
+        if message.generation != self._generation or not self.query(TaskList):  # stale, or shutting down
             return
         self.total = message.total
         tasks = self.query_one(TaskList)
@@ -209,6 +209,8 @@ class MhvApp(App[None]):
         self.post_message(await self.read(gather))
 
     def on_mhv_app_counts_ready(self, message: CountsReady) -> None:
+        if not self.query(ViewSidebar):  # shutting down
+            return
         self.known_repos, self.known_tags = message.repos, message.tags
         self._status_counts = message.status
         self.query_one(ViewSidebar).set_entries(message.entries, self.view.id)

@@ -202,10 +202,9 @@ class FirstRunScreen(ModalScreen[bool]):
 
     def _finished(self, text: str) -> None:
         self.query_one("#fr-summary", Static).update(text)
-        option = self.query_one("#fr-choices", OptionList).get_option("open")
-        option.set_prompt("[b]Open the workspace[/b]  [dim]or bring in more[/]")  # type: ignore[attr-defined]
-        self.query_one("#fr-choices", OptionList).refresh()
-        self.query_one("#fr-choices", OptionList).highlighted = 0
+        choices = self.query_one("#fr-choices", OptionList)
+        choices.replace_option_prompt("open", "[b]Open the workspace[/b]  [dim]or bring in more below[/]")
+        choices.highlighted = 0
         self.mhv.apply_changes(set())
         self._show("menu")
 
@@ -219,6 +218,7 @@ class FirstRunScreen(ModalScreen[bool]):
             return
         for i, f in new:
             repos.add_option((f"@{f.name}  [dim]{f.path}  {f.remote or '(no remote)'}[/]", i, True))
+        repos.highlighted = 0
         self.query_one("#fr-ask", Label).update(f"{len(new)} found: space toggles, enter registers the ticked ones")
         self._show("picking")
 

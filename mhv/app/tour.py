@@ -40,6 +40,7 @@ class Step:
     ask: str  # what to do (markup)
     hint: str  # shown when the step takes longer than HINT_AFTER
     targets: tuple[str, ...]  # selectors to point at, the first one displayed wins
+    where: str  # what the target is, for the pointer line
     done: Callable[[MhvApp, dict[str, Any]], bool]
     baseline: Callable[[MhvApp], dict[str, Any]] = lambda app: {}
     resume_at: str | None = None  # a step that needs the one before it resumes there
@@ -102,40 +103,40 @@ STEPS: tuple[Step, ...] = (
          "One line sets everything: a date (tomorrow 5pm), a priority (p2), a tag (#ci) and a repo (@acb). "
          "The preview under the line shows what was understood; when a suggestion list is open, enter "
          "picks the suggestion, and a second enter adds the task.",
-         ("#quick-add", "#tasks"), _added_rich_task, lambda app: {"max": _max_number(app)}),
+         ("#quick-add", "#tasks"), "the quick-add line opens at the bottom", _added_rich_task, lambda app: {"max": _max_number(app)}),
     Step("move", "Move around",
          "Move through the list with [b]j[/b] / [b]k[/b] (or the arrow keys). [b]g[/b] and [b]G[/b] jump to the top and bottom.",
          "The list has the focus when its cursor row is bright; press escape first if you were typing.",
-         ("#tasks",), lambda app, base: _moved(app, base), lambda app: {"cursor": _cursor(app), "max": _max_number(app)}),
+         ("#tasks",), "the task list", lambda app, base: _moved(app, base), lambda app: {"cursor": _cursor(app), "max": _max_number(app)}),
     Step("detail", "Open the detail pane",
          "Press [b]enter[/b] to open the selected task in the detail pane: fields, links and history.",
          "The cursor must be on a task in the list; then enter (or tab).",
-         ("#detail",), lambda app, base: _focus_in(app, "#detail")),
+         ("#detail",), "the detail pane", lambda app, base: _focus_in(app, "#detail")),
     Step("complete", "Complete a task",
          "Press [b]escape[/b] to come back to the list, then [b]d[/b] to complete the selected task.",
          "d works on an open task in the list; escape first if the detail pane has the focus.",
-         ("#tasks",), lambda app, base: _completed(app) > base["done"], lambda app: {"done": _completed(app)}),
+         ("#tasks",), "the task list", lambda app, base: _completed(app) > base["done"], lambda app: {"done": _completed(app)}),
     Step("undo", "Undo",
          "Changed your mind? Press [b]u[/b] to undo. Every change can be undone ([b]ctrl+r[/b] redoes).",
          "u undoes the latest change, from the task list.",
-         ("#tasks",), lambda app, base: _completed(app) < base["done"], lambda app: {"done": _completed(app)},
+         ("#tasks",), "the task list", lambda app, base: _completed(app) < base["done"], lambda app: {"done": _completed(app)},
          resume_at="complete"),
     Step("palette", "The command palette",
          "Press [b]ctrl+k[/b]: every command, view, repository, theme, and any task by number or title.",
          "ctrl+k from the task list.",
-         ("#title-bar",), lambda app, base: _on_screen(app, CommandPalette)),
+         ("#title-bar",), "the palette opens at the top", lambda app, base: _on_screen(app, CommandPalette)),
     Step("filter", "Filter the list",
          "Close the palette ([b]escape[/b]), press [b]/[/b] and type a word, such as [b]ci[/b].",
          "The filter matches words in titles and descriptions, in the database, as you type.",
-         ("#filter", "#list-pane"), lambda app, base: bool(app.filter_text)),
+         ("#filter", "#list-pane"), "the filter line, above the list", lambda app, base: bool(app.filter_text)),
     Step("help", "Help",
          "Press [b]enter[/b] to keep the filter, then [b]?[/b] (or f1) for help on the focused pane and its keys.",
          "Help shows the keys that work right now, with the ids you can rebind in config.toml.",
-         ("#tasks",), lambda app, base: _on_screen(app, HelpScreen)),
+         ("#tasks",), "the task list", lambda app, base: _on_screen(app, HelpScreen)),
     Step("theme", "Pick a theme",
          "Close help ([b]escape[/b]), open the palette ([b]ctrl+k[/b]), type [b]theme[/b] and pick one.",
          "Try “theme: light” or “theme: nord”; your choice is remembered.",
-         ("#title-bar",), lambda app, base: app.theme != base["theme"], lambda app: {"theme": app.theme}),
+         ("#title-bar",), "the palette opens at the top", lambda app, base: app.theme != base["theme"], lambda app: {"theme": app.theme}),
 )  # fmt: skip
 STEP_IDS = tuple(s.id for s in STEPS)
 
@@ -157,7 +158,7 @@ class TourCard(Static):
         color: $foreground;
     }
     .-tour-dim { tint: $background 55%; }
-    .-tour-target { outline: heavy $accent; }
+    .-tour-target { background-tint: $accent 7%; }
     """
 
 
@@ -199,6 +200,7 @@ class Tour:
         self.card: TourCard | None = None
         self.marked: list[Widget] = []
         self.finished = False
+        self.arrow = "●"
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -266,7 +268,8 @@ class Tour:
     # ------------------------------------------------------------------ drawing
     def text(self) -> str:
         step = self.step
-        lines = [f"[b]Tour {self.index + 1}/{len(STEPS)} · {step.title}[/b]  [dim](sandbox: practice tasks)[/]", "",
+        lines = [f"[b $accent]{self.arrow}[/] [dim]{step.where}[/]",
+                 f"[b]Tour {self.index + 1}/{len(STEPS)} · {step.title}[/b]  [dim](sandbox: practice tasks)[/]", "",
                  step.ask]  # fmt: skip
         if self.hinted:
             extra = _missing_in_new_task(self.app, self.base) if step.id == "add" else ""
@@ -319,8 +322,12 @@ class Tour:
             y = region.bottom + 1
         else:  # above it (the quick-add line at the bottom)
             y = max(region.y - height, 0)
+        arrow = "▼" if y + height <= region.y else "▲" if y > region.bottom - 1 else "●"
         card.styles.width = width
         card.styles.offset = (x, y)
+        if arrow != self.arrow:
+            self.arrow = arrow
+            card.update(self.text())
 
 
 def tour_state(app: MhvApp) -> dict[str, Any]:
