@@ -18,14 +18,16 @@ MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
 NAMED_KEYS = frozenset({
     "enter", "return", "tab", "escape", "space", "backspace", "delete", "insert", "home", "end",
     "pageup", "pagedown", "up", "down", "left", "right", *(f"f{n}" for n in range(1, 25)),
+    # Textual's friendlier names for some characters (textual.keys.KEY_NAME_REPLACEMENTS)
+    "slash", "backslash", "at", "minus", "plus", "underscore",
 })  # fmt: skip
 
 # For suggestions only: any Unicode character name is accepted (see key_problem).
 PUNCTUATION_NAMES = frozenset({
     "question_mark", "slash", "backslash", "full_stop", "comma", "colon", "semicolon", "exclamation_mark",
     "quotation_mark", "apostrophe", "number_sign", "dollar_sign", "percent_sign", "ampersand", "asterisk",
-    "plus_sign", "hyphen_minus", "equals_sign", "less_than_sign", "greater_than_sign", "commercial_at",
-    "left_square_bracket", "right_square_bracket", "circumflex_accent", "low_line", "grave_accent",
+    "equals_sign", "less_than_sign", "greater_than_sign",
+    "left_square_bracket", "right_square_bracket", "circumflex_accent", "grave_accent",
     "left_curly_bracket", "right_curly_bracket", "vertical_line", "tilde",
 })  # fmt: skip
 
@@ -34,10 +36,10 @@ def key_problem(key: str) -> tuple[str, str] | None:
     """None when ``key`` (one key, e.g. ``ctrl+x``) is a name Textual binds; else (what, suggestion)."""
     import difflib
 
-    parts = key.strip().split("+")
-    *mods, name = parts
-    if not name and key.strip().endswith("+"):  # "ctrl++" style: the key is "+" itself
-        name = "plus"
+    text = key.strip()
+    if text == "+" or text.endswith("++"):  # "+" or "ctrl++": the key is "+" itself
+        text = text[:-1] + "plus"
+    *mods, name = text.split("+")
     for mod in mods:
         if mod.lower() not in MODIFIERS:
             near = difflib.get_close_matches(mod.lower(), MODIFIERS, n=1)

@@ -91,11 +91,18 @@ def _name(loc: tuple[str, ...]) -> str:
 
 def _model_at(loc: tuple[str, ...]) -> type[BaseModel] | None:
     """The model whose fields the key at ``loc`` belongs to (None inside free-form tables)."""
+    from typing import get_args, get_origin
+
     model: type[BaseModel] | None = Config
-    for part in loc[:-1]:
+    parts = list(loc[:-1])
+    while parts:
+        part = parts.pop(0)
         if model is None or part not in model.model_fields:
             return None
         annotation = model.model_fields[part].annotation
+        if get_origin(annotation) is dict and parts:  # [repos.NAME]: skip the free-form name
+            parts.pop(0)
+            annotation = get_args(annotation)[1]
         model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
     return model
 
