@@ -76,7 +76,7 @@ class FirstRunScreen(ModalScreen[bool]):
             yield SelectionList[int](id="fr-repos")
             yield ProgressBar(id="fr-progress", show_eta=False)
             yield Static("", id="fr-summary")
-            yield Checkbox("Take the 2-minute tour next (in a sandbox: your tasks stay untouched)", True, id="fr-tour")
+            yield Checkbox("Then take the 2-minute tour (in a sandbox; your tasks stay untouched)", True, id="fr-tour")
 
     def _label(self, key: str, title: str, note: str) -> str:
         if key == "taskwarrior" and self.tw:

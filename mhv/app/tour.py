@@ -67,7 +67,7 @@ def _missing_in_new_task(app: MhvApp, base: dict[str, Any]) -> str:
     t = new[-1]
     missing = [name for name, ok in (("a date (tomorrow)", t.due), ("a repo (@acb)", t.repo), ("a tag (#ci)", t.tags),
                                      ("a priority (p2)", t.priority != "medium")) if not ok]  # fmt: skip
-    return f"#{t.number} has no {', '.join(missing)}. " if missing else ""
+    return f"#{t.number} is missing {', '.join(missing)}. " if missing else ""
 
 
 def _focus_in(app: MhvApp, selector: str) -> bool:
@@ -314,7 +314,7 @@ class Tour:
         screen = self.app.screen.size
         region = target.region
         width = min(52, screen.width - 2)
-        height = self.text().count("\n") + 3
+        height = _height(self.text(), width - 4) + 2  # wrapped lines + the border
         x = max(0, min(region.right - width - 2, screen.width - width))
         if region.height >= screen.height // 2:  # a big pane: inside it, at its bottom right
             y = max(region.bottom - height - 1, 0)
@@ -330,6 +330,10 @@ class Tour:
             card.update(self.text())
 
 
-def tour_state(app: MhvApp) -> dict[str, Any]:
-    value = app.settings.state().get("tour")
-    return value if isinstance(value, dict) else {}
+def _height(markup: str, width: int) -> int:
+    """Lines ``markup`` takes when word-wrapped to ``width`` cells."""
+    import re
+    import textwrap
+
+    plain = re.sub(r"\[/?[^\]]*\]", "", markup)
+    return sum(len(textwrap.wrap(line, width)) or 1 for line in plain.split("\n"))

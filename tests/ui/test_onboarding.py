@@ -64,7 +64,7 @@ class TestTour:
             app.tour.hint_after = 0
             app.tour.check()
             text = app.tour.text()
-            assert "Hint:" in text and "has no a date (tomorrow), a repo (@acb), a tag (#ci), a priority (p2)" in text
+            assert "Hint:" in text and "is missing a date (tomorrow), a repo (@acb), a tag (#ci), a priority (p2)" in text
             await do_step(pilot, "add")
             assert app.tour.step.id == "move"
             await check(pilot)  # the list jumping to the new task is not a move by the user
