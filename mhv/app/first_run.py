@@ -47,7 +47,7 @@ class FirstRunScreen(ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back", id="first-run.back")]
     DEFAULT_CSS = """
     FirstRunScreen { align: center middle; background: $background 60%; }
-    #first-run { width: 80; height: auto; max-height: 90%; padding: 1 2; background: $surface; border: round $accent; }
+    #first-run { width: 86; height: auto; max-height: 90%; padding: 1 2; background: $surface; border: round $accent; }
     #first-run OptionList { height: auto; max-height: 14; margin: 1 0; }
     #first-run Input, #first-run SelectionList, #first-run ProgressBar, #fr-summary { margin-top: 1; }
     #first-run SelectionList { height: auto; max-height: 10; }
