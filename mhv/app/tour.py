@@ -146,6 +146,15 @@ class TourCard(Static):
 
     SCOPED_CSS = False  # the dim and target classes go on other widgets
 
+    def __init__(self, tour: Tour, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.tour = tour
+
+    def on_unmount(self) -> None:
+        """Quitting mid-tour: the sandbox goes (its step stays saved, to resume)."""
+        if not self.tour.finished and self.tour.sandbox is not None:
+            self.tour.sandbox.close()
+
     DEFAULT_CSS = """
     TourCard {
         overlay: screen;
@@ -168,8 +177,9 @@ class Sandbox:
     folder: Path
 
     def close(self) -> None:
-        self.service.store.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.folder.exists():
+            self.service.store.close()
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def open_sandbox(real: TaskService) -> Sandbox:
@@ -201,6 +211,7 @@ class Tour:
         self.marked: list[Widget] = []
         self.finished = False
         self.arrow = "●"
+        self._placed: Any = None
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -211,7 +222,7 @@ class Tour:
         self.real = self.app.service
         self.sandbox = open_sandbox(self.real)
         self.app.use_service(self.sandbox.service)
-        self.card = TourCard(id="tour-card")
+        self.card = TourCard(self, id="tour-card")
         self.app.screen.mount(self.card)
         self._timer = self.app.set_interval(0.2, self.check)
         self._begin()
@@ -295,10 +306,16 @@ class Tour:
         self.marked = []
 
     def _place(self) -> None:
-        """Dim everything but the target (its siblings at each level), outline it, put the card next to it."""
+        """Dim everything but the target (its siblings at each level), tint it, put the card next to it.
+        Called on every tick: it does nothing unless the target, its place or the card's text changed."""
         card, target = self.card, self._target()
         if card is None or target is None:
             return
+        key = (id(target), target.region, self.app.screen.size, self.index, self.hinted,
+               tuple(w.display for w in self.marked))  # fmt: skip
+        if key == self._placed:
+            return
+        self._placed = key
         self._unmark()
         node: Any = target
         while isinstance(node, Widget) and node is not self.app.screen:
