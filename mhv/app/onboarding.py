@@ -16,15 +16,15 @@ def on_start(app: MhvApp) -> None:
     state = app.settings.state()
     found = state.get("tour")
     tour: dict[str, Any] = found if isinstance(found, dict) else {}
-    if app.settings.first_run and not state.get("onboarded") and app.service.count(TaskFilter(statuses=STATUSES)) == 0:
+    if app.start_tour_on_mount:  # `mhv tour`: the tour itself, the first-run choices wait for a plain start
+        start_tour(app)
+    elif app.settings.first_run and not state.get("onboarded") and app.service.count(TaskFilter(statuses=STATUSES)) == 0:
         from mhv.app.first_run import FirstRunScreen
 
         app.push_screen(FirstRunScreen(), lambda take: start_tour(app) if take else None)
     elif tour.get("status") == "active" and tour.get("step") in STEP_IDS:
         start_tour(app, str(tour["step"]))
         app.notify("Resuming the tour where you left it (escape on the task list skips it).", title="mhv tour")
-    elif app.start_tour_on_mount:
-        start_tour(app)
 
 
 def start_tour(app: MhvApp, step: str | None = None) -> None:

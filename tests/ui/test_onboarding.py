@@ -212,3 +212,13 @@ class TestFirstRun:
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             assert not isinstance(app.screen, FirstRunScreen) and app.tour is None
+
+
+async def test_mhv_tour_on_a_fresh_home_starts_the_tour_not_the_choices(make: Any, settings: Settings) -> None:
+    settings.first_run = True
+    app = make(tour=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await check(pilot)
+        assert not isinstance(app.screen, FirstRunScreen)
+        assert app.tour is not None and app.tour.step.id == "add"
+    assert "onboarded" not in _state(settings)  # the choices come at the next plain start
