@@ -88,3 +88,8 @@ class UsageError(MhvError):
 class CancelledError(MhvError):
     code = "MHV-111"
     exit_code = 7
+
+
+class ConfigError(MhvError):
+    code = "MHV-301"
+    exit_code = 4

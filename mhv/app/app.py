@@ -18,6 +18,7 @@ from textual.widgets import Footer, Input, Static
 
 from mhv.app.commands import COMMANDS, COMMANDS_BY_ACTION
 from mhv.app.live import EventFollower
+from mhv.app.onboarding import on_start
 from mhv.app.palette import PROVIDERS
 from mhv.app.quick_parse import Understood, understand
 from mhv.app.screens import ConfirmScreen, HelpScreen, help_for, key_table
@@ -55,6 +56,8 @@ class MhvApp(SearchSupport, App[None]):
     COMMAND_PALETTE_BINDING = "ctrl+k"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     HELP = "## mhv\n\nA keyboard-driven task workspace."
+    start_tour_on_mount = False  # `mhv tour`
+    tour: Any = None  # the running onboarding tour (mhv.app.tour.Tour)
 
     class Reloaded(Message):
         def __init__(self, generation: int, total: int, first_page: list[Task], keep_cursor: bool) -> None:
@@ -140,6 +143,7 @@ class MhvApp(SearchSupport, App[None]):
             self._follow()
             self._warm_graph()
         self.index_in_background()
+        self.call_after_refresh(on_start, self)  # first-run choices, the tour, or its resumption
 
     def on_unmount(self) -> None:
         if self._follower is not None:
@@ -172,7 +176,7 @@ class MhvApp(SearchSupport, App[None]):
         self.post_message(self.Reloaded(generation, total, first, keep_cursor))
 
     def on_mhv_app_reloaded(self, message: Reloaded) -> None:
-        if message.generation != self._generation:
+        if message.generation != self._generation or not self.query(TaskList):  # stale, or shutting down
             return
         self.total = message.total
         tasks = self.query_one(TaskList)
@@ -206,6 +210,8 @@ class MhvApp(SearchSupport, App[None]):
         self.post_message(await self.read(gather))
 
     def on_mhv_app_counts_ready(self, message: CountsReady) -> None:
+        if not self.query(ViewSidebar):  # shutting down
+            return
         self.known_repos, self.known_tags = message.repos, message.tags
         self._status_counts = message.status
         self.query_one(ViewSidebar).set_entries(message.entries, self.view.id)
@@ -354,6 +360,9 @@ class MhvApp(SearchSupport, App[None]):
     def action_go_back(self) -> None:
         if self.query_one("#filter").has_focus:
             self._close_filter(clear=True)
+            return
+        if self.tour is not None and self.query_one(TaskList).has_focus:
+            self.tour.skip()
             return
         self.query_one(TaskList).focus()
 
@@ -512,7 +521,18 @@ class MhvApp(SearchSupport, App[None]):
 
     def understand(self, text: str) -> Understood:
         now = self.clock().astimezone(self.service.tz)
-        return understand(text, now=now, known_repos=self.known_repos, settings=self.settings)
+        return understand(text, now=now, known_repos=self.known_repos, settings=self.settings.config)
+
+    def use_service(self, service: TaskService) -> None:
+        """Show another workspace: the tour's sandbox, and back again."""
+        self.service = service
+        self.filter_text = ""
+        self.query_one("#filter", Input).value = ""
+        self.query_one("#filter").display = False
+        self.query_one(TaskDetail).show_task(None)
+        self.reload()
+        self.refresh_counts()
+        self.query_one(TaskList).focus()
 
     def complete_token(self, token: str) -> list[tuple[str, str]]:
         """Candidates for the token under the cursor in the quick-add line."""

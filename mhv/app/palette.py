@@ -19,6 +19,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from mhv.app.commands import COMMANDS
+from mhv.app.onboarding import start_tour
 from mhv.app.views import SORT_ORDERS
 from mhv.tasks.models import STATUSES, TaskFilter
 
@@ -102,6 +103,7 @@ class HelpProvider(_MhvProvider):
             ("help: quick-add", "", partial(app.show_help_for, "#quick-add"), "The quick-add language"),
             ("help: views", "", partial(app.show_help_for, "#views"), "What each view shows"),
             ("help: detail", "", partial(app.show_help_for, "#detail"), "Editing a task"),
+            ("help: tour", "", partial(start_tour, app), "The 2-minute onboarding tour, in a sandbox workspace"),
         ]
 
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from mhv.nlp.recurrence import describe_rrule
-from mhv.tasks.intents import Action
+from mhv.tasks.intents import Action, quick_settings
 from mhv.tasks.intents import understand as plan_line
 
 
@@ -47,12 +47,19 @@ class Understood:
         return f"The parse is unsure ({self.confidence:.0%}): {what}.{maybe}\nGo ahead?"
 
 
-def understand(text: str, *, now: datetime, known_repos: list[str], settings: Any = None) -> Understood:
+def understand(text: str, *, now: datetime, known_repos: list[str], settings: Any = None,
+               config: Any = None) -> Understood:  # fmt: skip
+    """The plan for ``text``. ``settings`` (or ``config``: an ``mhv.config.Config``) gives the date
+    order, week start and ``[quick_add]`` defaults; a default the line did not override shows as a
+    chip marked "(default)"."""
+    settings = settings if settings is not None else config
     action = plan_line(text, now=now, known_repos=known_repos, settings=settings)
     p = action.parse
     entities = p.entities if p is not None else []
     chips = [Chip(e.kind, _chip_text(e.kind, e.value, e.text), e.confidence) for e in entities
              if e.kind not in ("intent", "target")]  # fmt: skip
+    if action.kind == "create" and settings is not None:
+        chips += _default_chips(action.fields, {e.kind for e in entities}, settings)
     return Understood(
         intent=action.kind,
         confidence=float(action.confidence),
@@ -62,6 +69,17 @@ def understand(text: str, *, now: datetime, known_repos: list[str], settings: An
         target=action.target,
         action=action,
     )
+
+
+def _default_chips(fields: dict[str, Any], said: set[str], settings: Any) -> list[Chip]:
+    qs = quick_settings(settings)
+    chips = []
+    if qs.default_priority and "priority" not in said and fields.get("priority") == qs.default_priority:
+        chips.append(Chip("priority", f"{qs.default_priority} (default)", 1.0))
+    if qs.default_repo and "repo" not in said and fields.get("repo") == qs.default_repo:
+        chips.append(Chip("repo", f"@{qs.default_repo} (default)", 1.0))
+    chips += [Chip("tag", f"#{t} (default)", 1.0) for t in qs.default_tags if t in fields.get("tags", [])]
+    return chips
 
 
 def _chip_text(kind: str, value: Any, text: str) -> str:

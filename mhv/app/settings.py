@@ -1,18 +1,18 @@
 """What the workspace remembers between runs and what the user configured for it.
 
-``config.toml`` (section ``[tui]``: ``theme``, and ``[keymap]``: binding id -> keys) is read, never
-written; the last theme and view go to ``state.json`` next to it.
+``config.toml`` is read (and checked) by ``mhv.config``, never written here; the last theme and
+view, whether the first-run choices were made and where the tour stands go to ``state.json``.
 """
 
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mhv import paths
+from mhv.config import Config, load_config
 
 
 @dataclass(slots=True)
@@ -23,6 +23,8 @@ class Settings:
     config_dir: Path | None = None
     problems: list[str] = field(default_factory=list)
     save_state: bool = True
+    config: Config = field(default_factory=Config)
+    first_run: bool = False  # not onboarded yet: offer the first-run choices and the tour
 
     @property
     def folder(self) -> Path:
@@ -50,6 +52,9 @@ class Settings:
         except OSError:
             pass
 
+    def state(self) -> dict[str, Any]:
+        return read_state(self.state_path)
+
 
 def read_state(path: Path) -> dict[str, Any]:
     try:
@@ -61,23 +66,18 @@ def read_state(path: Path) -> dict[str, Any]:
 
 def load_settings(folder: Path | None = None) -> Settings:
     settings = Settings(config_dir=folder)
-    config = settings.folder / "config.toml"
-    if config.is_file():
-        try:
-            data = tomllib.loads(config.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            settings.problems.append(f"config.toml: {exc}")
-            data = {}
-        tui = data.get("tui", {})
-        if isinstance(tui.get("theme"), str):
-            settings.theme = tui["theme"]
-        if isinstance(data.get("theme"), str):
-            settings.theme = data["theme"]
-        keymap = data.get("keymap", {})
-        if isinstance(keymap, dict):
-            settings.keymap = {str(k): str(v) for k, v in keymap.items()}
+    loaded = load_config(settings.folder)
+    settings.config = loaded.config
+    if loaded.problems:
+        settings.problems.append(
+            f"{len(loaded.problems)} problem(s) in {loaded.path}; using defaults for those keys "
+            "(`mhv config check` lists them):\n" + "\n".join(str(p) for p in loaded.problems[:5])
+        )
+    settings.theme = loaded.config.chosen_theme
+    settings.keymap = dict(loaded.config.keymap)
     state = read_state(settings.state_path)
-    if isinstance(state.get("theme"), str):
+    settings.first_run = not state.get("onboarded")
+    if isinstance(state.get("theme"), str) and not loaded.config.chosen_theme:
         settings.theme = state["theme"]
     if isinstance(state.get("view"), str):
         settings.view = state["view"]

@@ -602,3 +602,4 @@ def export(
 from mhv.cli import search_cmds  # noqa: E402
 
 search_cmds.register(app)
+import mhv.cli.setup_cmds  # noqa: E402, F401  (registers config, import todotxt/csv, repo scan, tour)

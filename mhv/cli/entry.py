@@ -19,7 +19,7 @@ EXIT_CODES = {
 }
 
 
-def open_workspace() -> None:
+def open_workspace(*, tour: bool = False) -> None:
     """`mhv` with no command: the full-screen workspace (help until the TUI is installed)."""
     try:
         from mhv.app.main import run_app  # type: ignore[import-not-found,unused-ignore]
@@ -28,7 +28,41 @@ def open_workspace() -> None:
 
         app(["--help"], prog_name="mhv")
         return
-    run_app()
+    run_app(tour=tour)
+
+
+def expand_alias(args: list[str]) -> list[str]:
+    """``mhv NAME ...`` where NAME is in config.toml ``[aliases]``: the alias's words, then the rest.
+
+    Read with tomllib alone (no Pydantic: the fast path stays fast); a broken file expands nothing
+    (`mhv config check` reports it). Built-in command names always win over an alias.
+    """
+    if not args or args[0].startswith("-"):
+        return args
+    import tomllib
+
+    from mhv import paths
+
+    try:
+        with open(paths.config_dir() / "config.toml", "rb") as fh:
+            aliases = tomllib.load(fh).get("aliases")
+    except (OSError, ValueError):
+        return args
+    if not isinstance(aliases, dict) or not isinstance(aliases.get(args[0]), str):
+        return args
+    import shlex
+
+    from mhv.cli.app import app
+    from mhv.cli.setup_cmds import builtin_commands
+
+    del app
+    if args[0] in builtin_commands():
+        return args
+    try:
+        words = shlex.split(aliases[args[0]])
+    except ValueError:
+        return args
+    return [*words, *args[1:]] if words else args
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -39,6 +73,7 @@ def main(argv: list[str] | None = None) -> None:
 
     current = new_state()
     try:
+        args = expand_alias(args)
         if try_fast(args, current):
             sys.exit(0)
         from mhv.cli.app import app
