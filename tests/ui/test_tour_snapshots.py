@@ -22,6 +22,11 @@ class TestTourSteps:
                 await pilot.press("escape")
                 await check(pilot)
             pilot.app.clear_notifications()  # toasts of the previous steps would cover the card
+            # A screen that just closed (help, the palette) can leave one repaint pending: let it
+            # land, so the picture does not depend on timing.
+            await pilot.wait_for_scheduled_animations()
+            await pilot.pause(0.2)
+            await settle(pilot)
 
         assert snap_compare(make(tour=True), terminal_size=SIZE, run_before=run_before)
 
