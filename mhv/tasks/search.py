@@ -6,7 +6,7 @@ Sources (docs/search.md):
   ``tsvector`` column (PostgreSQL, ``ts_rank_cd``), any query term matching.
 - ``vector``: cosine similarity of the query's embedding with each task's stored vector: exact with
   NumPy over an in-memory matrix (SQLite; PostgreSQL without pgvector), or pgvector's HNSW index
-  (``hnsw.ef_search`` 100 or 200 by table size, iterative scan so filters do not starve the result).
+  (``hnsw.ef_search`` 100 or 160 by table size, iterative scan so filters do not starve the result).
 - ``title``: rapidfuzz WRatio of the query against the other sources' titles (near matches, >= 85).
 
 Fusion (measured best on the evaluation set): ``cosine + 0.2 x coverage + 0.05 x title``, where
@@ -60,9 +60,10 @@ per query cost 5-20 ms at 100,000 tasks)."""
 HNSW_EF_SEARCH: int | None = None
 """Fixed ``hnsw.ef_search``; ``None`` picks it from the number of vectors (``hnsw_ef_search``)."""
 HNSW_EF_BY_ROWS = ((20_000, 100),)
-"""Measured with m = 32, ef_construction = 200 (docs/search.md): at 100,000 rows recall@10 0.961 with
-ef_search 100, 0.975 with 200, 0.981 with 400 (p99 1.8x). Above the last bound: ``HNSW_EF_MAX``."""
-HNSW_EF_MAX = 200
+"""Measured with m = 32, ef_construction = 200 (docs/search.md). At 100,000 rows on a quiet machine:
+recall@10 0.972 / 0.981 / 0.990 / 0.986 with ef_search 100 / 130 / 160 / 200, p99 of the vector query
+7.3 / 8.9 / 8.9 / 10.2 ms. Above the last bound: ``HNSW_EF_MAX``."""
+HNSW_EF_MAX = 160
 HNSW_M, HNSW_EF_CONSTRUCTION = 32, 200
 """As created by migration 0002_search; used when the index is rebuilt after a bulk load."""
 BULK_REBUILD_AT = 5_000

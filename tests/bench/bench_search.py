@@ -195,7 +195,9 @@ def main() -> None:
                 embed.append(result.timings.get("embed", 0.0))
                 for key in parts:
                     parts[key].append(result.timings.get(key, 0.0))
+            slowest = sorted(range(len(seconds)), key=seconds.__getitem__)[-3:]
             emit("query", db=args.db, rows=args.rows, filter=label, queries=len(queries),
+                 slowest=[(i, round(seconds[i] * 1000, 1), queries[i][:40]) for i in slowest],
                  total=percentiles(seconds), embed=percentiles(embed),
                  **{k: percentiles(v) for k, v in parts.items()}, rss_mb=round(rss_mb()))  # fmt: skip
 
