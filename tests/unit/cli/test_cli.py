@@ -6,22 +6,6 @@ import json
 
 import pytest
 
-from mhv.cli.entry import main
-
-
-@pytest.fixture
-def mhv(capsys):
-    def run(*args: str, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
-        code = 0
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
 
 def test_version(mhv):
     code, out, _ = mhv("--version")

@@ -9,23 +9,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
-
 from mhv.cli.entry import main
-
-
-@pytest.fixture
-def mhv(capsys):
-    def run(*args: str) -> tuple[int, str, str]:
-        code = 0
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def js(mhv, *args: str):

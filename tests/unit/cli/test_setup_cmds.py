@@ -10,22 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from mhv.cli.entry import main
-
-
-@pytest.fixture
-def mhv(capsys):
-    def run(*args: str) -> tuple[int, str, str]:
-        code = 0
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
 
 class TestConfig:
     def test_path(self, mhv, mhv_home: Path):
