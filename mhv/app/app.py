@@ -26,6 +26,7 @@ from mhv.app.search_support import SearchSupport
 from mhv.app.settings import Settings
 from mhv.app.views import BASE_VIEWS, SORT_LABELS, SORT_ORDERS, View, view_for
 from mhv.errors import MhvError
+from mhv.tasks.intents import QuickSettings, quick_settings
 from mhv.tasks.models import PRIORITIES, STATUSES, Event, Task, TaskFilter
 from mhv.tasks.service import TaskService
 from mhv.themes import APP_VARIABLE_DEFAULTS, BUILTIN_THEMES, DEFAULT_THEME, load_user_themes
@@ -92,6 +93,7 @@ class MhvApp(SearchSupport, App[None]):
         self.view: View = view_for(self.settings.view)
         self.filter_text = ""
         self.sort_order: str | None = None  # None: the view's own order
+        self._quick_settings: QuickSettings | None = None
         self.known_repos: list[str] = []
         self.known_tags: list[str] = []
         self.total = 0
@@ -521,7 +523,9 @@ class MhvApp(SearchSupport, App[None]):
 
     def understand(self, text: str) -> Understood:
         now = self.clock().astimezone(self.service.tz)
-        return understand(text, now=now, known_repos=self.known_repos, settings=self.settings.config)
+        if self._quick_settings is None:  # read once: the line is understood on every keystroke
+            self._quick_settings = quick_settings(self.settings.config)
+        return understand(text, now=now, known_repos=self.known_repos, settings=self._quick_settings)
 
     def use_service(self, service: TaskService) -> None:
         """Show another workspace: the tour's sandbox, and back again."""

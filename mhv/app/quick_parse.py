@@ -8,9 +8,10 @@ first. Executing it is `mhv.tasks.intents.apply`, so a line does the same thing 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
+from mhv.nlp.entities import format_minutes
 from mhv.nlp.recurrence import describe_rrule
 from mhv.tasks.intents import Action, quick_settings
 from mhv.tasks.intents import understand as plan_line
@@ -88,21 +89,15 @@ def _chip_text(kind: str, value: Any, text: str) -> str:
     if kind == "repo":
         return f"@{value}"
     if kind == "estimate" and isinstance(value, int):
-        hours, mins = divmod(value, 60)
-        return f"~{hours}h{mins:02d}m" if hours and mins else f"~{hours}h" if hours else f"~{mins}m"
+        return f"~{format_minutes(value)}"
     if kind in ("depends_on", "blocks") and isinstance(value, list):
         return ("after " if kind == "depends_on" else "blocks ") + ", ".join(f"#{n}" for n in value)
     if kind == "recurrence" and isinstance(value, str):
         return describe_rrule(value)
-    if isinstance(value, datetime):
-        return f"{value:%a} {value.day} {value:%b} {value:%H:%M}"
-    if isinstance(value, date):
-        return f"{value:%a} {value.day} {value:%b}"
-    if isinstance(value, time):
-        return value.strftime("%H:%M")
-    if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
-        try:  # entity values may arrive as ISO text
-            return _chip_text(kind, datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value), text)
+    if kind in ("due", "scheduled") and isinstance(value, str):  # entity values are ISO text
+        try:
+            when = datetime.fromisoformat(value)
         except ValueError:
-            pass
+            return value
+        return f"{when:%a} {when.day} {when:%b}" + (f" {when:%H:%M}" if "T" in value else "")
     return f"{value}" if value not in (None, "") else text

@@ -18,6 +18,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from mhv.nlp import Parse, ParseSettings, parse
+from mhv.nlp.entities import format_minutes
 from mhv.nlp.recurrence import describe_rrule
 
 KIND_STYLES: dict[str, str] = {
@@ -107,13 +108,6 @@ def fmt_date(d: date, now: datetime | None = None) -> str:
     return text if now is None or d.year == now.year else f"{text} {d.year}"
 
 
-def fmt_minutes(minutes: int) -> str:
-    hours, mins = divmod(minutes, 60)
-    if not hours:
-        return f"{mins}m"
-    return f"{hours}h{mins:02d}m" if mins else f"{hours}h"
-
-
 def _when(d: date | None, t: time | None, now: datetime | None) -> str:
     bits = []
     if d is not None:
@@ -157,7 +151,7 @@ def _chips(p: Parse, now: datetime | None) -> list[Text]:
         chips.append(_chip(f"−#{tag}", KIND_STYLES["tag"], _tag_conf(p, tag), th))
     if p.estimate_minutes:
         chips.append(
-            _chip(f"~{fmt_minutes(p.estimate_minutes)}", KIND_STYLES["estimate"], _conf(p, "estimate"), th)
+            _chip(f"~{format_minutes(p.estimate_minutes)}", KIND_STYLES["estimate"], _conf(p, "estimate"), th)
         )
     if p.recurrence:
         chips.append(

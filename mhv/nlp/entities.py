@@ -228,6 +228,14 @@ def parse_duration(s: str) -> int | None:
     return minutes if 0 < minutes <= 100_000 else None
 
 
+def format_minutes(minutes: int) -> str:
+    """90 -> `1h30m`, 120 -> `2h`, 45 -> `45m`: the inverse of `parse_duration`, for display."""
+    hours, mins = divmod(minutes, 60)
+    if not hours:
+        return f"{mins}m"
+    return f"{hours}h{mins:02d}m" if mins else f"{hours}h"
+
+
 def _spoken_duration(ctx: Ctx, k: int) -> tuple[int, int] | None:
     """`2 hours`, `an hour`, `half an hour`, `2h`, `~2h` at token k -> (minutes, next index)."""
     w = low(ctx, k)

@@ -23,6 +23,7 @@ from typing import Any
 
 from mhv.errors import UsageError
 from mhv.nlp import Parse, ParseSettings, parse
+from mhv.nlp.entities import format_minutes
 from mhv.nlp.recurrence import describe_rrule
 from mhv.tasks.models import OPEN_STATUSES, STATUSES, Task, TaskFilter
 
@@ -167,7 +168,7 @@ class Action:
         out += [f"#{t}" for t in [*f.get("tags", []), *self.add_tags]]
         out += [f"-#{t}" for t in self.remove_tags]
         if f.get("estimate_minutes") is not None:
-            out.append(f"~{_minutes(f['estimate_minutes'])}")
+            out.append(f"~{format_minutes(f['estimate_minutes'])}")
         if f.get("recurrence"):
             out.append(f"↻ {describe_rrule(f['recurrence'])}")
         if self.depends_on:
@@ -406,11 +407,6 @@ def _when(value: Any, now: datetime | None) -> str:
 
 def _year(d: date, now: datetime | None) -> str:
     return "" if now is None or d.year == now.year else f" {d.year}"
-
-
-def _minutes(m: int) -> str:
-    hours, mins = divmod(m, 60)
-    return f"{mins}m" if not hours else (f"{hours}h{mins:02d}m" if mins else f"{hours}h")
 
 
 # ---------------------------------------------------------------------------------- apply

@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import Button, ContentSwitcher, Input, Label, Markdown, Select, Static, TextArea
 
 from mhv.nlp import parse
-from mhv.nlp.entities import parse_duration
+from mhv.nlp.entities import format_minutes, parse_duration
 from mhv.nlp.recurrence import describe_rrule
 from mhv.tasks.models import PRIORITIES, Event, Task
 
@@ -28,19 +28,15 @@ def _when(value: datetime | None, tz: tzinfo | None, all_day: bool = False) -> s
 
 
 def _minutes_text(minutes: int | None) -> str:
-    if not minutes:
-        return ""
-    hours, mins = divmod(minutes, 60)
-    return f"{hours}h{mins:02d}m" if hours and mins else f"{hours}h" if hours else f"{mins}m"
+    return format_minutes(minutes) if minutes else ""
 
 
 def _rrule_from(text: str) -> str:
     """"every other friday" (the quick-add language) or an RRULE as it is."""
     if text.upper().startswith(("FREQ=", "RRULE:")):
         return text.upper().removeprefix("RRULE:")
-    parsed = parse("x " + text if text.lower().startswith(("every", "daily", "weekly", "monthly", "yearly")) else text,
-                   now=datetime.now().astimezone())  # fmt: skip
-    return parsed.recurrence or text
+    # A placeholder title in front, so the words are read as a quick-add line's recurrence piece.
+    return parse("x " + text, now=datetime.now().astimezone()).recurrence or text
 
 
 def _short_when(value: datetime, tz: tzinfo | None) -> str:

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta, timezone
 
 from rich.console import Console
 
-from mhv.cli.parse_view import fmt_minutes, highlight, parse_command_json, render_parse
+from mhv.cli.parse_view import highlight, parse_command_json, render_parse
 from mhv.nlp import parse
+from mhv.nlp.entities import format_minutes as fmt_minutes
 from mhv.nlp.recurrence import describe_rrule
 
 NOW = datetime(2025, 11, 26, 10, 0, tzinfo=timezone(timedelta(hours=1)))
