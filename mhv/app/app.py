@@ -99,6 +99,7 @@ class MhvApp(SearchSupport, App[None]):
         self.total = 0
         self._generation = 0
         self._status_counts: dict[str, int] = {}
+        self._counted = False
         self._follower: EventFollower | None = None
         for theme in BUILTIN_THEMES:
             self.register_theme(theme)
@@ -138,8 +139,7 @@ class MhvApp(SearchSupport, App[None]):
             for field in self.query(Input):
                 field.cursor_blink = False
         self._update_title()
-        self.reload()
-        self.refresh_counts()
+        self.reload()  # the sidebar's counts follow the first page (on_mhv_app_reloaded)
         if self.live:
             self._follower = EventFollower(self.service, self._deliver_events, start_seq=self.service.last_seq())
             self._follow()
@@ -173,8 +173,8 @@ class MhvApp(SearchSupport, App[None]):
 
     @work(exclusive=True, group="reload", exit_on_error=False)
     async def _reload(self, generation: int, flt: TaskFilter, keep_cursor: bool) -> None:
-        total = await self.read(self.count_for, flt)
-        first = await self.read(self.page_for, flt, 0, PAGE)
+        first = await self.read(self.page_for, flt, 0, PAGE)  # the page first: a ranked view sorts once
+        total = len(first) if len(first) < PAGE else await self.read(self.count_for, flt)
         self.post_message(self.Reloaded(generation, total, first, keep_cursor))
 
     def on_mhv_app_reloaded(self, message: Reloaded) -> None:
@@ -190,6 +190,9 @@ class MhvApp(SearchSupport, App[None]):
         self._update_title()
         if not message.first_page:
             self.query_one(TaskDetail).show_task(None)
+        if not self._counted:  # launch: the counts wait for the first rows, not the reverse
+            self._counted = True
+            self.refresh_counts()
 
     def refresh_counts(self) -> None:
         self._refresh_counts(self.clock())
@@ -203,10 +206,11 @@ class MhvApp(SearchSupport, App[None]):
             for view in BASE_VIEWS:
                 entries.append((view.id, view.label, svc.count(view.filter(now, svc.tz))))
             repos, tags = svc.repo_names(), svc.tag_names()
+            by_repo, by_tag = svc.open_counts()
             entries.append(("-repos", "By repository", None))
-            entries += [(f"repo:{r}", f"@{r}", svc.count(TaskFilter(repo=r))) for r in repos[:30]]
+            entries += [(f"repo:{r}", f"@{r}", by_repo.get(r, 0)) for r in repos[:30]]
             entries.append(("-tags", "By tag", None))
-            entries += [(f"tag:{t}", f"#{t}", svc.count(TaskFilter(tags=(t,)))) for t in tags[:30]]
+            entries += [(f"tag:{t}", f"#{t}", by_tag.get(t, 0)) for t in tags[:30]]
             return MhvApp.CountsReady(entries, svc.counts_by_status(), repos, tags)
 
         self.post_message(await self.read(gather))

@@ -310,10 +310,9 @@ class GraphQueries:
         return out
 
 
-_BLOCKING = (
-    "task.status NOT IN ('completed', 'cancelled') AND EXISTS (SELECT 1 FROM dependency bd JOIN task bw "
-    "ON bw.id = bd.task_id WHERE bd.depends_on_id = task.id AND bd.kind = 'blocks' "
-    "AND bw.status NOT IN ('completed', 'cancelled'))"
+_BLOCKING = (  # one set of blocker ids for the whole query, not a lookup per ranked row
+    "task.status NOT IN ('completed', 'cancelled') AND task.id IN (SELECT bd.depends_on_id FROM dependency bd "
+    "JOIN task bw ON bw.id = bd.task_id WHERE bd.kind = 'blocks' AND bw.status NOT IN ('completed', 'cancelled'))"
 )
 
 

@@ -256,11 +256,11 @@ class TaskService(GraphQueries):
         flt = flt or TaskFilter()
         where, params = self._where(flt)
         if flt.order == "urgency":  # ranked by the database, pages served from the ranking
-            from dataclasses import replace
-
             ids = self.ranked_ids(flt)
             page = ids[flt.offset : None if flt.limit is None else flt.offset + flt.limit]
-            found = self.list_tasks(replace(flt, ids=tuple(page), order="number", limit=None, offset=0), links=links)
+            # The page's ids already passed the filter: look them up by primary key alone (with the
+            # status clause SQLite would walk the status index instead: 30 ms for 100 rows at 100k).
+            found = self.list_tasks(TaskFilter(statuses=(), ids=tuple(page), order="number"), links=links)
             by_id = {t.id: t for t in found}
             return [by_id[i] for i in page if i in by_id]
         else:
@@ -955,6 +955,24 @@ class TaskService(GraphQueries):
         )
         with self.store.read() as conn:
             return sorted(r[0] if not isinstance(r, dict) else r["value"] for r in conn.all(sql))
+
+    def open_counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Open tasks per repository and per tag, one grouped query each (the sidebar's counts:
+        one pass over the tags instead of one per tag)."""
+        d = self.store.dialect
+        marks = ", ".join("?" * len(OPEN_STATUSES))
+        by_tag = (
+            f"SELECT json_each.value AS name, COUNT(*) AS n FROM task, json_each(task.tags) "
+            f"WHERE task.status IN ({marks}) GROUP BY json_each.value"
+            if d.name == "sqlite"
+            else f"SELECT t.value AS name, COUNT(*) AS n FROM task, jsonb_array_elements_text(task.tags) AS t(value) "
+            f"WHERE task.status IN ({marks}) GROUP BY t.value"
+        )
+        with self.store.read() as conn:
+            repos = conn.all(f"SELECT repo AS name, COUNT(*) AS n FROM task WHERE status IN ({marks}) "
+                             "AND repo IS NOT NULL GROUP BY repo", list(OPEN_STATUSES))  # fmt: skip
+            tags = conn.all(by_tag, list(OPEN_STATUSES))
+        return {r["name"]: int(r["n"]) for r in repos}, {r["name"]: int(r["n"]) for r in tags}
 
     # ------------------------------------------------------------------ bulk (import)
     @contextmanager

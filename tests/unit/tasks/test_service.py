@@ -112,6 +112,31 @@ class TestList:
         assert nums(limit=2) == [1, 2]
         assert service.count(TaskFilter(repo="api")) == 2
 
+    def test_open_counts_match_filtered_counts(self, service):
+        service.create({"title": "a", "repo": "api", "tags": ["bug", "ci"]})
+        service.create({"title": "b", "repo": "api", "tags": ["bug"]})
+        service.create({"title": "c", "repo": "site"})
+        done = service.create({"title": "d", "repo": "site", "tags": ["ci"]})
+        service.complete(done.number)
+        by_repo, by_tag = service.open_counts()
+        assert by_repo == {"api": 2, "site": 1}
+        assert by_tag == {"bug": 2, "ci": 1}  # the completed task's tag is not counted
+        for repo, n in by_repo.items():
+            assert service.count(TaskFilter(repo=repo)) == n
+        for tag, n in by_tag.items():
+            assert service.count(TaskFilter(tags=(tag,))) == n
+
+    def test_urgency_pages_follow_the_ranking(self, service):
+        first = service.create({"title": "blocker", "priority": "low"})
+        service.create({"title": "waits", "priority": "low", "depends_on": [first.number]})
+        service.create({"title": "urgent", "priority": "critical"})
+        service.create({"title": "plain", "priority": "medium"})
+        ranked = [r.task.title for r in service.ranked(TaskFilter(statuses=("pending", "in_progress")))]
+        paged = [t.title for off in (0, 2) for t in
+                 service.list_tasks(TaskFilter(statuses=("pending", "in_progress"), order="urgency", limit=2, offset=off))]  # fmt: skip
+        assert paged == ranked
+        assert ranked[:2] == ["blocker", "urgent"]  # blocking (+8) and critical (+8.1) lead
+
     def test_default_order_puts_in_progress_then_priority(self, service):
         service.create({"title": "low", "priority": "low"})
         service.create({"title": "crit", "priority": "critical"})
