@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from dateutil.tz import UTC
+from textual.worker import WorkerCancelled
 
 from mhv.app.main import make_app
 from mhv.app.settings import Settings
@@ -51,7 +52,12 @@ def add_tasks(svc: TaskService, n: int = 20) -> None:
 
 
 async def settle(pilot: Any) -> None:
-    """Let workers (counts, pages) finish and their messages land."""
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+    """Let workers (counts, pages) finish and their messages land. A reload that a newer one
+    replaced (exclusive workers) is cancelled, which ``wait_for_complete`` reports by raising: wait
+    again."""
+    for _ in range(4):
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:
+            continue
         await pilot.pause()

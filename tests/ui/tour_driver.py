@@ -4,18 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.worker import WorkerCancelled
-
-
-async def settle(pilot: Any) -> None:
-    """Let workers finish and their messages land. A reload that a newer one replaced (exclusive
-    workers) is cancelled, which ``wait_for_complete`` reports by raising: wait again."""
-    for _ in range(4):
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except WorkerCancelled:
-            continue
-        await pilot.pause()
+from tests.ui.conftest import settle
 
 # The keys that complete each step (from the state the previous step leaves).
 KEYS: dict[str, tuple[str, ...]] = {
