@@ -219,6 +219,7 @@ class MhvApp(SearchSupport, App[None]):
         if not self.query(ViewSidebar):  # shutting down
             return
         self.known_repos, self.known_tags = message.repos, message.tags
+        self.query_one(TaskList).set_repo_names(message.repos)
         self._status_counts = message.status
         self.query_one(ViewSidebar).set_entries(message.entries, self.view.id)
         self._update_title()

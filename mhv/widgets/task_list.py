@@ -109,8 +109,17 @@ stays quick at 100,000 tasks.
         self._last_highlighted: tuple[str, str] | None = None
         self.pending_select: int | None = None  # a task number to put the cursor on once loaded
         self.empty_text = ""  # drawn on the first row when the view has no task
+        self.repo_width = 12  # the repository column: the longest known name, see set_repo_names
 
     # ------------------------------------------------------------------ data
+    def set_repo_names(self, names: list[str]) -> None:
+        """Size the repository column to the longest name (``@`` included), between 6 and 16."""
+        width = min(max((len(n) + 1 for n in names), default=11), 16)
+        width = max(width, 6)
+        if width != self.repo_width:
+            self.repo_width = width
+            self.refresh()
+
     def set_source(self, fetch: FetchPage, total: int, first_page: list[Task] | None = None,
                    *, keep_cursor: bool = False) -> None:  # fmt: skip
         """A new query: forget cached pages; ``first_page`` (rows 0..) avoids a round trip."""
@@ -298,17 +307,12 @@ stays quick at 100,000 tasks.
         number = f"{task.number:>6} "
         icon = STATUS_ICONS.get(task.status, "?") + " "
         prio = PRIORITY_MARKS.get(task.priority, "  ") + " "
-        repo = f"@{task.repo}" if task.repo else ""
-        tags = " ".join(f"#{t}" for t in task.tags[:3])
         due = self._due_text(task.due, task.due_all_day)
         fixed = len(number) + len(icon) + len(prio)
-        # The title keeps at least half the row; tags, repo and due share what is left, right-aligned.
-        room = max((width - fixed) // 2 - 2, 0)
-        right = "  ".join(p for p in (tags, repo, due) if p)
-        if len(right) > room:
-            right = "  ".join(p for p in (repo, due) if p)
-        if len(right) > room:
-            right = due[:room]
+        # The title keeps at least half the row; tags, repository and due date are aligned columns
+        # in what is left, narrowed in reverse order of importance (tags, then repository).
+        right = _columns(due, task.repo or "", list(task.tags), max((width - fixed) // 2 - 2, 0),
+                         self.repo_width)  # fmt: skip
         title_width = max(width - fixed - len(right) - 2, 8)
         title = task.title if len(task.title) <= title_width else task.title[: title_width - 1] + "…"
         title_style = row + (dim if finished and not selected else Style())
@@ -332,3 +336,35 @@ stays quick at 100,000 tasks.
             return ""
         local = due.astimezone(self.tz) if self.tz else due
         return local.strftime("%b %d") if all_day else local.strftime("%b %d %H:%M")
+
+
+DUE_WIDTH = 12  # "Dec 01 17:00"
+TAGS_WIDTH = 24
+
+
+def _columns(due: str, repo: str, tags: list[str], room: int, repo_width: int) -> str:
+    """``#tags  @repo  due`` as fixed-width columns in at most ``room`` cells, so every row lines up:
+    the due column is always there, the repository column (``repo_width``, shortened with an
+    ellipsis when the room is tight) when 4 cells are left for it, the tags column with what remains
+    (whole tags only, at most TAGS_WIDTH: on a wide terminal the title gets the rest)."""
+    room = min(room, DUE_WIDTH + 2 + repo_width + 2 + TAGS_WIDTH)
+    if room <= DUE_WIDTH:
+        return due[:room].ljust(room)
+    left = room - DUE_WIDTH - 2
+    repo_col = min(repo_width, left) if left >= 4 else 0
+    left -= repo_col + 2 if repo_col else 0
+    tag_col = left if left >= 3 else 0
+    parts = []
+    if tag_col:
+        shown = ""
+        for tag in tags:
+            candidate = f"{shown} #{tag}" if shown else f"#{tag}"
+            if len(candidate) > tag_col:
+                break
+            shown = candidate
+        parts.append(shown.ljust(tag_col))
+    if repo_col:
+        label = f"@{repo}" if repo else ""
+        parts.append((label if len(label) <= repo_col else label[: repo_col - 1] + "…").ljust(repo_col))
+    parts.append(due.ljust(DUE_WIDTH))
+    return "  ".join(parts)

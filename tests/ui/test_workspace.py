@@ -350,3 +350,20 @@ class TestLive:
                 if app.query_one(TaskList).total == 1:
                     break
             assert app.query_one(TaskList).total == 1
+
+
+class TestRowColumns:
+    def test_rows_line_up_and_narrow_in_order(self) -> None:
+        from mhv.widgets.task_list import _columns
+
+        rows = [
+            _columns("Dec 01 17:00", "session-mgmt", ["security", "perf"], 60, 14),
+            _columns("Dec 05", "", ["ci"], 60, 14),
+            _columns("", "mhv", [], 60, 14),
+        ]
+        assert len({len(r) for r in rows}) == 1  # same width: the columns line up
+        assert [r.index("Dec") for r in rows if "Dec" in r] == [rows[0].index("Dec")] * 2
+        assert rows[0].startswith("#security #perf") and "@session-mgmt" in rows[0]
+        tight = _columns("Dec 01 17:00", "session-mgmt", ["security", "perf"], 26, 14)
+        assert tight == "@session-mg…  Dec 01 17:00"  # tags go first, then the name shortens
+        assert _columns("Dec 01 17:00", "mhv", ["ci"], 10, 14) == "Dec 01 17:"
