@@ -53,6 +53,18 @@ class TestTour:
         assert ui_service.last_seq() == real_seq  # the real workspace was never written
         assert [t.title for t in ui_service.list_tasks()] == ["my real task"]
 
+    async def test_a_step_that_begins_under_the_palette_is_told_in_a_toast(self, make: Any) -> None:
+        app = make(tour=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await check(pilot)
+            await drive_to(pilot, "palette")
+            assert not [n for n in app._notifications if n.title.startswith("Tour")]  # the card was visible
+            await do_step(pilot, "palette")  # ctrl+k: the palette now covers the card
+            assert app.tour.step.id == "filter"
+            assert app.screen is not app.query_one(TourCard).screen
+            toast = [n for n in app._notifications if n.title.startswith("Tour 7/9")]
+            assert toast and "Close the palette" in toast[0].message
+
     async def test_each_step_checks_the_action(self, make: Any) -> None:
         app = make(tour=True)
         async with app.run_test(size=SIZE) as pilot:
