@@ -113,15 +113,15 @@ def uses_hnsw(store: Any, search: SearchService, qvec: Any, flt: TaskFilter) -> 
     Without a selective filter that is the inner nearest-rows query on ``embedding`` alone; with one
     (a repository here) the joined query, which the planner may run as an exact scan of the few rows.
     """
-    from mhv.tasks.search import _pg_vector
+    from mhv.tasks.search.pgvector import pg_vector
 
-    literal = _pg_vector(qvec)
+    literal = pg_vector(qvec)
     model = search.embedder().model_name
     if flt.repo is None:
         sql = "EXPLAIN SELECT task_id FROM embedding WHERE model = ? AND vec IS NOT NULL ORDER BY vec <=> ?::vector LIMIT 100"
         args: list[Any] = [model, literal]
     else:
-        cond, params = search._filter_sql(flt)
+        cond, params = search.filter_sql(flt)
         sql = (
             "EXPLAIN SELECT task.id FROM embedding e JOIN task ON task.id = e.task_id "
             f"WHERE e.model = ? AND e.vec IS NOT NULL AND {cond} ORDER BY e.vec <=> ?::vector LIMIT 50"
@@ -143,7 +143,7 @@ def main() -> None:
     parser.add_argument("--ef-search", type=int, nargs="+", default=[100], help="HNSW ef_search values to measure")
     args = parser.parse_args()
 
-    import mhv.tasks.search as search_module
+    import mhv.tasks.search.pgvector as search_module
 
     if args.hnsw_m:
         search_module.HNSW_M = args.hnsw_m
@@ -203,7 +203,7 @@ def main() -> None:
 
         if args.db == "postgres":
             exact = SearchService(service, embedder=embedder)
-            exact._pg_vec = False  # the same vectors, scanned exactly with NumPy
+            exact.vectors.pg.available = False  # the same vectors, scanned exactly with NumPy
             qvecs = [embedder.embed_query(query) for query in queries]
             for ef in args.ef_search:
                 search_module.HNSW_EF_SEARCH = ef
@@ -211,9 +211,9 @@ def main() -> None:
                     recalls, near, hnsw_s = [], [], []
                     for qvec in qvecs:
                         t0 = time.perf_counter()
-                        approx = search._vector_ids(qvec, embedder.model_name, flt, 10)
+                        approx = search.vector_ids(qvec, embedder.model_name, flt, 10)
                         hnsw_s.append(time.perf_counter() - t0)
-                        truth = exact._vector_ids(qvec, embedder.model_name, flt, 10)
+                        truth = exact.vector_ids(qvec, embedder.model_name, flt, 10)
                         want = {i for i, _ in truth}
                         recalls.append(len(want & {i for i, _ in approx}) / max(1, len(want)))
                         # Near-duplicates (see the docstring) tie within noise: also count a hit whose
