@@ -36,6 +36,16 @@ class Matrix:
     numbers: npt.NDArray[np.int64]
     row_of: dict[str, int]
     matrix: npt.NDArray[np.float32]
+    row_by_number: npt.NDArray[np.int32]
+    """Row of each task number (-1: no vector), so the numbers a filter allows map to rows in NumPy."""
+
+    def rows_of_numbers(self, numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The matrix rows of these task numbers (those with a vector), ascending."""
+        import numpy as np
+
+        numbers = numbers[(numbers >= 0) & (numbers < len(self.row_by_number))]
+        rows = self.row_by_number[numbers]
+        return np.sort(rows[rows >= 0]).astype(np.int64, copy=False)
 
 
 class ExactIndex:
@@ -65,7 +75,11 @@ class ExactIndex:
         matrix = (
             stack_blobs([bytes(r["vector"]) for r in rows], dim) if rows else np.zeros((0, dim), np.float32)
         )
-        loaded = Matrix(generation, ids, numbers, {task_id: i for i, task_id in enumerate(ids)}, matrix)
+        row_by_number = np.full(int(numbers.max()) + 1 if len(numbers) else 0, -1, dtype=np.int32)
+        row_by_number[numbers] = np.arange(len(numbers), dtype=np.int32)
+        loaded = Matrix(
+            generation, ids, numbers, {task_id: i for i, task_id in enumerate(ids)}, matrix, row_by_number
+        )
         self._matrix = loaded
         return loaded
 
@@ -76,10 +90,11 @@ class ExactIndex:
 
         Unselective filters (the default open statuses): score all rows, keep the best 200 and let
         the database say which pass (one query on 200 task numbers). Selective ones (a repository,
-        a tag, dates) or too few survivors: mask the matrix with the task numbers the filters allow.
+        a tag, dates), or too few survivors: the database lists the task numbers the filters allow
+        (as one string, not a row each), they map to matrix rows through ``row_by_number``, and only
+        those rows are scored. (That list used to come back a row per task: 10,000 Python dicts per
+        query at 100,000 tasks, whose garbage collections gave the filtered search a p99 of ~120 ms.)
         """
-        import numpy as np
-
         from mhv.embed.index import top_k
 
         data = self.load(model, len(qvec))
@@ -96,14 +111,24 @@ class ExactIndex:
                 keep = self._passing(data.numbers[indices], cond, params)
                 chosen = [pos for pos, number in enumerate(data.numbers[indices]) if int(number) in keep]
             if selective or (len(chosen) < depth and k < n):
-                with self.store.read() as conn:
-                    sql = f"SELECT task.number FROM task WHERE {cond}"
-                    allowed = np.fromiter((r["number"] for r in conn.all(sql, params)), dtype=np.int64)
-                mask = np.isin(data.numbers, allowed)
-                indices, scores = top_k(qvec, data.matrix, depth, mask=mask)
+                rows = data.rows_of_numbers(self.allowed_numbers(cond, params))
+                indices, scores = top_k(qvec, data.matrix, depth, rows=rows)
                 chosen = list(range(len(indices)))
             indices, scores = indices[chosen[:depth]], scores[chosen[:depth]]
         return [(data.ids[i], float(score)) for i, score in zip(indices, scores, strict=True)]
+
+    def allowed_numbers(self, cond: str, params: list[Any]) -> npt.NDArray[np.int64]:
+        """The numbers of the tasks passing ``cond``, fetched as one comma-separated string."""
+        import numpy as np
+
+        agg = (
+            "group_concat(task.number)"
+            if self.store.dialect.name == "sqlite"
+            else "string_agg(task.number::text, ',')"
+        )
+        with self.store.read() as conn:
+            joined = conn.scalar(f"SELECT {agg} FROM task WHERE {cond}", params)
+        return np.fromstring(joined or "", dtype=np.int64, sep=",")
 
     def _passing(self, numbers: Any, cond: str, params: list[Any]) -> set[int]:
         """Which of these task numbers pass the filters (one query on the primary key and numbers)."""
