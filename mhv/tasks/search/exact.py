@@ -55,13 +55,27 @@ class ExactIndex:
         self.store = store
         self._matrix: Matrix | None = None
 
+    @staticmethod
+    def generation(conn: Connection, model: str, dim: int) -> str:
+        return f"{model}:{dim}:{conn.scalar('SELECT value FROM meta WHERE key = ?', (GEN_KEY,))}"
+
+    def loaded(self, conn: Connection, model: str, dim: int) -> Matrix | None:
+        """The matrix when it is in memory and up to date; ``None`` otherwise (nothing is loaded)."""
+        current = self._matrix
+        if current is not None and current.generation == self.generation(conn, model, dim):
+            return current
+        return None
+
+    def ever_loaded(self) -> bool:
+        return self._matrix is not None
+
     def load(self, model: str, dim: int) -> Matrix:
         import numpy as np
 
         from mhv.embed.index import stack_blobs
 
         with self.store.read() as conn:
-            generation = f"{model}:{dim}:{conn.scalar('SELECT value FROM meta WHERE key = ?', (GEN_KEY,))}"
+            generation = self.generation(conn, model, dim)
             current = self._matrix
             if current is not None and current.generation == generation:
                 return current
@@ -84,7 +98,15 @@ class ExactIndex:
         return loaded
 
     def search(
-        self, qvec: Any, model: str, cond: str, params: list[Any], depth: int, *, selective: bool = False
+        self,
+        qvec: Any,
+        model: str,
+        cond: str,
+        params: list[Any],
+        depth: int,
+        *,
+        selective: bool = False,
+        data: Matrix | None = None,
     ) -> list[tuple[str, float]]:
         """Exact cosine top-``depth`` over the in-memory matrix, filtered by the database.
 
@@ -92,12 +114,13 @@ class ExactIndex:
         the database say which pass (one query on 200 task numbers). Selective ones (a repository,
         a tag, dates), or too few survivors: the database lists the task numbers the filters allow
         (as one string, not a row each), they map to matrix rows through ``row_by_number``, and only
-        those rows are scored. (That list used to come back a row per task: 10,000 Python dicts per
+        those rows are scored. ``data``: the matrix to use (default: load it, or reuse it when fresh).
+        (That list used to come back a row per task: 10,000 Python dicts per
         query at 100,000 tasks, whose garbage collections gave the filtered search a p99 of ~120 ms.)
         """
         from mhv.embed.index import top_k
 
-        data = self.load(model, len(qvec))
+        data = data or self.load(model, len(qvec))
         n = len(data.ids)
         if not n:
             return []

@@ -25,6 +25,10 @@ HNSW_EF_MAX = 160
 HNSW_M, HNSW_EF_CONSTRUCTION = 32, 200
 """As created by migration 0002_search; used when the index is rebuilt after a bulk load."""
 PG_VECTOR_DIM = 384
+PG_EXACT_UP_TO = 1_000
+"""A selective filter allowing at most this many tasks is searched exactly in SQL (recall 1.0).
+Measured at 100,000 tasks (docs/search.md): 6-8 microseconds per row, so ~7 ms p50 at 1,000 rows,
+but 86 ms at 10,000, where the HNSW index's iterative scan is the faster way."""
 
 
 def pg_vector(vec: Iterable[float]) -> str:
@@ -108,6 +112,31 @@ class PgVector:
         hits = [(str(r["id"]), float(r["s"])) for r in rows]
         hits.sort(key=lambda item: -item[1])  # relaxed order: re-sort the few hits
         return hits
+
+    def exact(
+        self, conn: Connection, qvec: Any, model: str, cond: str, params: list[Any], want: int
+    ) -> list[tuple[str, float]]:
+        """The ``want`` nearest tasks passing ``cond``, computed exactly for every allowed task.
+
+        Ordering by the cosine (not by the ``<=>`` operator the index serves) keeps the planner from
+        using HNSW: the rows come from the task indexes, and each is scored.
+        """
+        literal = pg_vector(qvec)
+        extra = f" AND {cond}" if cond else ""
+        sql = (
+            "SELECT task.id, 1 - (e.vec <=> ?::vector) AS s FROM embedding e "
+            f"JOIN task ON task.id = e.task_id WHERE e.model = ? AND e.vec IS NOT NULL{extra} "
+            "ORDER BY s DESC, task.number LIMIT ?"
+        )
+        rows = conn.all(sql, [literal, model, *params, want])
+        return [(str(r["id"]), float(r["s"])) for r in rows]
+
+    @staticmethod
+    def count_up_to(conn: Connection, cond: str, params: list[Any], limit: int) -> int:
+        """How many tasks pass ``cond``, counting no further than ``limit + 1`` (cheap either way)."""
+        where = f" WHERE {cond}" if cond else ""
+        sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM task{where} LIMIT ?) AS c"
+        return int(conn.scalar(sql, [*params, limit + 1]) or 0)
 
     @contextmanager
     def bulk_load(self, enabled: bool = True) -> Iterator[None]:

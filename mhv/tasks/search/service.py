@@ -40,7 +40,10 @@ class SearchService(IndexingMixin):
         *,
         embedder: Embedder | None = None,
         load_model: Callable[[], Embedder] | None = None,
+        matrix_on_postgres: bool | None = None,
     ) -> None:
+        """``matrix_on_postgres``: whether selective searches on PostgreSQL may use the in-memory
+        matrix (``None``: from the second one on, loaded in the background; see ``vectors``)."""
         self.service = service
         self.store: Store = service.store
         self._embedder = embedder
@@ -48,7 +51,7 @@ class SearchService(IndexingMixin):
         self._model_error: EmbeddingModelError | None = None
         self._lock = threading.Lock()
         self.fulltext = FullText(self.store)
-        self.vectors = VectorSource(self.store)
+        self.vectors = VectorSource(self.store, matrix_on_postgres=matrix_on_postgres)
 
     # -- the model ---------------------------------------------------------------------------
     def embedder(self) -> Embedder:

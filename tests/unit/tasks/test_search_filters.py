@@ -138,3 +138,38 @@ def test_hybrid_search_with_filters_only_returns_matching_tasks(service):
     assert {
         h.task.number for h in search.search("login broken", TaskFilter(repo="auth"), min_score=None).hits
     } == {1}
+
+
+@pytest.mark.postgres
+def test_postgres_selective_paths_all_give_the_exact_nearest(corpus, service, monkeypatch):
+    """PostgreSQL: exact SQL for a small filter, HNSW above the threshold, then the in-memory matrix."""
+    search, query, vectors = corpus
+    if service.store.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL paths")
+    from mhv.tasks.search import pgvector
+
+    flt = TaskFilter(repo="web")  # 290 open tasks
+    want = [i for i, _ in brute_force(service, vectors, query, flt, 50)]
+    fresh = SearchService(service)
+    assert [i for i, _ in fresh.vector_ids(query, MODEL, flt, 50)] == want
+    assert fresh.vectors.last_path == "sql-exact"  # 290 <= PG_EXACT_UP_TO
+    monkeypatch.setattr(pgvector, "PG_EXACT_UP_TO", 100)
+    hnsw = fresh.vector_ids(query, MODEL, flt, 50)
+    assert fresh.vectors.last_path == "hnsw" and {i for i, _ in hnsw} <= {
+        t.id for t in service.list_tasks(flt)
+    }
+    # That was the second selective search: the matrix loads in the background, then serves.
+    assert fresh.vectors.wait_for_matrix(timeout=30)
+    assert [i for i, _ in fresh.vector_ids(query, MODEL, flt, 50)] == want
+    assert fresh.vectors.last_path == "exact"
+    # New vectors make the matrix stale: HNSW / SQL serve while it reloads, and the result stays right.
+    task = service.create({"title": "web task, new", "repo": "web"})
+    search.store_vectors(MODEL, [(task.id, content_hash(content_text(task)))], np.stack([query]))
+    first = fresh.vector_ids(query, MODEL, flt, 5)
+    assert first[0][0] == task.id and fresh.vectors.last_path == "hnsw"
+    assert fresh.vectors.wait_for_matrix(timeout=30)
+    assert fresh.vector_ids(query, MODEL, flt, 5)[0][0] == task.id and fresh.vectors.last_path == "exact"
+    never = SearchService(service, matrix_on_postgres=False)
+    for _ in range(3):
+        never.vector_ids(query, MODEL, flt, 5)
+    assert never.vectors.last_path == "hnsw" and not never.vectors.exact.ever_loaded()
