@@ -17,6 +17,7 @@ SQLite, and PostgreSQL without the ``vector`` extension, scan the in-memory matr
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -84,13 +85,11 @@ class VectorSource:
             data = self.exact.loaded(conn, model, dim)
             if data is not None:
                 return data
-        wanted = self.matrix_on_postgres is True or (
-            self.matrix_on_postgres is None
-            and (self._selective_searches >= MATRIX_AFTER or self.exact.ever_loaded())
-        )
         if self.matrix_on_postgres is True:
             return None  # exact.search loads it now
-        if wanted:
+        if self.matrix_on_postgres is None and (
+            self._selective_searches >= MATRIX_AFTER or self.exact.ever_loaded()
+        ):
             self._load_in_background(model, dim)
         if self.pg.count_up_to(conn, cond, params, pgvector.PG_EXACT_UP_TO) <= pgvector.PG_EXACT_UP_TO:
             self.last_path = "sql-exact"
@@ -103,9 +102,15 @@ class VectorSource:
             if self._loader is not None and self._loader.is_alive():
                 return
             self._loader = threading.Thread(
-                target=self.exact.load, args=(model, dim), name="mhv-vector-matrix", daemon=True
+                target=self._load_quietly, args=(model, dim), name="mhv-vector-matrix", daemon=True
             )
             self._loader.start()
+
+    def _load_quietly(self, model: str, dim: int) -> None:
+        # A failed load (the database went away) costs nothing but speed: searches keep using
+        # SQL / HNSW, and the next selective search tries again. Nothing to print from a thread.
+        with contextlib.suppress(Exception):
+            self.exact.load(model, dim)
 
     def wait_for_matrix(self, timeout: float | None = None) -> bool:
         """Wait for a background load to finish (tests, benchmarks); whether none is running."""
