@@ -74,3 +74,27 @@ def test_stack_blobs() -> None:
     assert stack_blobs([], 6).shape == (0, 6)
     with pytest.raises(ValueError, match="blob 1"):
         stack_blobs([to_blob(rows[0]), b"\x00" * 8], 6)
+
+
+@pytest.mark.parametrize("share", [0.05, 0.5])  # scored as a copied subset / picked from all scores
+def test_rows_give_the_same_result_as_the_mask(share: float) -> None:
+    matrix = _unit_rows(3000, 24)
+    rng = np.random.default_rng(3)
+    mask = rng.random(3000) < share
+    query = matrix[5] + matrix[2999]
+    by_mask = top_k(query, matrix, 20, mask=mask)
+    by_rows = top_k(query, matrix, 20, rows=np.flatnonzero(mask))
+    assert by_rows[0].tolist() == by_mask[0].tolist()
+    assert by_rows[1].tolist() == by_mask[1].tolist()
+    assert set(by_rows[0].tolist()) <= set(np.flatnonzero(mask).tolist())
+    assert top_k(query, matrix, 20, rows=np.zeros(0, np.int64))[0].shape == (0,)
+
+
+def test_bad_rows_are_refused() -> None:
+    matrix = _unit_rows(10, 4)
+    with pytest.raises(ValueError, match="ascending"):
+        top_k(matrix[0], matrix, 3, rows=np.array([3, 1]))
+    with pytest.raises(ValueError, match="ascending"):
+        top_k(matrix[0], matrix, 3, rows=np.array([2, 10]))
+    with pytest.raises(ValueError, match="not both"):
+        top_k(matrix[0], matrix, 3, rows=np.array([1]), mask=np.ones(10, bool))
