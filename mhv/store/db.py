@@ -108,10 +108,22 @@ class Dialect:
 
     # -- fragments ---------------------------------------------------------------------------
     def has_tag(self, column: str = "tags") -> str:
-        """A condition true when the JSON list ``column`` holds the bound tag (one ``?``)."""
+        """A condition true when the JSON list ``column`` holds a tag; bind :meth:`tag_param`
+        (one ``?``).
+
+        SQLite: a substring test on the stored JSON text, no JSON parse per row (``json_each`` took
+        ~5 us a row). Exact because :meth:`json_in` writes compact JSON with every quote inside a
+        string escaped: once the opening ``[`` reads as ``,``, the text ``,"name"`` occurs only where an
+        element ``"name"`` starts."""
         if self.name == "sqlite":
-            return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = ?)"
+            return f"instr(',' || substr({column}, 2), ?) > 0"
         return f"{column} @> jsonb_build_array(?::text)"
+
+    def tag_param(self, tag: str) -> str:
+        """The value to bind to :meth:`has_tag` for ``tag``."""
+        if self.name == "sqlite":
+            return "," + json.dumps(tag)  # encoded as json_in stores it (ASCII escapes included)
+        return tag
 
     def ilike(self) -> str:
         return "LIKE" if self.name == "sqlite" else "ILIKE"

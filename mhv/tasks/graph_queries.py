@@ -209,7 +209,7 @@ class GraphQueries:
                 if repo is not None:
                     rows = conn.all("SELECT id FROM task WHERE repo = ? ORDER BY number", (repo,))
                 else:
-                    rows = conn.all(f"SELECT id FROM task WHERE {d.has_tag('task.tags')} ORDER BY number", (tag,))
+                    rows = conn.all(f"SELECT id FROM task WHERE {d.has_tag('task.tags')} ORDER BY number", (d.tag_param(tag or ""),))
                 members = [r["id"] for r in rows]
                 if not members:
                     what = f"repository {repo!r}" if repo is not None else f"tag {tag!r}"
@@ -264,7 +264,7 @@ class GraphQueries:
 
         d = self.store.dialect
         return urgency_sql(d.name, d.dt_in(now or self.clock()), self.urgency_coefficients,
-                           has_tag=d.has_tag("task.tags"), blocking=_BLOCKING)  # fmt: skip
+                           has_tag=d.has_tag("task.tags"), tag_param=d.tag_param, blocking=_BLOCKING)  # fmt: skip
 
     def ranked_ids(self, flt: TaskFilter, *, now: datetime | None = None) -> list[str]:
         """Ids of the tasks matching ``flt`` (limit and offset ignored), most urgent first, sorted

@@ -35,7 +35,7 @@ def clean_tags(value: Any) -> list[str]:
     for raw in value:
         tag = str(raw).strip().lstrip("#").lower()
         if not TAG_RE.match(tag):
-            raise ValueError(f"invalid tag {raw!r}: tags are 1-64 characters without spaces, #, @ or commas")
+            raise ValueError(f"invalid tag {raw!r}: tags are 1-64 characters without spaces, quotes, #, @ or commas")
         if tag not in out:
             out.append(tag)
     return out

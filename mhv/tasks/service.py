@@ -225,7 +225,7 @@ class TaskService(GraphQueries):
             params.append(flt.repo)
         for tag in flt.tags:
             clauses.append(d.has_tag("task.tags"))
-            params.append(tag.lstrip("#").lower())
+            params.append(d.tag_param(tag.lstrip("#").lower()))
         if flt.priority is not None:
             clauses.append("task.priority = ?")
             params.append(flt.priority)

@@ -7,7 +7,7 @@ each factor between 0 and 1. The defaults are Taskwarrior's, except where mhv's 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
@@ -217,12 +217,13 @@ def is_actionable(status: str) -> bool:
 
 
 def urgency_sql(dialect: str, now_param: Any, coefficients: UrgencyCoefficients = DEFAULT_COEFFICIENTS,
-                *, has_tag: str, blocking: str) -> tuple[str, list[Any]]:  # fmt: skip
+                *, has_tag: str, blocking: str,
+                tag_param: Callable[[str], Any] = str) -> tuple[str, list[Any]]:  # fmt: skip
     """The same score as :func:`urgency`, as one SQL expression over the ``task`` table, so a
     ranked list is sorted and paged by the database (100,000 tasks: no Python object per task).
 
     ``now_param`` is the bound value of "now" (as the dialect stores datetimes), ``has_tag`` a
-    condition with one ``?`` for a tag, ``blocking`` a condition true when an unfinished task waits
+    condition with one ``?`` for a tag (bound to ``tag_param(tag)``), ``blocking`` a condition true when an unfinished task waits
     for this one. ``waiting`` and ``annotations`` are left out: they are 0 for every stored task
     (only Taskwarrior records carry them, and they are not columns). Rounded to 6 places like the
     Python sort key, so both orders agree on ties.
@@ -271,7 +272,7 @@ def urgency_sql(dialect: str, now_param: Any, coefficients: UrgencyCoefficients 
         params.append(now_param)
     for tag, bonus in c.tag_bonus:
         terms.append(f"CASE WHEN {has_tag} THEN {num(bonus)} ELSE 0.0 END")
-        params.append(tag)
+        params.append(tag_param(tag))
     for name, bonus in c.repo_bonus:
         terms.append(f"CASE WHEN task.repo = ? OR task.repo LIKE ? ESCAPE '\\' THEN {num(bonus)} ELSE 0.0 END")
         params += [name, name.replace("%", r"\%").replace("_", r"\_") + ".%"]
