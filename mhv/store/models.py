@@ -211,12 +211,13 @@ class Meta(SQLModel, table=True):
 
 metadata = SQLModel.metadata
 
-# Search objects that exist in one dialect only (migration 0002_search), so they are not modelled
-# here: the FTS5 table and its shadow tables on SQLite, the tsvector column, the pgvector column and
-# their indexes on PostgreSQL. Autogenerate (and tests/unit/test_schema.py) skip them.
+# Search objects that exist in one dialect only (migrations 0002_search, 0003_tag_index), so they are
+# not modelled here: the FTS5 table and its shadow tables on SQLite, the tsvector column, the pgvector
+# column and their indexes and the tags GIN index on PostgreSQL. Autogenerate (and
+# tests/unit/test_schema.py) skip them.
 SEARCH_ONLY_TABLES = ("task_fts",)
 SEARCH_ONLY_COLUMNS = {("task", "search_tsv"), ("embedding", "vec")}
-SEARCH_ONLY_INDEXES = {"ix_task_search_tsv", "ix_embedding_vec_hnsw"}
+SEARCH_ONLY_INDEXES = {"ix_task_search_tsv", "ix_embedding_vec_hnsw", "ix_task_tags_gin"}
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:

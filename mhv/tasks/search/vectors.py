@@ -4,15 +4,15 @@ SQLite, and PostgreSQL without the ``vector`` extension, scan the in-memory matr
 (:mod:`.exact`). PostgreSQL with pgvector (:mod:`.pgvector`):
 
 - no filter or only statuses: the HNSW index (recall@10 0.99 at 100,000 tasks);
-- a filter an index answers (a repository, a parent): exactly, so recall is 1.0 where HNSW's
+- a filter an index answers (a repository, a tag, a parent): exactly, so recall is 1.0 where HNSW's
   iterative scan has to walk far past other repositories' tasks (p99 30-35 ms at 100,000 tasks):
   with the in-memory matrix when this process has it (a few ms), in SQL when the filter allows at
   most ``PG_EXACT_UP_TO`` tasks, and through HNSW otherwise. A process that runs a second such
   search (the workspace, a server; not a one-shot ``mhv ts``) loads the matrix in a background
   thread and keeps it fresh the same way; searches never wait for it.
-- other selective filters (tags, priority, dates without a repository): HNSW's iterative scan,
+- other selective filters (priority, dates without a repository or tag): HNSW's iterative scan,
   which checks them on the candidates it walks; listing every allowed task would take a scan of
-  the task table (tags: 50-80 ms at 100,000 tasks, no index on them).
+  the task table.
 """
 
 from __future__ import annotations

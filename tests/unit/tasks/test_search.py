@@ -206,7 +206,9 @@ def test_existing_sqlite_database_migrates_and_indexes_old_tasks(tmp_path):
     raw.close()
     store = open_store(url)
     try:
-        assert path.with_name("old.db.before-0002_search").exists()
+        from mhv.store.schema import HEAD
+
+        assert path.with_name(f"old.db.before-{HEAD}").exists()
         svc = TaskService(store)
         result = SearchService(svc, load_model=_no_model).search("webhook", mode="text")
         assert [h.task.title for h in result.hits] == ["Old webhook retries"]
