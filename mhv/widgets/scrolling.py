@@ -1,0 +1,27 @@
+"""A ScrollView that does not repaint its scrollbars on layout passes that leave it unchanged."""
+
+from __future__ import annotations
+
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+
+
+class SteadyScrollView(ScrollView):
+    """``ScrollView`` whose scrollbars are repainted only when its size or content size changes.
+
+    Textual's ``ScrollView._size_updated`` compares the parent's container size with its own
+    (which excludes the gutter), so the two never match: every layout pass of the screen, even one
+    caused by a popup elsewhere, refreshes both scrollbars. The repaint itself costs ~2 ms at
+    100,000 rows, and the refreshed scrollbar (the full height of the list) widens the region the
+    compositor redraws to most of the screen. Here a layout pass that changes nothing for this widget
+    returns early.
+    """
+
+    _last_sizes: tuple[Size, Size, Size] | None = None
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        sizes = (size, self.virtual_size, container_size)
+        if sizes == self._last_sizes:
+            return False
+        self._last_sizes = sizes
+        return super()._size_updated(size, virtual_size, container_size, layout=layout)
