@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Input
 
+# A plain mixin at run time, so that Textual's CSS type names follow the widget base (Input,
+# CommandInput), which it finds as the first base that is a DOM node.
+if TYPE_CHECKING:
+    _Base = Input
+else:
+    _Base = object
 
-class LineInput(Input):
-    """``Input`` with a fixed size: typing repaints the line, it does not lay out the screen.
+
+class SteadyValue(_Base):
+    """Mixin for ``Input`` subclasses (put it first): typing repaints the line, no layout pass.
 
     Textual's ``Input`` stores the text width in ``virtual_size`` (for horizontal scrolling) on every
     change, and ``virtual_size`` is a layout reactive: each keystroke asks for a layout pass of the
@@ -23,3 +32,7 @@ class LineInput(Input):
         if not self.styles.auto_dimensions:
             self.set_reactive(Widget.virtual_size, Size(self.content_width, 1))
         super()._watch_value(value)
+
+
+class LineInput(SteadyValue, Input):
+    """``Input`` with the steady value: the quick-add line."""

@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 from textual_autocomplete import AutoComplete, DropdownItem, TargetState
 
+from mhv.widgets import typing_gc
 from mhv.widgets.line_input import LineInput
 
 Candidates = Callable[[str], list[tuple[str, str]]]  # token -> [(completion, description)]
@@ -85,6 +86,14 @@ class TokenAutoComplete(AutoComplete):
             option_list.set_options(matches)  # one size change, where clear + add made two
         option_list.highlighted = 0 if matches else None
 
+    def _align_and_rebuild(self) -> None:
+        # Called on every cursor move, which typing also makes: the Input.Changed that follows a
+        # typed character rebuilds (and shows or hides) once, so only a move without an edit
+        # (arrows, home, end, a click) rebuilds here.
+        if self.target.value != self._target_state.text:
+            return
+        super()._align_and_rebuild()
+
     def _align_to_target(self) -> None:
         # The quick-add line is docked at the bottom: open the list *above* the input, so it never
         # covers the input's border or the live preview under it.
@@ -121,6 +130,7 @@ class TokenAutoComplete(AutoComplete):
         target.value = head + rest
         target.cursor_position = len(head)
         new_state = self._get_target_state()
+        self._target_state = new_state  # no Input.Changed for a completion: the state is current here
         self._rebuild_options(new_state, self.get_search_string(new_state))
 
 
@@ -161,6 +171,7 @@ confidence. `fix flaky test @crackerjack tomorrow 5pm p1 #ci ~2h after #41`
         self._candidates = candidates
         self._understand = understand
         self.understood: Any = None  # mhv.app.quick_parse.Understood (widgets do not import app)
+        self._holding = False
 
     def compose(self) -> ComposeResult:
         input_ = LineInput(placeholder="fix flaky test @repo tomorrow 5pm p1 #ci ~2h after #41", id="quick-input")
@@ -170,6 +181,7 @@ confidence. `fix flaky test @crackerjack tomorrow 5pm p1 #ci ~2h after #41`
         yield TokenAutoComplete(input_, self._candidates, id="quick-complete")
 
     def open(self) -> None:
+        self._hold_collections(True)
         self.display = True
         field = self.query_one("#quick-input", Input)
         field.value = ""
@@ -177,12 +189,22 @@ confidence. `fix flaky test @crackerjack tomorrow 5pm p1 #ci ~2h after #41`
         field.focus()
 
     def close(self) -> None:
+        self._hold_collections(False)
         self.display = False
         self.query_one("#quick-input", Input).value = ""
         self.query_one(TokenAutoComplete).action_hide()
 
     def on_mount(self) -> None:
         self.query_one("#quick-duplicates").display = False
+
+    def on_unmount(self) -> None:
+        self._hold_collections(False)
+
+    def _hold_collections(self, hold: bool) -> None:
+        """Short garbage collections while the line is open (mhv.widgets.typing_gc)."""
+        if hold != self._holding:
+            self._holding = hold
+            (typing_gc.hold if hold else typing_gc.release)()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

@@ -84,6 +84,12 @@ class TestQuickAddKeystrokes:
             await pilot.pause()
             assert complete.option_list.option_count == 1
             assert complete.option_list.outer_size.height == 1
+            await pilot.press("left")  # a cursor move without an edit: the token is "@c" again
+            await pilot.pause()
+            assert complete.option_list.option_count == 2
+            await pilot.press("end")
+            await pilot.pause()
+            assert complete.option_list.option_count == 1
             await pilot.press("backspace", "backspace")  # back to "@": every repository again
             await pilot.pause()
             assert complete.option_list.option_count == 2
