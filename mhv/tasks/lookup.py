@@ -42,6 +42,7 @@ class TitleIndex:
     _lines: list[str] = field(default_factory=list)  # lower-cased titles
     _text: str = ""  # the same, one a line: words are found by the regex engine, not a Python loop
     _starts: list[int] = field(default_factory=list)
+    _counts: dict[str, int] = field(default_factory=dict)  # occurrences of a word in all titles
     _last: tuple[str, list[int] | None] = ("", None)  # the previous query and all its rows, if it had few
 
     @classmethod
@@ -91,9 +92,11 @@ class TitleIndex:
         ``limit`` rows, they are all there is to look at for its extension.
         """
         text = text.lower()
-        words = sorted(set(text.split()), key=len, reverse=True)
+        words = list(set(text.split()))
         if not words:
             return []
+        if len(words) > 1:  # scan for the rarest word (a word no title has answers at once)
+            words.sort(key=self._occurrences)
         previous, rows = self._last
         if rows is not None and previous and text.startswith(previous):  # a match now matched then
             lines = self._lines
@@ -103,8 +106,16 @@ class TitleIndex:
         self._last = (text, found if len(found) < limit else None)
         return [self._hit(row) for row in found[:limit]]
 
+    def _occurrences(self, word: str) -> int:
+        count = self._counts.get(word)
+        if count is None:
+            count = self._counts[word] = self._text.count(word)  # ~1 ms at 100,000 titles, in C
+        return count
+
     def _scan(self, words: list[str], limit: int) -> list[int]:
         first, rest = words[0], words[1:]
+        if len(rest) and not self._occurrences(first):
+            return []
         lines, starts = self._lines, self._starts
         found: list[int] = []
         last_row = -1
