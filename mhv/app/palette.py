@@ -4,8 +4,8 @@ Entries are named "area: verb" and show their key. Commands are context-aware: a
 when ``check_action`` allows it for the selected task. The palette searches on every keystroke, so
 each provider lists its entries once when the palette opens, and tasks are found without scanning
 the database: by number with one indexed query, by title words in an in-memory index of titles
-(mhv.tasks.lookup, read on a worker when the workspace has been idle a moment and again after
-changes), ranked with rapidfuzz, which copes with word order and typos better than the palette's
+(mhv.tasks.lookup, read on a worker when the palette opens and the index is missing or older than
+the last change; until then titles are searched in the database), ranked with rapidfuzz, which copes with word order and typos better than the palette's
 subsequence matcher.
 """
 
@@ -159,16 +159,20 @@ class TasksProvider(Provider):
             index = task_index(app.service)
             if index is None:  # not read yet (the first seconds): the database, as before the index
                 found = await asyncio.to_thread(_by_title, app.service, text)
-            else:
+            else:  # ~1 ms; up to ~10 ms for several common words that no title has together
                 found = index.containing(text)
-            titles = {i: hit.title.lower() for i, hit in enumerate(found)}
-            best = process.extract(text.lower(), titles, scorer=fuzz.WRatio, limit=TASK_HITS)
-            scored = [(found[i], score / 100) for _title, score, i in best]
+            scored = _ranked(text, found)
         for hit, score in scored:
             display = Text.assemble(("task: ", "dim"), (f"#{hit.number} ", "bold"), hit.title,
                                     ("  " + hit.status.replace("_", " "), "dim"))  # fmt: skip
             yield Hit(score, display, partial(app.jump, hit.number), text=f"#{hit.number} {hit.title}",
                       help=f"Jump to #{hit.number}")  # fmt: skip
+
+
+def _ranked(text: str, found: list[TitleHit]) -> list[tuple[TitleHit, float]]:
+    titles = {i: hit.title.lower() for i, hit in enumerate(found)}
+    best = process.extract(text.lower(), titles, scorer=fuzz.WRatio, limit=TASK_HITS)
+    return [(found[i], score / 100) for _title, score, i in best]
 
 
 def _by_number(svc: TaskService, number: int) -> list[TitleHit]:
