@@ -129,3 +129,26 @@ class TestListUnderAPopup:
             app.query_one(TaskList).scroll_to(y=20, animate=False)
             await pilot.pause()
             assert drawn
+
+
+class TestCollectionsWhileTyping:
+    async def test_startup_objects_are_frozen_only_while_a_typing_surface_is_open(self, make: Any) -> None:
+        import gc
+
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert gc.get_freeze_count() == 0
+            await pilot.press("a")
+            await pilot.pause()
+            frozen = gc.get_freeze_count()
+            assert frozen > 10_000  # Textual, the modules, the app: not walked by collections now
+            await pilot.press("escape")
+            await pilot.pause()
+            assert gc.get_freeze_count() == 0  # back with the others: their garbage is collected
+            await pilot.press("ctrl+k")
+            await pilot.pause()
+            assert gc.get_freeze_count() > 10_000
+            await pilot.press("escape")
+            await pilot.pause()
+            assert gc.get_freeze_count() == 0
