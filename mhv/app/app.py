@@ -19,7 +19,7 @@ from textual.widgets import Footer, Input, Static
 from mhv.app.commands import COMMANDS, COMMANDS_BY_ACTION
 from mhv.app.live import EventFollower
 from mhv.app.onboarding import on_start
-from mhv.app.palette import PROVIDERS
+from mhv.app.palette import PROVIDERS, MhvCommandPalette
 from mhv.app.quick_parse import Understood, understand
 from mhv.app.screens import ConfirmScreen, HelpScreen, help_for, key_table
 from mhv.app.search_support import SearchSupport
@@ -346,6 +346,10 @@ class MhvApp(SearchSupport, App[None]):
         self.sort_order = order
         self._update_title()
         self.reload()
+
+    def action_command_palette(self) -> None:  # Textual's, with the palette that skips layout per key
+        if self.use_command_palette and not MhvCommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(MhvCommandPalette(id="--command-palette"))
 
     def action_cycle_sort(self) -> None:
         orders = [order for order, _label in SORT_ORDERS]

@@ -15,6 +15,9 @@ from textual.message import Message
 from textual.widgets import Input, Static
 from textual_autocomplete import AutoComplete, DropdownItem, TargetState
 
+from mhv.widgets import typing_gc
+from mhv.widgets.line_input import LineInput
+
 Candidates = Callable[[str], list[tuple[str, str]]]  # token -> [(completion, description)]
 CHIP_VARIABLES = {
     "tag": "$secondary",
@@ -46,6 +49,7 @@ class TokenAutoComplete(AutoComplete):
     def __init__(self, target: Input, candidates: Candidates, *, id: str | None = None) -> None:
         super().__init__(target, id=id)
         self._lookup = candidates
+        self._built_for: tuple[str, bool] | None = None  # (token, focused) the options were built for
 
     def get_search_string(self, target_state: TargetState) -> str:
         _start, token = token_at(target_state.text, target_state.cursor_position)
@@ -57,14 +61,38 @@ class TokenAutoComplete(AutoComplete):
             return []
         return [DropdownItem(main=value, prefix=f"{hint} ") for value, hint in self._lookup(token)]
 
-    def _handle_target_update(self) -> None:
-        # Most keystrokes are not in an @/# token: with the dropdown already hidden and empty there is
-        # nothing to rebuild, and skipping it saves a layout pass per keystroke.
-        state = self._get_target_state()
-        if not self.get_search_string(state) and not self.display and not self.option_list.option_count:
-            self._target_state = state
+    def _rebuild_options(self, target_state: TargetState, search_string: str) -> None:
+        # textual-autocomplete rebuilds the list twice per keystroke (once for the cursor move, once
+        # for Input.Changed), and clearing or filling it changes its size: a layout pass of the
+        # screen each time, and a task lookup each time for "#41". Rebuild only when the token under
+        # the cursor (or the input's focus) changed; away from an @/# token keep the list empty.
+        focused = self.target.has_focus
+        if (search_string, focused) == self._built_for:
             return
-        super()._handle_target_update()
+        self._built_for = (search_string, focused)
+        if not search_string or not focused:
+            if self.option_list.option_count:
+                self.option_list.clear_options()
+            return
+        matches = self._compute_matches(target_state, search_string)
+        option_list = self.option_list
+        current = [option_list.get_option_at_index(i) for i in range(option_list.option_count)]
+        if matches and [m.value for m in matches] == [getattr(o, "value", None) for o in current]:
+            # The same candidates (only the highlighted letters differ): new prompts in place, a
+            # repaint of the list and no change of its size, so no layout pass.
+            for index, match in enumerate(matches):
+                option_list.replace_option_prompt_at_index(index, match.prompt)
+        else:
+            option_list.set_options(matches)  # one size change, where clear + add made two
+        option_list.highlighted = 0 if matches else None
+
+    def _align_and_rebuild(self) -> None:
+        # Called on every cursor move, which typing also makes: the Input.Changed that follows a
+        # typed character rebuilds (and shows or hides) once, so only a move without an edit
+        # (arrows, home, end, a click) rebuilds here.
+        if self.target.value != self._target_state.text:
+            return
+        super()._align_and_rebuild()
 
     def _align_to_target(self) -> None:
         # The quick-add line is docked at the bottom: open the list *above* the input, so it never
@@ -102,6 +130,7 @@ class TokenAutoComplete(AutoComplete):
         target.value = head + rest
         target.cursor_position = len(head)
         new_state = self._get_target_state()
+        self._target_state = new_state  # no Input.Changed for a completion: the state is current here
         self._rebuild_options(new_state, self.get_search_string(new_state))
 
 
@@ -142,15 +171,17 @@ confidence. `fix flaky test @crackerjack tomorrow 5pm p1 #ci ~2h after #41`
         self._candidates = candidates
         self._understand = understand
         self.understood: Any = None  # mhv.app.quick_parse.Understood (widgets do not import app)
+        self._holding = False
 
     def compose(self) -> ComposeResult:
-        input_ = Input(placeholder="fix flaky test @repo tomorrow 5pm p1 #ci ~2h after #41", id="quick-input")
+        input_ = LineInput(placeholder="fix flaky test @repo tomorrow 5pm p1 #ci ~2h after #41", id="quick-input")
         yield input_
         yield Static("", id="quick-preview")
         yield Static("", id="quick-duplicates")
         yield TokenAutoComplete(input_, self._candidates, id="quick-complete")
 
     def open(self) -> None:
+        self._hold_collections(True)
         self.display = True
         field = self.query_one("#quick-input", Input)
         field.value = ""
@@ -158,12 +189,22 @@ confidence. `fix flaky test @crackerjack tomorrow 5pm p1 #ci ~2h after #41`
         field.focus()
 
     def close(self) -> None:
+        self._hold_collections(False)
         self.display = False
         self.query_one("#quick-input", Input).value = ""
         self.query_one(TokenAutoComplete).action_hide()
 
     def on_mount(self) -> None:
         self.query_one("#quick-duplicates").display = False
+
+    def on_unmount(self) -> None:
+        self._hold_collections(False)
+
+    def _hold_collections(self, hold: bool) -> None:
+        """Short garbage collections while the line is open (mhv.widgets.typing_gc)."""
+        if hold != self._holding:
+            self._holding = hold
+            (typing_gc.hold if hold else typing_gc.release)()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

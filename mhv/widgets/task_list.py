@@ -22,10 +22,10 @@ from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from mhv.tasks.models import Task
+from mhv.widgets.scrolling import SteadyScrollView
 
 PAGE = 200
 MAX_PAGES = 32
@@ -35,7 +35,7 @@ STATUS_ICONS = {"pending": "○", "in_progress": "◐", "blocked": "⊘", "compl
 PRIORITY_MARKS = {"critical": "!!", "high": "! ", "medium": "  ", "low": "↓ "}
 
 
-class TaskList(ScrollView, can_focus=True):
+class TaskList(SteadyScrollView, can_focus=True):
     """The task list. Rows come from a page fetcher; only what is on screen is ever drawn."""
 
     HELP = """\

@@ -1,6 +1,6 @@
 """TUI benchmark (run on purpose, not in the suite):
 
-    .venv/bin/python tests/bench/bench_tui.py [--sizes 10000 100000] [--keys 200]
+    .venv/bin/python tests/bench/bench_tui.py [--sizes 10000 100000] [--keys 200] [--keys-only]
 
 1. launch to the first frame written with task rows in it, in a fresh process (imports included), at
    each size;
@@ -176,8 +176,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--keys", type=int, default=200)
+    parser.add_argument("--keys-only", action="store_true", help="only the keystroke latencies (part 2)")
     args = parser.parse_args()
-    for n in args.sizes:
+    for n in [] if args.keys_only else args.sizes:
         seconds, total = first_rows(n)
         tw = task_export(n)
         tw_text = f"; task export {tw * 1000:.0f} ms" if tw is not None else "; task not installed"

@@ -1,0 +1,154 @@
+"""What a keystroke costs the screen: typing repaints the line, it does not lay out the workspace.
+
+A layout pass re-arranges every widget and redraws a band of the screen (4-15 ms at 120x40 with
+100,000 tasks; tests/bench/bench_tui.py), so the keys that do not change any widget's size must not
+ask for one. Layout passes are counted with the screen's own ``screen_layout_refresh_signal``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Input
+
+from mhv.widgets.quick_add import QuickAdd, TokenAutoComplete
+from mhv.widgets.task_list import TaskList
+from tests.ui.conftest import SIZE, add_tasks, settle
+
+
+def count_layouts(app: Any) -> list[int]:
+    passes: list[int] = []
+    app.screen.screen_layout_refresh_signal.subscribe(app, lambda _screen: passes.append(1), immediate=True)
+    return passes
+
+
+class TestQuickAddKeystrokes:
+    async def test_typing_words_lays_nothing_out(self, make: Any, ui_service: Any) -> None:
+        add_tasks(ui_service, 20)
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("a")
+            await pilot.pause()
+            passes = count_layouts(app)
+            await pilot.press(*"fix flaky test tomorrow 5pm p1 ~2h")
+            await pilot.pause()
+            assert passes == []
+            field = app.query_one("#quick-input", Input)
+            assert field.value == "fix flaky test tomorrow 5pm p1 ~2h"
+            preview = str(app.query_one("#quick-preview").render())
+            assert "fix flaky test" in preview and "priority" in preview and "~2h" in preview
+
+    async def test_a_line_wider_than_the_input_still_scrolls_to_the_cursor(self, make: Any) -> None:
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("a", *("word " * 30))
+            await pilot.pause()
+            field = app.query_one("#quick-input", Input)
+            assert field.virtual_size.width == len(field.value) + 1  # the text width, kept without layout
+            assert field.scroll_offset.x > 0  # scrolled so the cursor stays in view
+            assert field.cursor_screen_offset.x < SIZE[0]
+
+    async def test_same_candidates_repaint_the_dropdown_in_place(self, make: Any, ui_service: Any) -> None:
+        ui_service.create({"title": "seed", "repo": "crackerjack"})
+        ui_service.create({"title": "other", "repo": "acb"})
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("a", *"ship @cr")
+            await pilot.pause()
+            complete = app.query_one(TokenAutoComplete)
+            assert complete.display and complete.option_list.option_count == 1
+            passes = count_layouts(app)
+            await pilot.press(*"acker")  # still only @crackerjack: new highlights, same size
+            await pilot.pause()
+            assert passes == []
+            assert complete.display and complete.option_list.option_count == 1
+            await pilot.press("tab")
+            assert app.query_one("#quick-input", Input).value == "ship @crackerjack "
+            assert not complete.display
+
+    async def test_narrowing_the_candidates_still_resizes_the_dropdown(self, make: Any, ui_service: Any) -> None:
+        ui_service.create({"title": "seed", "repo": "crackerjack"})
+        ui_service.create({"title": "other", "repo": "acb"})
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("a", *"ship @c")
+            await pilot.pause()
+            complete = app.query_one(TokenAutoComplete)
+            assert complete.option_list.option_count == 2
+            assert complete.option_list.outer_size.height == 2
+            await pilot.press("r")
+            await pilot.pause()
+            assert complete.option_list.option_count == 1
+            assert complete.option_list.outer_size.height == 1
+            await pilot.press("left")  # a cursor move without an edit: the token is "@c" again
+            await pilot.pause()
+            assert complete.option_list.option_count == 2
+            await pilot.press("end")
+            await pilot.pause()
+            assert complete.option_list.option_count == 1
+            await pilot.press("backspace", "backspace")  # back to "@": every repository again
+            await pilot.pause()
+            assert complete.option_list.option_count == 2
+            await pilot.press("backspace", " ")
+            await pilot.pause()
+            assert not complete.display and complete.option_list.option_count == 0
+            assert app.query_one(QuickAdd).display
+
+
+class TestListUnderAPopup:
+    async def test_the_list_scrollbar_is_not_repainted_by_an_unrelated_layout(self, make: Any, ui_service: Any) -> None:
+        add_tasks(ui_service, 60)  # more rows than fit: the list shows a vertical scrollbar
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            scrollbar = app.query_one(TaskList).vertical_scrollbar
+            assert scrollbar.display
+            await pilot.press("a")  # the bar takes rows from the list: its scrollbar is redrawn
+            await pilot.pause()
+            drawn: list[int] = []
+            render = scrollbar.render
+
+            def counted_render() -> Any:
+                drawn.append(1)
+                return render()
+
+            scrollbar.render = counted_render  # type: ignore[method-assign]
+            passes = count_layouts(app)
+            await pilot.press(*"x #c")  # the dropdown opens over the list: layout passes
+            await pilot.pause()
+            assert passes and app.query_one(TokenAutoComplete).display
+            assert drawn == []
+            await pilot.press("escape", "escape")
+            await pilot.pause()
+            await pilot.press("j")  # the list itself moving still repaints its scrollbar
+            await pilot.pause()
+            app.query_one(TaskList).scroll_to(y=20, animate=False)
+            await pilot.pause()
+            assert drawn
+
+
+class TestCollectionsWhileTyping:
+    async def test_startup_objects_are_frozen_only_while_a_typing_surface_is_open(self, make: Any) -> None:
+        import gc
+
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert gc.get_freeze_count() == 0
+            await pilot.press("a")
+            await pilot.pause()
+            frozen = gc.get_freeze_count()
+            assert frozen > 10_000  # Textual, the modules, the app: not walked by collections now
+            await pilot.press("escape")
+            await pilot.pause()
+            assert gc.get_freeze_count() == 0  # back with the others: their garbage is collected
+            await pilot.press("ctrl+k")
+            await pilot.pause()
+            assert gc.get_freeze_count() > 10_000
+            await pilot.press("escape")
+            await pilot.pause()
+            assert gc.get_freeze_count() == 0
