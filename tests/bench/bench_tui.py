@@ -167,7 +167,12 @@ async def keystrokes(n: int, count: int) -> dict[str, tuple[float, float, float,
                     await pilot.pause()
             await pilot.press(closer)
             results[name] = (*_p50_p99(samples), *_p50_p99(cpu))
+            slow = sorted(range(len(samples)), key=samples.__getitem__)[-5:]
+            SLOWEST[name] = [(f"{samples[i]:.1f} ms", i, text[max(0, i - 12) : i + 1]) for i in reversed(slow)]
     return results
+
+
+SLOWEST: dict[str, list[tuple[str, int, str]]] = {}  # the five slowest keys of each surface: ms, index, text up to it
 
 
 def main() -> None:
@@ -188,6 +193,7 @@ def main() -> None:
     for name, (p50, p99, c50, c99) in asyncio.run(keystrokes(max(args.sizes), args.keys)).items():
         print(f"{name:>9} keystroke to screen at {max(args.sizes):,} tasks: p50 {p50:.1f} ms, p99 {p99:.1f} ms"
               f" (CPU on the UI thread: p50 {c50:.1f} ms, p99 {c99:.1f} ms)")
+        print(f"{'':>9} slowest keys: {SLOWEST[name]}")
 
 
 if __name__ == "__main__":

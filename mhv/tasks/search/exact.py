@@ -7,6 +7,7 @@ Rows are L2-normalised, so a dot product is the cosine; recall is 1.0 by constru
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -48,12 +49,19 @@ class Matrix:
         return np.sort(rows[rows >= 0]).astype(np.int64, copy=False)
 
 
+ALLOWED_CACHED = 8
+"""Filters whose allowed task numbers are kept (a few KB each at 100,000 tasks)."""
+
+
 class ExactIndex:
     """The in-memory matrix of one store, and exact top-k filtered by the database."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self._matrix: Matrix | None = None
+        # Allowed numbers per filter, valid while the event log does not move: searching as you type
+        # ("?words" in the workspace) asks the same filter again with every key.
+        self._allowed: OrderedDict[tuple[Any, ...], npt.NDArray[np.int64]] = OrderedDict()
 
     @staticmethod
     def generation(conn: Connection, model: str, dim: int) -> str:
@@ -150,8 +158,18 @@ class ExactIndex:
             else "string_agg(task.number::text, ',')"
         )
         with self.store.read() as conn:
+            # Every change to a task is an event: the log's head says whether a cached list is stale.
+            key = (cond, repr(params), conn.scalar("SELECT COALESCE(MAX(seq), 0) FROM event"))
+            cached = self._allowed.get(key)
+            if cached is not None:
+                self._allowed.move_to_end(key)
+                return cached
             joined = conn.scalar(f"SELECT {agg} FROM task WHERE {cond}", params)
-        return np.fromstring(joined or "", dtype=np.int64, sep=",")
+        numbers = np.fromstring(joined or "", dtype=np.int64, sep=",")
+        self._allowed[key] = numbers
+        while len(self._allowed) > ALLOWED_CACHED:
+            self._allowed.popitem(last=False)
+        return numbers
 
     def _passing(self, numbers: Any, cond: str, params: list[Any]) -> set[int]:
         """Which of these task numbers pass the filters (one query on the primary key and numbers)."""
