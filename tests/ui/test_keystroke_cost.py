@@ -139,16 +139,22 @@ class TestCollectionsWhileTyping:
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             assert gc.get_freeze_count() == 0
+            thresholds = gc.get_threshold()
             await pilot.press("a")
             await pilot.pause()
             frozen = gc.get_freeze_count()
             assert frozen > 10_000  # Textual, the modules, the app: not walked by collections now
+            assert gc.get_threshold()[:2] == thresholds[:2]  # young garbage is still collected
+            assert gc.get_threshold()[2] > 10_000  # full collections wait while typing
             await pilot.press("escape")
             await pilot.pause()
             assert gc.get_freeze_count() == 0  # back with the others: their garbage is collected
+            assert gc.get_threshold() == thresholds
             await pilot.press("ctrl+k")
             await pilot.pause()
             assert gc.get_freeze_count() > 10_000
+            assert gc.get_threshold()[2] > 10_000
             await pilot.press("escape")
             await pilot.pause()
             assert gc.get_freeze_count() == 0
+            assert gc.get_threshold() == thresholds
