@@ -28,11 +28,11 @@ from textual.worker import get_current_worker
 from mhv.embed.errors import EmbeddingModelError
 from mhv.errors import MhvError
 from mhv.tasks.models import Task, TaskFilter
-from mhv.tasks.search import SearchService
 from mhv.widgets.detail import TaskDetail
 from mhv.widgets.quick_add import QuickAdd
 
 if TYPE_CHECKING:
+    from mhv.tasks.search import SearchService
     from mhv.tasks.service import TaskService
 
 RANKED_LIMIT = 100
@@ -55,6 +55,8 @@ class SearchSupport:
     @property
     def searcher(self) -> SearchService:
         if self._searcher is None:
+            from mhv.tasks.search import SearchService  # not before the first search or index run
+
             self._searcher = SearchService(self.service)
         return self._searcher
 
