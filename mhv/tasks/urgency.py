@@ -217,8 +217,7 @@ def is_actionable(status: str) -> bool:
 
 
 def urgency_sql(dialect: str, now_param: Any, coefficients: UrgencyCoefficients = DEFAULT_COEFFICIENTS,
-                *, has_tag: str, blocking: str,
-                tag_param: Callable[[str], Any] = str) -> tuple[str, list[Any]]:  # fmt: skip
+                *, has_tag: str, tag_param: Callable[[str], Any], blocking: str) -> tuple[str, list[Any]]:  # fmt: skip
     """The same score as :func:`urgency`, as one SQL expression over the ``task`` table, so a
     ranked list is sorted and paged by the database (100,000 tasks: no Python object per task).
 

@@ -114,8 +114,7 @@ stays quick at 100,000 tasks.
     # ------------------------------------------------------------------ data
     def set_repo_names(self, names: list[str]) -> None:
         """Size the repository column to the longest name (``@`` included), between 6 and 16."""
-        width = min(max((len(n) + 1 for n in names), default=11), 16)
-        width = max(width, 6)
+        width = max(6, min(16, max((len(n) + 1 for n in names), default=11)))
         if width != self.repo_width:
             self.repo_width = width
             self.refresh()
