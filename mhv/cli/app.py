@@ -548,13 +548,18 @@ def import_taskwarrior(
     """Import (upsert by uuid) tasks exported by Taskwarrior."""
     from mhv.tasks.taskwarrior import import_records, read_export
 
-    out = _out(json_)
+    _out(json_)
     text = sys.stdin.read() if file == "-" else _read_file(file)
     records = read_export(text, source=file)
-    summary = import_records(state().service, records)
+    report_import(import_records(state().service, records), "Taskwarrior")
+
+
+def report_import(summary: Any, source: str) -> None:
+    """What an import did: counts, then the first 20 skipped records and warnings (or the JSON)."""
+    out = state().output
 
     def human() -> None:
-        out.message(f"Imported from Taskwarrior: {summary.created} created, {summary.updated} updated, "
+        out.message(f"Imported from {source}: {summary.created} created, {summary.updated} updated, "
                     f"{len(summary.skipped)} skipped")  # fmt: skip
         for what, why in summary.skipped[:20]:
             out.message(f"  skipped {what}: {why}")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mhv.cli.app import JsonOpt, _out, _read_file, app, import_app, repo_app
+from mhv.cli.app import JsonOpt, _out, _read_file, app, import_app, repo_app, report_import
 from mhv.cli.context import state
 from mhv.errors import ConfigError, UsageError, ValidationError
 
@@ -116,20 +116,6 @@ def _progress(label: str) -> Any:
     return show
 
 
-def _report(summary: Any, source: str) -> None:
-    out = state().output
-
-    def human() -> None:
-        out.message(f"Imported from {source}: {summary.created} created, {summary.updated} updated, "
-                    f"{len(summary.skipped)} skipped")  # fmt: skip
-        for what, why in summary.skipped[:20]:
-            out.message(f"  skipped {what}: {why}")
-        for w in summary.warnings[:20]:
-            out.warn(w)
-
-    out.result(summary.to_json(), human)
-
-
 @import_app.command("todotxt")
 def import_todotxt_cmd(
     file: Annotated[str, typer.Argument(help="A todo.txt file, or - for stdin.")], json_: JsonOpt = False
@@ -139,7 +125,7 @@ def import_todotxt_cmd(
 
     _out(json_)
     text = sys.stdin.read() if file == "-" else _read_file(file)
-    _report(import_todotxt(state().service, text, progress=_progress("todo.txt")), "todo.txt")
+    report_import(import_todotxt(state().service, text, progress=_progress("todo.txt")), "todo.txt")
 
 
 @import_app.command("csv")
@@ -152,7 +138,7 @@ def import_csv_cmd(
 
     _out(json_)
     text = sys.stdin.read() if file == "-" else _read_file(file)
-    _report(import_csv(state().service, text, source=file, progress=_progress("CSV")), "CSV")
+    report_import(import_csv(state().service, text, source=file, progress=_progress("CSV")), "CSV")
 
 
 # ---------------------------------------------------------------------------------- repo scan
