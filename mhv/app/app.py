@@ -14,6 +14,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.widgets import Footer, Input, Static
 
 from mhv.app.commands import COMMANDS, COMMANDS_BY_ACTION
@@ -151,6 +152,13 @@ class MhvApp(SearchSupport, App[None]):
         if self._follower is not None:
             self._follower.stop()
         self.db.shutdown(wait=False, cancel_futures=True)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:  # fmt: skip
+        """Textual's, but plain text unless asked: messages carry task titles, config lines and
+        error hints, whose brackets (``pip install 'mhv[offline-model]'``, ``[quick_add]``) Rich
+        markup would swallow."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def watch_theme(self, theme: str) -> None:
         self.settings.save(theme=theme)

@@ -235,7 +235,8 @@ class Tour:
         self.draw()
         if self.card is not None and self.card.is_attached and self.app.screen is not self.card.screen:
             # The palette or help covers the card: say the next step where it can be seen.
-            self.app.notify(self.step.ask, title=f"Tour {self.index + 1}/{len(STEPS)} · {self.step.title}", timeout=8)
+            self.app.notify(self.step.ask, title=f"Tour {self.index + 1}/{len(STEPS)} · {self.step.title}", timeout=8,
+                            markup=True)  # fmt: skip
 
     def check(self) -> None:
         if self.finished:

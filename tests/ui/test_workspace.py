@@ -367,3 +367,20 @@ class TestRowColumns:
         tight = _columns("Dec 01 17:00", "session-mgmt", ["security", "perf"], 26, 14)
         assert tight == "@session-mg…  Dec 01 17:00"  # tags go first, then the name shortens
         assert _columns("Dec 01 17:00", "mhv", ["ci"], 10, 14) == "Dec 01 17:"
+
+
+class TestNotifications:
+    async def test_brackets_in_messages_are_shown_not_eaten_as_markup(self, make: Any) -> None:
+        from textual.content import Content
+
+        from mhv.embed.errors import EmbeddingModelError
+
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app._warn_model(EmbeddingModelError("no embedding model is available", "pip install 'mhv[offline-model]'"))
+            await pilot.pause()
+            note = list(app._notifications)[-1]
+            # Rendered as Textual's toast does: markup only when the notification asks for it.
+            shown = Content.from_markup(note.message) if note.markup else Content(note.message)
+            assert "pip install 'mhv[offline-model]'" in shown.plain
