@@ -9,12 +9,13 @@ from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from mhv.app.commands import COMMANDS, COMMANDS_BY_ACTION
@@ -32,6 +33,7 @@ from mhv.tasks.models import PRIORITIES, STATUSES, Event, Task, TaskFilter
 from mhv.tasks.service import TaskService
 from mhv.themes import APP_VARIABLE_DEFAULTS, BUILTIN_THEMES, DEFAULT_THEME, load_user_themes
 from mhv.widgets.detail import TaskDetail
+from mhv.widgets.frames import PromptScreen, mark_input
 from mhv.widgets.quick_add import QuickAdd
 from mhv.widgets.sidebar import ViewSidebar
 from mhv.widgets.task_list import PAGE, TaskList
@@ -112,6 +114,14 @@ class MhvApp(SearchSupport, App[None]):
         self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
 
     # ------------------------------------------------------------------ layout
+    def get_default_screen(self) -> Screen[Any]:
+        return PromptScreen(id="_default")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            mark_input(self.screen)  # the frame that answers it is drawn at once (mhv.widgets.frames)
+        await super().on_event(event)
+
     def compose(self) -> ComposeResult:
         yield Static("", id="title-bar")
         with Horizontal(id="main"):

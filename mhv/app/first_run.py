@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 
 from mhv.errors import MhvError
 from mhv.tasks.models import ImportSummary
+from mhv.widgets.frames import PromptFrames
 
 if TYPE_CHECKING:
     from mhv.app.app import MhvApp
@@ -41,7 +42,7 @@ def summary_text(source: str, summary: ImportSummary) -> str:
     return "\n".join(lines)
 
 
-class FirstRunScreen(ModalScreen[bool]):
+class FirstRunScreen(PromptFrames, ModalScreen[bool]):
     """Returns whether to take the tour."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back", id="first-run.back")]

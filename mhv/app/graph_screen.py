@@ -18,6 +18,7 @@ from textual.widgets import Footer, Input, Label, Static
 
 from mhv.errors import MhvError
 from mhv.tasks.graph_format import layout_text
+from mhv.widgets.frames import PromptFrames
 from mhv.widgets.graph_view import GraphView
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ class StatusLine(Widget):
         self.text = text
 
 
-class TaskPrompt(ModalScreen[str | None]):
+class TaskPrompt(PromptFrames, ModalScreen[str | None]):
     """Ask for one task number (escape cancels)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
@@ -66,7 +67,7 @@ class TaskPrompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class GraphScreen(Screen[int | None]):
+class GraphScreen(PromptFrames, Screen[int | None]):
     """Dismissed with the number of the task to select in the list (or None)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -40,6 +40,7 @@ from mhv.app.views import SORT_ORDERS
 from mhv.tasks.lookup import TitleHit, TitleIndex
 from mhv.tasks.models import STATUSES, TaskFilter
 from mhv.widgets import typing_gc
+from mhv.widgets.frames import PromptFrames
 from mhv.widgets.line_input import SteadyValue
 from mhv.widgets.scrolling import SteadyScrolling
 
@@ -215,7 +216,7 @@ class PaletteList(SteadyScrolling, CommandList):
     """The palette's results; its scrollbars repaint only when it changes (see SteadyScrolling)."""
 
 
-class MhvCommandPalette(CommandPalette):
+class MhvCommandPalette(PromptFrames, CommandPalette):
     """Textual's palette with the steady input and list (same ids, classes and CSS)."""
 
     def on_mount(self) -> None:

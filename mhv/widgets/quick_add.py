@@ -5,19 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.markup import escape
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.geometry import Offset
+from textual.content import Content
+from textual.css.scalar import Scalar
+from textual.geometry import Offset, Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import Input, Static
 from textual_autocomplete import AutoComplete, DropdownItem, TargetState
+from textual_autocomplete._autocomplete import AutoCompleteList
 
 from mhv.widgets import typing_gc
 from mhv.widgets.line_input import LineInput
 
+DROPDOWN_ROWS = 8  # candidates shown at once; more scroll
 Candidates = Callable[[str], list[tuple[str, str]]]  # token -> [(completion, description)]
 CHIP_VARIABLES = {
     "tag": "$secondary",
@@ -43,13 +49,47 @@ def token_at(text: str, cursor: int) -> tuple[int, str]:
     return start, text[start:cursor]
 
 
+class Candidate(DropdownItem):
+    """A completion: the value (what Tab inserts) first, so it lines up under the token being
+    typed, then what it is, dimmed ("#ci  tag", "@crackerjack  repo", "#41  fix flaky auth test")."""
+
+    def __init__(self, value: str | Content, hint: str) -> None:
+        super().__init__(main=value)
+        self.hint = hint
+        if hint:
+            self._set_prompt(Content.assemble(self.main, "  ", (hint, "dim")))
+
+
+class DropdownList(AutoCompleteList):
+    """The completion list, whose size is set outright (TokenAutoComplete._size_to).
+
+    Textual stores a widget's scrollable extent in ``virtual_size``, a reactive that asks for a
+    layout pass of the screen when it changes; the option list sets it while it draws new options,
+    so every list that changed asked for a second layout pass a frame after the first. With the
+    size given, the extent only moves the list's own scrollbar, which ``_scroll_update`` (called
+    with it) repaints.
+    """
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+
 class TokenAutoComplete(AutoComplete):
     """Completes only the token under the cursor: ``@repo``, ``#tag`` and ``#42`` task references."""
+
+    # The dropdown's frame: its extent is its list's, which has a given size (see DropdownList).
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     def __init__(self, target: Input, candidates: Candidates, *, id: str | None = None) -> None:
         super().__init__(target, id=id)
         self._lookup = candidates
         self._built_for: tuple[str, bool] | None = None  # (token, focused) the options were built for
+        self._update_pending = False  # an edit whose dropdown update waits for the echo's frame
+        self._box: Size | None = None  # the list's size for its current options (_size_to)
+
+    def compose(self) -> ComposeResult:
+        option_list = DropdownList()
+        option_list.can_focus = False
+        yield option_list
 
     def get_search_string(self, target_state: TargetState) -> str:
         _start, token = token_at(target_state.text, target_state.cursor_position)
@@ -59,7 +99,19 @@ class TokenAutoComplete(AutoComplete):
         token = self.get_search_string(target_state)
         if not token:
             return []
-        return [DropdownItem(main=value, prefix=f"{hint} ") for value, hint in self._lookup(token)]
+        return [Candidate(value, hint) for value, hint in self._lookup(token)]
+
+    def get_matches(self, target_state: TargetState, candidates: list[DropdownItem],
+                    search_string: str) -> list[DropdownItem]:  # fmt: skip
+        # As AutoComplete.get_matches, keeping each candidate's hint after its value.
+        scored = []
+        for candidate in candidates:
+            score, offsets = self.match(search_string, candidate.value)
+            if score > 0:
+                hint = candidate.hint if isinstance(candidate, Candidate) else ""
+                scored.append((Candidate(self.apply_highlights(candidate.main, offsets), hint), score))
+        scored.sort(key=lambda pair: pair[1], reverse=True)
+        return [candidate for candidate, _score in scored]
 
     def _rebuild_options(self, target_state: TargetState, search_string: str) -> None:
         # textual-autocomplete rebuilds the list twice per keystroke (once for the cursor move, once
@@ -84,7 +136,20 @@ class TokenAutoComplete(AutoComplete):
                 option_list.replace_option_prompt_at_index(index, match.prompt)
         else:
             option_list.set_options(matches)  # one size change, where clear + add made two
+            self._size_to(matches)
         option_list.highlighted = 0 if matches else None
+
+    def _size_to(self, matches: list[DropdownItem]) -> None:
+        # The list's size given outright: left to "auto", Textual finds it over several layout
+        # passes (content width, then the scrollbar, then the container), each a frame apart, and
+        # the list visibly settles for ~70 ms after it opens. Given, it is drawn once, final.
+        rows = min(len(matches), DROPDOWN_ROWS)
+        widest = max((cell_len(str(match.prompt)) for match in matches), default=0)
+        width = widest + (1 if len(matches) > rows else 0)  # the scrollbar, when it scrolls
+        self._box = Size(width, max(rows, 1))
+        styles = self.option_list.styles
+        if (styles.width, styles.height) != (Scalar.from_number(width), Scalar.from_number(self._box.height)):
+            styles.width, styles.height = self._box
 
     def _align_and_rebuild(self) -> None:
         # Called on every cursor move, which typing also makes: the Input.Changed that follows a
@@ -96,16 +161,38 @@ class TokenAutoComplete(AutoComplete):
 
     def _align_to_target(self) -> None:
         # The quick-add line is docked at the bottom: open the list *above* the input, so it never
-        # covers the input's border or the live preview under it.
-        cursor_x, _cursor_y = self.target.cursor_screen_offset
-        width, height = self.option_list.outer_size
+        # covers the input's border or the live preview under it. It is anchored at the start of
+        # the token, not at the cursor, so it stays put while the token is typed, as completion
+        # lists in editors do.
+        target = self.target
+        start, _token = token_at(target.value, target.cursor_position)
+        anchor_x = target.content_region.x + cell_len(target.value[:start]) - target.scroll_offset.x
+        width, height = self._box or self.option_list.outer_size  # the size it is about to have
         screen = self.screen.scrollable_content_region
-        top = self.target.region.y
-        x = max(min(cursor_x - 1, screen.right - width), screen.x)
-        y = top - height if top - height >= screen.y else top + self.target.region.height
+        top = target.region.y
+        x = max(min(anchor_x, screen.right - width), screen.x)  # the values line up under the token
+        y = top - height if top - height >= screen.y else top + target.region.height
         self.absolute_offset = Offset(x, y)
 
+    def _handle_target_update(self) -> None:
+        # An edit: the dropdown follows in the frame after the one that shows the typed character,
+        # so the echo never waits for a rebuilt (and resized: a layout pass) list.
+        if not self._update_pending:
+            self._update_pending = True
+            self.call_after_refresh(self._flush_update)
+
+    def _flush_update(self) -> None:
+        if self._update_pending and self.is_attached:
+            self._update_pending = False
+            super()._handle_target_update()
+
     def _listen_to_messages(self, event: events.Event) -> None:
+        # A key that uses the list sees it up to date: its update may wait for a frame, or the
+        # edit's Input.Changed may still be queued behind this key (fast typing, a paste).
+        if (isinstance(event, events.Key) and event.key in ("tab", "enter", "up", "down")
+                and (self._update_pending or self._target_state.text != self.target.value)):  # fmt: skip
+            self._update_pending = True
+            self._flush_update()
         # Enter on a token that is already complete ("done #42" with #42 highlighted) runs the line
         # instead of "completing" it to itself, so one Enter is enough.
         if isinstance(event, events.Key) and event.key == "enter" and self.display:

@@ -7,11 +7,12 @@ ask for one. Layout passes are counted with the screen's own ``screen_layout_ref
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from textual.widgets import Input
 
-from mhv.widgets.quick_add import QuickAdd, TokenAutoComplete
+from mhv.widgets.quick_add import DROPDOWN_ROWS, QuickAdd, TokenAutoComplete
 from mhv.widgets.task_list import TaskList
 from tests.ui.conftest import SIZE, add_tasks, settle
 
@@ -158,3 +159,114 @@ class TestCollectionsWhileTyping:
             await pilot.pause()
             assert gc.get_freeze_count() == 0
             assert gc.get_threshold() == thresholds
+
+
+def hold_paced_frames(screen: Any) -> list[int]:
+    """Stop ``screen``'s 60 Hz update timer from ever drawing; count the frames written instead."""
+    screen._update_timer.pause()
+    screen._update_timer.resume = lambda: None  # paced frames never come
+    return []
+
+
+def count_frames(app: Any) -> list[int]:
+    frames: list[int] = []
+    display = app._display
+
+    def counted(screen: Any, renderable: Any) -> None:
+        frames.append(1)
+        display(screen, renderable)
+
+    app._display = counted
+    return frames
+
+
+class TestPromptFrames:
+    async def test_a_keystroke_is_drawn_without_waiting_for_the_frame_timer(self, make: Any) -> None:
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("a")
+            await pilot.pause()
+            hold_paced_frames(app.screen)
+            frames = count_frames(app)
+            await pilot.press("x")
+            await asyncio.sleep(0.05)  # not pilot.pause(): it draws a frame itself
+            assert frames  # drawn by the key's own idle, not by the (stopped) timer
+            assert app.query_one("#quick-input", Input).value == "x"
+
+    async def test_other_changes_stay_paced(self, make: Any, ui_service: Any) -> None:
+        add_tasks(ui_service, 5)
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.pause(0.2)  # past the input window of the keys that opened nothing
+            hold_paced_frames(app.screen)
+            frames = count_frames(app)
+            app.query_one(TaskList).refresh()  # not caused by input: waits for the timer's tick
+            await asyncio.sleep(0.05)
+            assert frames == []
+
+    async def test_the_palette_draws_keystrokes_at_once_too(self, make: Any) -> None:
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+k")
+            await pilot.pause()
+            hold_paced_frames(app.screen)
+            frames = count_frames(app)
+            await pilot.press("v")
+            await asyncio.sleep(0.05)
+            assert frames
+
+
+class TestDropdown:
+    async def test_it_opens_at_its_final_size_under_the_token(self, make: Any, ui_service: Any) -> None:
+        for i, repo in enumerate(["crackerjack", "acb", "a-rather-long-repository-name"]):
+            ui_service.create({"title": f"t{i}", "repo": repo, "tags": [f"tag{n}" for n in range(i * 5, i * 5 + 5)]})
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("a", *"ship it ")
+            await pilot.pause()
+            complete = app.query_one(TokenAutoComplete)
+            drawn: list[Any] = []  # where the dropdown was at each layout pass
+            app.screen.screen_layout_refresh_signal.subscribe(
+                app, lambda _screen: drawn.append(complete.region if complete.display else None), immediate=True
+            )
+            await pilot.press("#")
+            await asyncio.sleep(0.1)  # frames as the app draws them (pilot.pause adds one)
+            assert complete.display
+            # Left to Textual's "auto" size it grew over 3-4 passes a frame apart; now the first
+            # pass that shows it puts it where it stays.
+            assert drawn and set(drawn) == {complete.region}
+            field = app.query_one("#quick-input", Input)
+            token_x = app.screen._compositor.render_strips()[field.content_region.y].text.rindex("#")
+            assert complete.region.x == token_x  # "#tag0  tag" starts under the "#" typed
+            rows = complete.option_list.option_count
+            assert rows == 15 and complete.region.height == DROPDOWN_ROWS  # the rest scroll
+            widest = max(complete.option_list.get_option_at_index(i).prompt.cell_length for i in range(rows))
+            assert complete.region.width == widest + 1  # and the scrollbar has its column
+            assert complete.region.bottom == field.region.y  # right above the line
+            drawn.clear()
+            await pilot.press(*"tag1")  # #tag1, #tag10-14: smaller, still anchored above the line
+            await asyncio.sleep(0.1)
+            assert complete.region.x == token_x and complete.region.height == 6
+            assert complete.region.bottom == field.region.y
+            assert set(drawn) == {complete.region}
+
+    async def test_tab_straight_after_a_key_completes_what_was_typed(self, make: Any, ui_service: Any) -> None:
+        from textual import events
+
+        ui_service.create({"title": "seed", "tags": ["ci", "cli"]})
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("a", *"x #c")
+            await pilot.pause()
+            # The list follows the echo a frame later; Tab arriving before that frame must still
+            # complete "#cl", not what the list held for "#c".
+            for key, char in (("l", "l"), ("tab", None)):
+                app.post_message(events.Key(key, char))
+            await pilot.pause()
+            await pilot.pause()
+            assert app.query_one("#quick-input", Input).value == "x #cli "
