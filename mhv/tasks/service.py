@@ -358,6 +358,11 @@ class TaskService(GraphQueries):
         with self.store.read() as conn:
             return int(conn.scalar("SELECT COALESCE(MAX(seq), 0) FROM event"))
 
+    def highest_number(self) -> int:
+        """The highest task number in use (0 when there is none): how wide numbers are shown."""
+        with self.store.read() as conn:
+            return int(conn.scalar("SELECT COALESCE(MAX(number), 0) FROM task"))
+
     # ------------------------------------------------------------------ writes: helpers
     def _next_number(self, conn: Connection) -> int:
         value = conn.scalar("SELECT value FROM meta WHERE key = 'next_number'")

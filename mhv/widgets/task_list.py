@@ -66,7 +66,7 @@ stays quick at 100,000 tasks.
     }
 
     DEFAULT_CSS = """
-    TaskList { background: $surface; }
+    TaskList { background: $surface; overflow-x: hidden; }  /* rows fit the width: never a horizontal bar */
     TaskList > .task-list--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
     TaskList:blur > .task-list--cursor { background: $block-cursor-blurred-background; text-style: none; }
     TaskList > .task-list--dim { color: $text-muted; }
@@ -110,6 +110,7 @@ stays quick at 100,000 tasks.
         self.pending_select: int | None = None  # a task number to put the cursor on once loaded
         self.empty_text = ""  # drawn on the first row when the view has no task
         self.repo_width = 12  # the repository column: the longest known name, see set_repo_names
+        self.number_width = 4  # the number column: the highest number's digits, see set_highest_number
 
     # ------------------------------------------------------------------ data
     def set_repo_names(self, names: list[str]) -> None:
@@ -117,6 +118,14 @@ stays quick at 100,000 tasks.
         width = max(6, min(16, max((len(n) + 1 for n in names), default=11)))
         if width != self.repo_width:
             self.repo_width = width
+            self.refresh()
+
+    def set_highest_number(self, number: int) -> None:
+        """Size the number column to the highest task number in use (at least 4 digits), so that a
+        millionth task lines up with the rest."""
+        width = max(4, len(str(number)))
+        if width != self.number_width:
+            self.number_width = width
             self.refresh()
 
     def set_source(self, fetch: FetchPage, total: int, first_page: list[Task] | None = None,
@@ -303,16 +312,17 @@ stays quick at 100,000 tasks.
         finished = task.status in ("completed", "cancelled")
         status_style = self._style(f"status-{task.status.replace('_', '-')}")
         prio_style = self._style(f"priority-{task.priority}")
-        number = f"{task.number:>6} "
+        number = f"{task.number:>{self.number_width}} "
         icon = STATUS_ICONS.get(task.status, "?") + " "
         prio = PRIORITY_MARKS.get(task.priority, "  ") + " "
         due = self._due_text(task.due, task.due_all_day)
         fixed = len(number) + len(icon) + len(prio)
         # The title keeps at least half the row; tags, repository and due date are aligned columns
         # in what is left, narrowed in reverse order of importance (tags, then repository).
-        right = _columns(due, task.repo or "", list(task.tags), max((width - fixed) // 2 - 2, 0),
+        room = width - RIGHT_MARGIN
+        right = _columns(due, task.repo or "", list(task.tags), max((room - fixed) // 2 - 2, 0),
                          self.repo_width)  # fmt: skip
-        title_width = max(width - fixed - len(right) - 2, 8)
+        title_width = max(room - fixed - len(right) - 2, 8)
         title = task.title if len(task.title) <= title_width else task.title[: title_width - 1] + "…"
         title_style = row + (dim if finished and not selected else Style())
         if finished:
@@ -338,6 +348,7 @@ stays quick at 100,000 tasks.
 
 
 DUE_WIDTH = 12  # "Dec 01 17:00"
+RIGHT_MARGIN = 1  # a blank cell after the due column: it does not run into the scrollbar or border
 TAGS_WIDTH = 24
 
 

@@ -368,6 +368,23 @@ class TestRowColumns:
         assert tight == "@session-mg…  Dec 01 17:00"  # tags go first, then the name shortens
         assert _columns("Dec 01 17:00", "mhv", ["ci"], 10, 14) == "Dec 01 17:"
 
+    async def test_a_millionth_task_lines_up_and_rows_keep_a_margin(self, make: Any, ui_service: Any) -> None:
+        from mhv.widgets.task_list import TaskList
+
+        ui_service.create({"title": "small number", "due": "2026-12-01T17:00:00+00:00"})
+        with ui_service.store.write() as conn:  # the next task is the millionth
+            conn.execute("UPDATE meta SET value = '1000000' WHERE key = 'next_number'")
+        ui_service.create({"title": "big number", "due": "2026-12-02T17:00:00+00:00"})
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            tasks = app.query_one(TaskList)
+            rows = [tasks.render_line(y).text for y in range(2)]
+            assert {row.strip().split()[0] for row in rows} == {"1", "1000000"}
+            assert len({row.index("○") for row in rows}) == 1  # the icons line up after the numbers
+            assert len({row.index("Dec") for row in rows}) == 1
+            assert all(row.endswith(" 17:00 ") for row in rows)  # a blank cell before the edge
+
 
 class TestNotifications:
     async def test_brackets_in_messages_are_shown_not_eaten_as_markup(self, make: Any) -> None:
@@ -378,7 +395,7 @@ class TestNotifications:
         app = make()
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            app._warn_model(EmbeddingModelError("no embedding model is available", "pip install 'mhv[offline-model]'"))
+            app._warn_model(EmbeddingModelError("no embedding model is available", "install it", reason="not_installed"))
             await pilot.pause()
             note = list(app._notifications)[-1]
             # Rendered as Textual's toast does: markup only when the notification asks for it.
