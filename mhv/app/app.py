@@ -227,7 +227,7 @@ class MhvApp(SearchSupport, App[None]):
             entries: list[tuple[str, str, int | None]] = []
             for view in BASE_VIEWS:
                 entries.append((view.id, view.label, svc.count(view.filter(now, svc.tz))))
-            repos, tags = svc.repo_names(), svc.tag_names()
+            repos, tags = sorted(set(svc.repo_names()) | set(self.settings.config.repos)), svc.tag_names()
             by_repo, by_tag = svc.open_counts()
             entries.append(("-repos", "By repository", None))
             entries += [(f"repo:{r}", f"@{r}", by_repo.get(r, 0)) for r in repos[:30]]

@@ -53,6 +53,7 @@ class EventFollower:
         from watchfiles import watch
 
         names = {db.name, db.name + "-wal"}
+        self.catch_up()  # what was written between start_seq and this thread starting to watch
         for _changes in watch(db.parent, stop_event=self.stop_event, debounce=30, step=20, rust_timeout=1000,
                               yield_on_timeout=True, watch_filter=lambda _c, p: Path(p).name in names):  # fmt: skip
             if self.stop_event.is_set():

@@ -304,13 +304,14 @@ def parse_line(
     known_repos: Annotated[
         str | None,
         typer.Option(
-            "--known-repos", help="Comma-separated repository names (default: the registered ones)."
+            "--known-repos", help="Comma-separated repository names (default: the registered ones and config.toml's)."
         ),
     ] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Show how a line is understood: intent, pieces with their spans and confidence. Changes nothing."""
     from mhv.cli.quick import cli_settings
+    from mhv.cli.quick import known_repos as config_and_registered
     from mhv.nlp import parse
     from mhv.tasks.intents import quick_settings
     from mhv.tasks.service import local_tz
@@ -332,7 +333,7 @@ def parse_line(
             ) from None
         clock = clock.replace(tzinfo=tz) if clock.tzinfo is None else clock
     if known_repos is None:
-        repos = sorted(state().service.repo_names_registered())
+        repos = config_and_registered(state().service)
     else:
         repos = [r.strip().lstrip("@") for r in known_repos.split(",") if r.strip()]
     p = parse(line, now=clock, known_repos=repos, settings=quick_settings(cli_settings()).parse)

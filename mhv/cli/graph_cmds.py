@@ -4,7 +4,6 @@ graph of a task, a repository or a tag as text, Graphviz DOT, Mermaid or JSON)."
 from __future__ import annotations
 
 import sys
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,19 +20,12 @@ def urgency_overrides(path: Path | None = None) -> dict[str, Any]:
     """The ``[urgency]`` table of config.toml: coefficient name -> number (docs/graph.md lists the
     keys: ``due``, ``blocking``, ``priority_high``, ``tag.next``, ``repo.infra``...). Missing file or
     table: no overrides."""
-    if path is None:
-        from mhv.paths import config_dir
+    from mhv.cli.config_file import config_table
 
-        path = config_dir() / "config.toml"
-    if not path.is_file():
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ValidationError(f"cannot read {path}: {exc}", "fix the file (it is TOML)", code="MHV-301") from None
+    data = config_table(path)
     table = data.get("urgency", {})
     if not isinstance(table, dict):
-        raise ValidationError(f"{path}: [urgency] must be a table", "write `[urgency]` then `key = number` lines",
+        raise ValidationError(f"{path or 'config.toml'}: [urgency] must be a table", "write `[urgency]` then `key = number` lines",
                               code="MHV-301")  # fmt: skip
     out: dict[str, Any] = {}
     for key, value in table.items():  # `[urgency.tag] next = 15` is the same as `"tag.next" = 15`

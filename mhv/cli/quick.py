@@ -22,9 +22,18 @@ Confirm = Callable[[str], bool]
 
 
 def cli_settings() -> Any:
-    """The quick-add settings for the CLI: defaults until the config file is read here (issue: config);
-    `mhv.tasks.intents.quick_settings` accepts the config object as it is."""
-    return None
+    """The quick-add settings from config.toml (``date_order``, ``week_start``, ``[quick_add]``), as
+    the workspace uses them; `mhv.tasks.intents.quick_settings` checks the values."""
+    from mhv.cli.config_file import quick_add_settings
+
+    return quick_add_settings()
+
+
+def known_repos(svc: Any) -> list[str]:
+    """Registered repositories and those config.toml names (``[repos.NAME]``)."""
+    from mhv.cli.config_file import config_repo_names
+
+    return sorted(svc.repo_names_registered() | config_repo_names())
 
 
 def run_create(st: CliState, text: str, *, yes: bool = False, overrides: dict[str, Any] | None = None,
@@ -37,7 +46,7 @@ def run_create(st: CliState, text: str, *, yes: bool = False, overrides: dict[st
         raise UsageError("nothing to add", "give the task, e.g. mhv tc fix login tomorrow p1 #auth")
     svc = st.service
     now = _local_now(st)
-    registered = sorted(svc.repo_names_registered())
+    registered = known_repos(svc)
     action = understand(text, now=now, known_repos=registered, settings=cli_settings())
     _localise(st, action)
     if overrides:
@@ -68,7 +77,7 @@ def run_update(st: CliState, ref: str, words: list[str], *, yes: bool = False,
         else:
             rest.append(w)
     text = " ".join(rest)
-    registered = sorted(svc.repo_names_registered())
+    registered = known_repos(svc)
     qs = cli_settings()
     from mhv.tasks.intents import quick_settings
 

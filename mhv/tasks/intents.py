@@ -86,10 +86,21 @@ def quick_settings(settings: Any = None) -> QuickSettings:
         raise UsageError(
             f"bad quick-add setting: {exc}", "fix the value in config.toml", code="MHV-301"
         ) from None
+    priority = defaults.get("priority")
+    if priority is not None:
+        from mhv.tasks.rules import PRIORITIES, PRIORITY_WORDS
+
+        word = str(priority).strip().lower()
+        priority = PRIORITY_WORDS.get(word, word)
+        if priority not in PRIORITIES:
+            raise UsageError(
+                f"bad quick-add setting: priority = {defaults['priority']!r}",
+                "in config.toml [quick_add], use critical, high, medium or low (or p1-p4)", code="MHV-301",
+            )
     tags = defaults.get("tags") or ()
     return QuickSettings(
         parse=ps,
-        default_priority=defaults.get("priority"),
+        default_priority=priority,
         default_repo=defaults.get("repo"),
         default_tags=tuple([tags] if isinstance(tags, str) else tags),
     )

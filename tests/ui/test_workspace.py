@@ -253,6 +253,18 @@ class TestQuickAdd:
             assert app.query_one("#quick-input").value == "speed up #perf "
             assert app.complete_token("#1") == [("#1", "seed")]
 
+    async def test_repositories_named_in_config_complete_too(self, make: Any, settings: Settings) -> None:
+        from mhv.config import Config
+
+        settings.config = Config.model_validate({"repos": {"docs": {"path": "/srv/docs"}}})
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert app.complete_token("@d") == [("@docs", "repo")]  # no task and no registration yet
+            await pilot.press("a", *"write the guide @do", "tab")
+            assert app.query_one("#quick-input").value == "write the guide @docs "
+            assert app.understand("write the guide @docs").fields["repo"] == "docs"
+
     async def test_low_confidence_asks(self, make: Any, ui_service: Any) -> None:
         app = make()
         async with app.run_test(size=SIZE) as pilot:
@@ -345,7 +357,7 @@ class TestLive:
             await pilot.pause(0.3)
             other = TaskService(open_store(ui_service.store.url), clock=clock, actor="other")
             other.create({"title": "written elsewhere"})
-            for _ in range(40):
+            for _ in range(100):  # within a second on a quiet machine; this checks that, not the speed
                 await asyncio.sleep(0.05)
                 if app.query_one(TaskList).total == 1:
                     break

@@ -295,3 +295,30 @@ def test_done_reports_what_it_unblocked(mhv):
     assert code == 0 and "unblocked: task 2: deploy" in out and "announce" not in out
     data = js(mhv, "td", "2")
     assert data["unblocked"] == [3]
+
+
+def test_tc_and_tu_read_quick_add_defaults_and_repos_from_config(mhv, mhv_home):
+    mhv_home.mkdir(parents=True, exist_ok=True)
+    (mhv_home / "config.toml").write_text(
+        'date_order = "dmy"\n[quick_add]\npriority = "high"\ntags = ["inbox"]\n'
+        '[repos.docs]\npath = "/tmp/docs"\n'
+    )
+    task = js(mhv, "tc", "write the changelog @docs 3/4")
+    assert task["priority"] == "high" and task["tags"] == ["inbox"]  # the workspace's defaults, here too
+    assert task["repo"] == "docs" and task["due"][5:10] == "04-03"  # day first: 3 April
+    code, _out, err = mhv("tc", "another @docs")
+    assert code == 0 and "not a registered repository" not in err  # named in config.toml: known
+    data = js(mhv, "parse", "fix @docs")
+    assert data["repo"] == "docs" and data["confidence"] >= 0.9
+
+
+def test_tc_with_a_broken_config_says_which_file_and_stores_nothing(mhv, mhv_home):
+    assert mhv("tc", "before")[0] == 0
+    mhv_home.mkdir(parents=True, exist_ok=True)
+    (mhv_home / "config.toml").write_text("[quick_add\npriority = 'high'\n")
+    code, _out, err = mhv("tc", "after")
+    assert code != 0 and "MHV-301" in err and "config.toml" in err and "mhv config check" in err
+    (mhv_home / "config.toml").write_text("[quick_add]\npriority = 'soon'\n")  # TOML, but not a priority
+    code, _out, err = mhv("tc", "after")
+    assert code != 0 and "MHV-301" in err and "config.toml [quick_add]" in err and "'soon'" in err
+    assert [t["title"] for t in js(mhv, "tl")] == ["before"]

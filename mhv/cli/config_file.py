@@ -1,0 +1,52 @@
+"""config.toml as the command line reads it: tomllib alone, once per process and change.
+
+The CLI's fast paths (`mhv tc`, `mhv tl`) must not load Pydantic (~110 ms) to read three settings;
+the values are checked where they are used (`quick_settings`, the urgency coefficients), and `mhv
+config check` validates the whole file. A file that is not TOML is an error that names it (MHV-301):
+nothing is stored from a line read with half a configuration.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from mhv.errors import ValidationError
+
+QUICK_KEYS = ("date_order", "week_start", "quick_add")  # what the quick-add language reads
+
+
+def config_table(path: Path | None = None) -> dict[str, Any]:
+    """The parsed file (``{}`` when there is none); read again only when it changes."""
+    if path is None:
+        from mhv.paths import config_dir
+
+        path = config_dir() / "config.toml"
+    try:
+        stat = path.stat()
+    except OSError:
+        return {}
+    return _parsed(path, stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _parsed(path: Path, _mtime: int, _size: int) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValidationError(f"cannot read {path}: {exc}", "fix the file (it is TOML; `mhv config check` "
+                              "shows where)", code="MHV-301") from None  # fmt: skip
+
+
+def quick_add_settings() -> dict[str, Any]:
+    """``date_order``, ``week_start`` and ``[quick_add]``, for `mhv.tasks.intents.quick_settings`."""
+    data = config_table()
+    return {key: data[key] for key in QUICK_KEYS if key in data}
+
+
+def config_repo_names() -> set[str]:
+    """The ``[repos.NAME]`` names: known to the parser and completion like registered ones."""
+    repos = config_table().get("repos")
+    return {str(name) for name in repos} if isinstance(repos, dict) else set()
