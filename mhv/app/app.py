@@ -280,7 +280,8 @@ class MhvApp(SearchSupport, App[None]):
         return self._follower.catch_up()
 
     def on_mhv_app_events_arrived(self, message: EventsArrived) -> None:
-        self.apply_changes({e.task_id for e in message.events if e.task_id})
+        if self.query(TaskDetail):  # not while shutting down (the watcher thread delivers until it stops)
+            self.apply_changes({e.task_id for e in message.events if e.task_id})
 
     def apply_changes(self, task_ids: set[str]) -> None:
         """Some tasks changed: refetch the visible rows (not the table), the counts and the detail."""
@@ -304,6 +305,8 @@ class MhvApp(SearchSupport, App[None]):
         return self.query_one(TaskList).current
 
     def on_task_list_highlighted(self, message: TaskList.Highlighted) -> None:
+        if not self.query(TaskDetail):  # shutting down: a late message from a reload
+            return
         if message.task is None:
             self.query_one(TaskDetail).show_task(None)
         elif not self.query_one(TaskDetail).editing:

@@ -6,7 +6,9 @@
    each size;
 2. keystroke-to-screen latency (p50/p99) in the quick-add line and in the palette at the largest size:
    a Key event posted as the driver does, until the next frame is written to the terminal;
-3. `task export` of the same tasks when Taskwarrior is installed.
+3. `task export` of the same tasks when Taskwarrior is installed;
+4. with ``--live``: another process creates a task; time from its commit to the first frame that shows
+   it, with the workspace following the event log as it does for a user.
 Databases are seeded once under /tmp/mhv-bench-<n> from tests/bench/seed.py (Taskwarrior records).
 """
 
@@ -183,6 +185,68 @@ async def keystrokes(n: int, count: int) -> dict[str, tuple[float, ...]]:
     return results
 
 
+WRITER = r"""
+import sys, time
+sys.path.insert(0, {root!r})
+from mhv.store import open_store
+from mhv.tasks.service import TaskService
+svc = TaskService(open_store(), actor="other-terminal")
+svc.create({{"title": sys.argv[1], "priority": "critical"}})
+print(time.time())
+"""
+
+
+async def live_updates(n: int, runs: int = 5) -> list[float]:
+    """Another process creates a task; ms from its commit to the first frame that shows it (the
+    list's count moved), with the workspace following the log as it does for a user (live=True).
+    Runs on a copy of the seeded database, which it writes to."""
+    import asyncio
+
+    source = home_for(n)
+    home = Path(tempfile.mkdtemp(prefix="mhv-bench-live-"))
+    shutil.copytree(source / "data", home / "data")
+    os.environ["MHV_HOME"] = str(home)
+    from mhv.app.main import make_app
+    from mhv.store import open_store
+    from mhv.tasks.service import TaskService
+    from mhv.widgets.task_list import TaskList
+
+    app = make_app(TaskService(open_store(), actor="bench"), live=True)
+    shown: list[float] = []
+    original = app._display
+
+    def display(screen: object, renderable: object) -> None:
+        original(screen, renderable)
+        tasks = app.query(TaskList)
+        if tasks and tasks.first().total != total[0] and not shown:
+            shown.append(time.time())
+
+    out: list[float] = []
+    total = [0]
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause(2)  # first rows, counts; the watcher (a worker that never ends) is running
+            app._display = display
+            for i in range(runs):
+                total[0] = app.query_one(TaskList).total
+                shown.clear()
+                env = {**os.environ, "MHV_HOME": str(home)}
+                proc = await asyncio.create_subprocess_exec(
+                    sys.executable, "-c", WRITER.format(root=str(ROOT)), f"live probe {i}", env=env,
+                    stdout=asyncio.subprocess.PIPE)  # fmt: skip
+                stdout, _ = await proc.communicate()
+                committed = float(stdout.decode().split()[-1])
+                for _ in range(500):
+                    if shown:
+                        break
+                    await asyncio.sleep(0.01)
+                out.append(((shown[0] if shown else time.time()) - committed) * 1000)
+                await asyncio.sleep(0.5)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    return out
+
+
 SLOWEST: dict[str, list[tuple[str, int, str]]] = {}  # the five slowest keys of each surface (to the first frame,
 # and to settle): ms, index, text up to it
 
@@ -194,7 +258,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--keys", type=int, default=200)
     parser.add_argument("--keys-only", action="store_true", help="only the keystroke latencies (part 2)")
+    parser.add_argument("--live", action="store_true", help="only another process's change to the screen (part 4)")
     args = parser.parse_args()
+    if args.live:
+        ms = asyncio.run(live_updates(max(args.sizes)))
+        print(f"another process's new task on screen at {max(args.sizes):,} tasks: "
+              + ", ".join(f"{m:.0f}" for m in ms) + f" ms (max {max(ms):.0f})")
+        return
     for n in [] if args.keys_only else args.sizes:
         seconds, total = first_rows(n)
         tw = task_export(n)

@@ -364,6 +364,19 @@ class TestLive:
             assert app.query_one(TaskList).total == 1
 
 
+    async def test_messages_that_land_while_shutting_down_are_dropped(self, make: Any, ui_service: Any) -> None:
+        from mhv.widgets.task_list import TaskList
+
+        ui_service.create({"title": "one"})
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            event = ui_service.events_since(0, 10)[-1]
+        # The watcher thread and a reload can still deliver once the widgets are gone.
+        app.on_task_list_highlighted(TaskList.Highlighted(ui_service.get("1")))
+        app.on_mhv_app_events_arrived(app.EventsArrived([event]))
+
+
 class TestRowColumns:
     def test_rows_line_up_and_narrow_in_order(self) -> None:
         from mhv.widgets.task_list import _columns
