@@ -2,8 +2,8 @@
 
 The CLI's fast paths (`mhv tc`, `mhv tl`) must not load Pydantic (~110 ms) to read three settings;
 the values are checked where they are used (`quick_settings`, the urgency coefficients), and `mhv
-config check` validates the whole file. A file that is not TOML is an error that names it (MHV-301):
-nothing is stored from a line read with half a configuration.
+config check` validates the whole file. A file that is not TOML is an error that names it (MHV-301);
+the quick-add commands turn it into a warning and go on with the defaults, as the workspace does.
 """
 
 from __future__ import annotations
@@ -47,6 +47,10 @@ def quick_add_settings() -> dict[str, Any]:
 
 
 def config_repo_names() -> set[str]:
-    """The ``[repos.NAME]`` names: known to the parser and completion like registered ones."""
-    repos = config_table().get("repos")
+    """The ``[repos.NAME]`` names: known to the parser and completion like registered ones (none
+    when the file cannot be read: the quick-add settings' warning says why)."""
+    try:
+        repos = config_table().get("repos")
+    except ValidationError:
+        return set()
     return {str(name) for name in repos} if isinstance(repos, dict) else set()

@@ -21,12 +21,23 @@ from mhv.tasks.intents import CREATE, DELETE, LIST, SEARCH, SHOW, UPDATE, Action
 Confirm = Callable[[str], bool]
 
 
-def cli_settings() -> Any:
+def cli_settings(st: CliState | None = None) -> Any:
     """The quick-add settings from config.toml (``date_order``, ``week_start``, ``[quick_add]``), as
-    the workspace uses them; `mhv.tasks.intents.quick_settings` checks the values."""
+    the workspace uses them. As in the workspace, a bad file does not stop the command: what is wrong
+    falls back to the defaults, with a warning that names the file and the fix."""
     from mhv.cli.config_file import quick_add_settings
+    from mhv.errors import MhvError
+    from mhv.tasks.intents import quick_settings
 
-    return quick_add_settings()
+    try:
+        return quick_settings(quick_add_settings())
+    except MhvError as err:
+        text = f"{err.message} ({err.code}); the quick-add defaults are used. Fix: {err.hint}"
+        if st is not None:
+            st.output.warn(text)
+        else:
+            sys.stderr.write(f"warning: {text}\n")
+        return None
 
 
 def known_repos(svc: Any) -> list[str]:
@@ -47,7 +58,7 @@ def run_create(st: CliState, text: str, *, yes: bool = False, overrides: dict[st
     svc = st.service
     now = _local_now(st)
     registered = known_repos(svc)
-    action = understand(text, now=now, known_repos=registered, settings=cli_settings())
+    action = understand(text, now=now, known_repos=registered, settings=cli_settings(st))
     _localise(st, action)
     if overrides:
         if action.kind != CREATE:
@@ -78,7 +89,7 @@ def run_update(st: CliState, ref: str, words: list[str], *, yes: bool = False,
             rest.append(w)
     text = " ".join(rest)
     registered = known_repos(svc)
-    qs = cli_settings()
+    qs = cli_settings(st)
     from mhv.tasks.intents import quick_settings
 
     p = parse(text, now=now, known_repos=registered, settings=quick_settings(qs).parse)
