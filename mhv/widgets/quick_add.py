@@ -147,9 +147,15 @@ class TokenAutoComplete(AutoComplete):
         widest = max((cell_len(str(match.prompt)) for match in matches), default=0)
         width = widest + (1 if len(matches) > rows else 0)  # the scrollbar, when it scrolls
         self._box = Size(width, max(rows, 1))
-        styles = self.option_list.styles
+        option_list = self.option_list
+        styles = option_list.styles
         if (styles.width, styles.height) != (Scalar.from_number(width), Scalar.from_number(self._box.height)):
             styles.width, styles.height = self._box
+        # The scrollbar decided here too: found while drawing, it cost two more layout passes.
+        scrolls = len(matches) > rows
+        if option_list.show_vertical_scrollbar != scrolls:
+            styles.overflow_y = "scroll" if scrolls else "hidden"
+            option_list.show_vertical_scrollbar = scrolls
 
     def _align_and_rebuild(self) -> None:
         # Called on every cursor move, which typing also makes: the Input.Changed that follows a
