@@ -49,7 +49,9 @@ then one entry per repository and per tag. Counts follow every change.
                 options.append(Option(Text(label, style="bold dim"), id=view_id, disabled=True))
                 continue
             number = "" if count is None else f"{count:,}"
-            text = Text(label[: width - len(number) - 1].ljust(width - len(number)))
+            room = width - len(number) - 1  # the label, a space, the count
+            shown = label if len(label) <= room else label[: room - 1] + "…"
+            text = Text(shown.ljust(width - len(number)))
             text.append(number, style="dim")
             options.append(Option(text, id=view_id))
         highlighted = self.highlighted

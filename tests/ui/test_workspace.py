@@ -411,6 +411,19 @@ class TestRowColumns:
             assert all(row.endswith(" 17:00 ") for row in rows)  # a blank cell before the edge
 
 
+    async def test_a_long_repository_name_in_the_sidebar_ends_in_an_ellipsis(self, make: Any, ui_service: Any) -> None:
+        from mhv.widgets.sidebar import ViewSidebar
+
+        ui_service.create({"title": "t", "repo": "a-rather-long-repository-name-indeed"})
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            sidebar = app.query_one(ViewSidebar)
+            option = sidebar.get_option("repo:a-rather-long-repository-name-indeed")
+            line = str(option.prompt)
+            assert line.startswith("@a-rather-long") and "…" in line and line.rstrip().endswith(" 1")
+
+
 class TestNotifications:
     async def test_brackets_in_messages_are_shown_not_eaten_as_markup(self, make: Any) -> None:
         from textual.content import Content
