@@ -29,7 +29,8 @@ from mhv.app.settings import Settings
 from mhv.app.views import BASE_VIEWS, SORT_LABELS, SORT_ORDERS, View, view_for
 from mhv.errors import MhvError
 from mhv.tasks.intents import QuickSettings, quick_settings
-from mhv.tasks.models import PRIORITIES, STATUSES, Event, Task, TaskFilter
+from mhv.tasks.lookup import by_number
+from mhv.tasks.models import PRIORITIES, Event, Task, TaskFilter
 from mhv.tasks.service import TaskService
 from mhv.themes import APP_VARIABLE_DEFAULTS, BUILTIN_THEMES, DEFAULT_THEME, load_user_themes
 from mhv.widgets.detail import TaskDetail
@@ -578,10 +579,7 @@ class MhvApp(SearchSupport, App[None]):
         if token.startswith("@"):
             return [(f"@{r}", "repo") for r in self.known_repos if body in r.lower()][:20]
         if body.isdigit():
-            number = int(body)
-            numbers = (number, *range(number * 10, number * 10 + 10))
-            tasks = self.service.list_tasks(TaskFilter(statuses=STATUSES, numbers=numbers, order="number", limit=11))
-            return [(f"#{t.number}", t.title[:24]) for t in tasks]
+            return [(f"#{hit.number}", hit.title[:24]) for hit in by_number(self.service, int(body))]
         return [(f"#{t}", "tag") for t in self.known_tags if body in t.lower()][:20]
 
     def on_quick_add_cancelled(self, message: QuickAdd.Cancelled) -> None:

@@ -37,7 +37,7 @@ from textual.widgets import Button, LoadingIndicator
 from mhv.app.commands import COMMANDS
 from mhv.app.onboarding import start_tour
 from mhv.app.views import SORT_ORDERS
-from mhv.tasks.lookup import TitleHit, TitleIndex
+from mhv.tasks.lookup import TitleHit, TitleIndex, by_number
 from mhv.tasks.models import STATUSES, TaskFilter
 from mhv.widgets import typing_gc
 from mhv.widgets.frames import PromptFrames
@@ -154,7 +154,7 @@ class TasksProvider(Provider):
         if not text:
             return
         if text.isdigit():
-            found = await asyncio.to_thread(_by_number, app.service, int(text))
+            found = await asyncio.to_thread(by_number, app.service, int(text))
             scored = [(hit, 1.0 if hit.number == int(text) else 0.5) for hit in found]
         else:
             index = task_index(app.service)
@@ -174,12 +174,6 @@ def _ranked(text: str, found: list[TitleHit]) -> list[tuple[TitleHit, float]]:
     titles = {i: hit.title.lower() for i, hit in enumerate(found)}
     best = process.extract(text.lower(), titles, scorer=fuzz.WRatio, limit=TASK_HITS)
     return [(found[i], score / 100) for _title, score, i in best]
-
-
-def _by_number(svc: TaskService, number: int) -> list[TitleHit]:
-    numbers = (number, *range(number * 10, number * 10 + 10))
-    tasks = svc.list_tasks(TaskFilter(statuses=STATUSES, numbers=numbers, order="number"))
-    return [TitleHit(t.number, t.title, t.status) for t in tasks]
 
 
 def _by_title(svc: TaskService, text: str) -> list[TitleHit]:

@@ -14,13 +14,22 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from mhv.tasks.models import STATUSES
+from mhv.tasks.models import STATUSES, TaskFilter
 
 if TYPE_CHECKING:
     from mhv.tasks.service import TaskService
 
 RECORD = "\x1e"  # between titles in the aggregated query (ASCII record separator, char(30))
 MAX_CANDIDATES = 400  # title matches looked at per query (the palette shows the best few)
+
+
+def by_number(service: TaskService, number: int) -> list[TitleHit]:
+    """Task ``number`` and the ten whose number continues it (``4`` → 4, 40-49), by number: what
+    typing a number offers (the palette, ``#4`` in the quick-add line). Asked of the database, which
+    is always current (the title index may lag a change by a read)."""
+    numbers = (number, *range(number * 10, number * 10 + 10))
+    tasks = service.list_tasks(TaskFilter(statuses=STATUSES, numbers=numbers, order="number"))
+    return [TitleHit(t.number, t.title, t.status) for t in tasks]
 
 
 @dataclass(frozen=True)
@@ -38,7 +47,6 @@ class TitleIndex:
     numbers: list[int] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
-    _row_of: dict[int, int] = field(default_factory=dict)
     _lines: list[str] = field(default_factory=list)  # lower-cased titles
     _text: str = ""  # the same, one a line: words are found by the regex engine, not a Python loop
     _starts: list[int] = field(default_factory=list)
@@ -70,7 +78,6 @@ class TitleIndex:
             index.numbers = list(map(int, numbers.split(",")))
             index.statuses = statuses.split(",")
             index.titles = titles.split(RECORD)
-        index._row_of = dict(zip(index.numbers, range(len(index.numbers)), strict=True))
         index._lines = [t.lower().replace("\n", " ") for t in index.titles]
         index._text = "\n".join(index._lines)
         starts, at = [], 0
@@ -79,11 +86,6 @@ class TitleIndex:
             at += len(line) + 1
         index._starts = starts
         return index
-
-    def by_number(self, number: int) -> list[TitleHit]:
-        """Task ``number`` and the ten whose number continues it (``4`` → 4, 40-49)."""
-        wanted = (number, *range(number * 10, number * 10 + 10))
-        return [self._hit(self._row_of[n]) for n in wanted if n in self._row_of]
 
     def containing(self, text: str, limit: int = MAX_CANDIDATES) -> list[TitleHit]:
         """Tasks whose title contains every word of ``text`` (any case), lowest numbers first.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mhv.tasks.lookup import TitleIndex
+from mhv.tasks.lookup import TitleIndex, by_number
 
 
 def _fill(service):
@@ -62,10 +62,9 @@ class TestTitleIndex:
     def test_by_number_and_its_continuations(self, service):
         for i in range(45):
             service.create({"title": f"t{i + 1}"})
-        index = TitleIndex.load(service)
-        assert [h.number for h in index.by_number(4)] == [4, 40, 41, 42, 43, 44, 45]
-        assert index.by_number(99) == []
+        assert [h.number for h in by_number(service, 4)] == [4, 40, 41, 42, 43, 44, 45]
+        assert by_number(service, 99) == []
 
     def test_an_empty_workspace(self, service):
         index = TitleIndex.load(service)
-        assert index.numbers == [] and index.containing("x") == [] and index.by_number(1) == []
+        assert index.numbers == [] and index.containing("x") == [] and by_number(service, 1) == []
