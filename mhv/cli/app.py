@@ -336,7 +336,7 @@ def parse_line(
         repos = config_and_registered(state().service)
     else:
         repos = [r.strip().lstrip("@") for r in known_repos.split(",") if r.strip()]
-    p = parse(line, now=clock, known_repos=repos, settings=quick_settings(cli_settings()).parse)
+    p = parse(line, now=clock, known_repos=repos, settings=quick_settings(cli_settings(state())).parse)
 
     def human() -> None:
         from rich.console import Console

@@ -21,7 +21,7 @@ from mhv.tasks.intents import CREATE, DELETE, LIST, SEARCH, SHOW, UPDATE, Action
 Confirm = Callable[[str], bool]
 
 
-def cli_settings(st: CliState | None = None) -> Any:
+def cli_settings(st: CliState) -> Any:
     """The quick-add settings from config.toml (``date_order``, ``week_start``, ``[quick_add]``), as
     the workspace uses them. As in the workspace, a bad file does not stop the command: what is wrong
     falls back to the defaults, with a warning that names the file and the fix."""
@@ -32,11 +32,7 @@ def cli_settings(st: CliState | None = None) -> Any:
     try:
         return quick_settings(quick_add_settings())
     except MhvError as err:
-        text = f"{err.message} ({err.code}); the quick-add defaults are used. Fix: {err.hint}"
-        if st is not None:
-            st.output.warn(text)
-        else:
-            sys.stderr.write(f"warning: {text}\n")
+        st.output.warn(f"{err.message} ({err.code}); the quick-add defaults are used. Fix: {err.hint}")
         return None
 
 

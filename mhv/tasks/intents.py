@@ -88,10 +88,9 @@ def quick_settings(settings: Any = None) -> QuickSettings:
         ) from None
     priority = defaults.get("priority")
     if priority is not None:
-        from mhv.tasks.rules import PRIORITIES, PRIORITY_WORDS
+        from mhv.tasks.rules import PRIORITIES, priority_word
 
-        word = str(priority).strip().lower()
-        priority = PRIORITY_WORDS.get(word, word)
+        priority = priority_word(priority)
         if priority not in PRIORITIES:
             raise UsageError(
                 f"bad quick-add setting: priority = {defaults['priority']!r}",
