@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.css.scalar import Scalar
 from textual.geometry import Offset, Size
 from textual.message import Message
 from textual.reactive import Reactive
@@ -143,19 +142,16 @@ class TokenAutoComplete(AutoComplete):
         # The list's size given outright: left to "auto", Textual finds it over several layout
         # passes (content width, then the scrollbar, then the container), each a frame apart, and
         # the list visibly settles for ~70 ms after it opens. Given, it is drawn once, final.
+        # (Each of these asks for layout only when its value changes.)
         rows = min(len(matches), DROPDOWN_ROWS)
-        widest = max((cell_len(str(match.prompt)) for match in matches), default=0)
-        width = widest + (1 if len(matches) > rows else 0)  # the scrollbar, when it scrolls
-        self._box = Size(width, max(rows, 1))
-        option_list = self.option_list
-        styles = option_list.styles
-        if (styles.width, styles.height) != (Scalar.from_number(width), Scalar.from_number(self._box.height)):
-            styles.width, styles.height = self._box
-        # The scrollbar decided here too: found while drawing, it cost two more layout passes.
         scrolls = len(matches) > rows
-        if option_list.show_vertical_scrollbar != scrolls:
-            styles.overflow_y = "scroll" if scrolls else "hidden"
-            option_list.show_vertical_scrollbar = scrolls
+        widest = max((cell_len(str(match.prompt)) for match in matches), default=0)
+        self._box = Size(widest + scrolls, max(rows, 1))  # a column for the scrollbar when it scrolls
+        option_list = self.option_list
+        option_list.styles.width, option_list.styles.height = self._box
+        # The scrollbar decided here too: found while drawing, it cost two more layout passes.
+        option_list.styles.overflow_y = "scroll" if scrolls else "hidden"
+        option_list.show_vertical_scrollbar = scrolls
 
     def _align_and_rebuild(self) -> None:
         # Called on every cursor move, which typing also makes: the Input.Changed that follows a
@@ -189,16 +185,18 @@ class TokenAutoComplete(AutoComplete):
 
     def _flush_update(self) -> None:
         if self._update_pending and self.is_attached:
-            self._update_pending = False
-            super()._handle_target_update()
+            self._update_now()
+
+    def _update_now(self) -> None:
+        self._update_pending = False
+        super()._handle_target_update()
 
     def _listen_to_messages(self, event: events.Event) -> None:
         # A key that uses the list sees it up to date: its update may wait for a frame, or the
         # edit's Input.Changed may still be queued behind this key (fast typing, a paste).
         if (isinstance(event, events.Key) and event.key in ("tab", "enter", "up", "down")
                 and (self._update_pending or self._target_state.text != self.target.value)):  # fmt: skip
-            self._update_pending = True
-            self._flush_update()
+            self._update_now()
         # Enter on a token that is already complete ("done #42" with #42 highlighted) runs the line
         # instead of "completing" it to itself, so one Enter is enough.
         if isinstance(event, events.Key) and event.key == "enter" and self.display:
