@@ -194,13 +194,15 @@ class MhvApp(SearchSupport, App[None]):
 
     @work(exclusive=True, group="reload", exit_on_error=False)
     async def _reload(self, generation: int, flt: TaskFilter, keep_cursor: bool) -> None:
-        first = await self.read(self.page_for, flt, 0, PAGE)  # the page first: a ranked view sorts once
+        def first_page() -> tuple[list[Task], int]:  # with the highest number: the number column's width
+            return self.page_for(flt, 0, PAGE), self.service.highest_number()
+
+        first, highest = await self.read(first_page)  # the page first: a ranked view sorts once
         total = len(first) if len(first) < PAGE else await self.read(self.count_for, flt)
-        highest = await self.read(self.service.highest_number)  # the number column's width (indexed)
         self.post_message(self.Reloaded(generation, total, first, keep_cursor, highest))
 
     def on_mhv_app_reloaded(self, message: Reloaded) -> None:
-        if message.generation != self._generation or not self.query(TaskList):  # stale, or shutting down
+        if message.generation != self._generation or self._torn_down:  # stale, or shutting down
             return
         self.total = message.total
         tasks = self.query_one(TaskList)
@@ -216,6 +218,12 @@ class MhvApp(SearchSupport, App[None]):
         if not self._counted:  # launch: the counts wait for the first rows, not the reverse
             self._counted = True
             self.refresh_counts()
+
+    @property
+    def _torn_down(self) -> bool:
+        """The panes are gone: the app is shutting down, and what workers, the reader thread and the
+        file watcher still deliver is dropped."""
+        return not self.query(TaskDetail)
 
     def refresh_counts(self) -> None:
         self._refresh_counts(self.clock())
@@ -239,7 +247,7 @@ class MhvApp(SearchSupport, App[None]):
         self.post_message(await self.read(gather))
 
     def on_mhv_app_counts_ready(self, message: CountsReady) -> None:
-        if not self.query(ViewSidebar):  # shutting down
+        if self._torn_down:
             return
         self.known_repos, self.known_tags = message.repos, message.tags
         self.query_one(TaskList).set_repo_names(message.repos)
@@ -281,7 +289,7 @@ class MhvApp(SearchSupport, App[None]):
         return self._follower.catch_up()
 
     def on_mhv_app_events_arrived(self, message: EventsArrived) -> None:
-        if self.query(TaskDetail):  # not while shutting down (the watcher thread delivers until it stops)
+        if not self._torn_down:  # the watcher thread delivers until it stops
             self.apply_changes({e.task_id for e in message.events if e.task_id})
 
     def apply_changes(self, task_ids: set[str]) -> None:
@@ -306,7 +314,7 @@ class MhvApp(SearchSupport, App[None]):
         return self.query_one(TaskList).current
 
     def on_task_list_highlighted(self, message: TaskList.Highlighted) -> None:
-        if not self.query(TaskDetail):  # shutting down: a late message from a reload
+        if self._torn_down:  # a late message from a reload
             return
         if message.task is None:
             self.query_one(TaskDetail).show_task(None)
