@@ -161,11 +161,10 @@ class TestCollectionsWhileTyping:
             assert gc.get_threshold() == thresholds
 
 
-def hold_paced_frames(screen: Any) -> list[int]:
-    """Stop ``screen``'s 60 Hz update timer from ever drawing; count the frames written instead."""
+def hold_paced_frames(screen: Any) -> None:
+    """Stop ``screen``'s 60 Hz update timer from ever drawing (count_frames counts what is written)."""
     screen._update_timer.pause()
     screen._update_timer.resume = lambda: None  # paced frames never come
-    return []
 
 
 def count_frames(app: Any) -> list[int]:
