@@ -16,9 +16,16 @@ from tests.conftest import SHARED_DATA
 EXPORT = SHARED_DATA / "taskwarrior" / "export-2.6.2.json"
 COMPUTED = {"id", "urgency"}
 
+# The fixture was exported on 2026-11-24 (every `entry` and `modified`). Taskwarrior reads the wall
+# clock: once a recurring task's due date has passed it generates the next instance, and once a `wait`
+# date has passed it shows the task again. Every `task` call runs under faketime pinned to the
+# export's day, so the round trip is exact on any date.
+FIXTURE_DAY = "2026-11-24 12:00:00"
+
 needs_task = pytest.mark.skipif(
-    shutil.which("task") is None and not os.environ.get("MHV_REQUIRE_TASKWARRIOR"),
-    reason="Taskwarrior is not installed (apt-get install taskwarrior); CI installs it",
+    (shutil.which("task") is None or shutil.which("faketime") is None)
+    and not os.environ.get("MHV_REQUIRE_TASKWARRIOR"),
+    reason="Taskwarrior and faketime are not installed (apt-get install taskwarrior faketime); CI installs them",
 )
 
 
@@ -32,8 +39,9 @@ def task(tmp: Path, *args: str, stdin: str | None = None) -> subprocess.Complete
         rc.write_text(
             f"data.location={tmp / 'twdata'}\nconfirmation=off\nverbose=nothing\nhooks=off\nnews.version=2.6.2\n"
         )
-    env = os.environ | {"TASKRC": str(rc), "TASKDATA": str(tmp / "twdata")}
-    return subprocess.run(["task", *args], input=stdin, capture_output=True, text=True, env=env, timeout=120)
+    env = os.environ | {"TASKRC": str(rc), "TASKDATA": str(tmp / "twdata"), "TZ": "UTC"}
+    argv = ["faketime", FIXTURE_DAY, "task", *args]
+    return subprocess.run(argv, input=stdin, capture_output=True, text=True, env=env, timeout=120)
 
 
 def by_uuid(records: list[dict]) -> dict[str, dict]:
