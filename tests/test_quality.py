@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -43,3 +44,32 @@ def test_readme_test_command_is_what_ci_runs():
     ]
     assert len(commands) >= 2
     assert commands[1] in ci
+
+
+# Reads of the wall clock in a test make it pass or fail by the day it runs (issue 13). Tests pin the
+# clock instead: the `clock` fixture, a monkeypatched default clock, `--now`, or `faketime` for real
+# programs. A line that really needs the wall clock (a timeout, a duration) says so with this marker.
+WALL_CLOCK = ("datetime.now(", "datetime.today(", "date.today(", "datetime.utcnow(", "time.localtime(")
+WALL_CLOCK_OK = "# wall clock:"
+
+
+def test_tests_do_not_read_todays_date():
+    offenders = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        if "bench" in path.parts or path.name == "test_quality.py":
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if any(call in line for call in WALL_CLOCK) and WALL_CLOCK_OK not in line:
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not offenders, "tests read today's date; pin the clock:\n" + "\n".join(offenders)
+
+
+def test_taskwarrior_runs_under_a_pinned_clock():
+    """Every test that starts the real `task` program pins its clock with faketime."""
+    direct = re.compile(r"""(run|Popen|check_output)\(\s*\[\s*["']task["']""")
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        if "bench" in path.parts:
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if direct.search(line):
+                pytest.fail(f"{path.relative_to(ROOT)}:{number} runs `task` without faketime: {line.strip()}")

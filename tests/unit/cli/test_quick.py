@@ -1,7 +1,7 @@
 """`mhv parse`, `mhv tc` and `mhv tu` with the quick-add language, against a real store in a temp MHV_HOME.
 
-The service clock is the real one here, so relative dates are checked against today's date; exact
-values are checked with `mhv parse --now`.
+The service's clock is pinned (`utc_now`, the task service's default clock, answers NOW), so relative
+dates are checked against a fixed day; `mhv parse` is also checked with `--now`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,16 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from mhv.cli.entry import main
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("mhv.tasks.service.utc_now", lambda: NOW)
 
 
 def js(mhv, *args: str):
@@ -24,7 +33,7 @@ def seed(mhv, *titles: str) -> None:
 
 
 def next_weekday(wd: int) -> date:
-    today = datetime.now(UTC).date()
+    today = NOW.date()
     return today + timedelta(days=(wd - today.weekday() - 1) % 7 + 1)
 
 

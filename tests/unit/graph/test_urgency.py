@@ -103,13 +103,18 @@ def test_overrides_and_bonuses() -> None:
 
 
 @pytest.mark.taskwarrior
-@pytest.mark.skipif(shutil.which("task") is None, reason="needs the real `task` program")
+@pytest.mark.skipif(
+    (shutil.which("task") is None or shutil.which("faketime") is None) and not os.environ.get("MHV_REQUIRE_TASKWARRIOR"),
+    reason="needs the real `task` program and faketime (apt-get install taskwarrior faketime)",
+)
 def test_against_the_real_taskwarrior(tmp_path: Path) -> None:
     env = {**os.environ, "TASKDATA": str(tmp_path), "TASKRC": str(tmp_path / "rc")}
     (tmp_path / "rc").write_text(f"data.location={tmp_path}\nconfirmation=no\nverbose=nothing\n")
 
     def task(*args: str) -> str:
-        return subprocess.run(["task", *args], env=env, check=True, capture_output=True, text=True).stdout
+        # The same pinned day for every call, so `now-10d` and the urgency's age terms never drift.
+        argv = ["faketime", "2026-11-24 12:00:00", "task", *args]
+        return subprocess.run(argv, env=env, check=True, capture_output=True, text=True).stdout
 
     task("add", "one", "entry:now-10d", "priority:H", "project:web", "+a", "+b", "due:now+3d")
     task("add", "two", "entry:now-400d", "priority:L", "depends:1")
