@@ -16,7 +16,7 @@ from typing import Any
 
 from mhv.errors import ConflictError, CycleError, NotFoundError, NothingToUndoError, ValidationError
 from mhv.store import Connection, Store
-from mhv.tasks.graph_queries import GraphQueries
+from mhv.tasks.graph.queries import GraphQueries
 from mhv.tasks.models import (
     FINISHED_STATUSES,
     OPEN_STATUSES,
@@ -141,7 +141,7 @@ class TaskService(GraphQueries):
         """``keep_graph``: hold the dependency graph in memory and follow the event log (long-lived
         processes: the TUI, the sync service). One-shot commands pass False and check cycles in SQL
         rather than load every task (see docs/graph.md)."""
-        from mhv.tasks.graph_cache import GraphCache
+        from mhv.tasks.graph.cache import GraphCache
 
         self.store = store
         self.clock: Clock = clock or utc_now
