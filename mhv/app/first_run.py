@@ -179,7 +179,7 @@ class FirstRunScreen(PromptFrames, ModalScreen[bool]):
     def _import(self, key: str, value: str) -> str:
         svc = self.mhv.service
         if key == "taskwarrior":
-            from mhv.tasks.taskwarrior import import_records, read_export
+            from mhv.tasks.interop.taskwarrior import import_records, read_export
 
             if value:
                 text = _read(value)
@@ -194,10 +194,10 @@ class FirstRunScreen(PromptFrames, ModalScreen[bool]):
             self._progress(len(records), len(records))
             return summary_text("Taskwarrior", summary)
         if key == "todotxt":
-            from mhv.tasks.todotxt import import_todotxt
+            from mhv.tasks.interop.todotxt import import_todotxt
 
             return summary_text("todo.txt", import_todotxt(svc, _read(value), progress=self._progress))
-        from mhv.tasks.csv_import import import_csv
+        from mhv.tasks.interop.csv_import import import_csv
 
         return summary_text("CSV", import_csv(svc, _read(value), source=value, progress=self._progress))
 

@@ -17,7 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Static
 
 from mhv.errors import MhvError
-from mhv.tasks.graph_format import layout_text
+from mhv.tasks.graph.formats import layout_text
 from mhv.widgets.frames import PromptFrames
 from mhv.widgets.graph_view import GraphView
 

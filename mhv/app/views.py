@@ -28,7 +28,7 @@ def _day_start(now: datetime, tz: tzinfo, days: int = 0) -> datetime:
 
 
 BASE_VIEWS: tuple[View, ...] = (
-    # Ranked by urgency (mhv.tasks.urgency, the same as `mhv next`): ranked in Python, paged from a cache.
+    # Ranked by urgency (mhv.tasks.graph.urgency, the same as `mhv next`): ranked in Python, paged from a cache.
     View("next", "Next", lambda now, tz: TaskFilter(statuses=("in_progress", "pending"), order="urgency")),
     View("today", "Today", lambda now, tz: TaskFilter(due_before=_day_start(now, tz, 1), order="due")),
     View(

@@ -547,7 +547,7 @@ def import_taskwarrior(
     json_: JsonOpt = False,
 ) -> None:
     """Import (upsert by uuid) tasks exported by Taskwarrior."""
-    from mhv.tasks.taskwarrior import import_records, read_export
+    from mhv.tasks.interop.taskwarrior import import_records, read_export
 
     _out(json_)
     text = sys.stdin.read() if file == "-" else _read_file(file)
@@ -594,7 +594,7 @@ def export(
     ] = True,
 ) -> None:
     """Export tasks as Taskwarrior JSON, mhv JSON or CSV."""
-    from mhv.tasks.exporting import export_text
+    from mhv.tasks.interop.exporting import export_text
 
     text = export_text(state().service, fmt, include_finished=all_)
     if output:

@@ -121,7 +121,7 @@ def import_todotxt_cmd(
     file: Annotated[str, typer.Argument(help="A todo.txt file, or - for stdin.")], json_: JsonOpt = False
 ) -> None:
     """Import a todo.txt file (re-importing the same lines updates, never duplicates)."""
-    from mhv.tasks.todotxt import import_todotxt
+    from mhv.tasks.interop.todotxt import import_todotxt
 
     _out(json_)
     text = sys.stdin.read() if file == "-" else _read_file(file)
@@ -134,7 +134,7 @@ def import_csv_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Import CSV (the columns `mhv export --format csv` writes; rows with an id update that task)."""
-    from mhv.tasks.csv_import import import_csv
+    from mhv.tasks.interop.csv_import import import_csv
 
     _out(json_)
     text = sys.stdin.read() if file == "-" else _read_file(file)

@@ -1,7 +1,7 @@
 """The dependency graph drawn with box characters, one task per line, with a cursor that moves
 along the edges.
 
-The layout comes from :func:`mhv.tasks.graph_format.layout_text` (lanes on the left as in
+The layout comes from :func:`mhv.tasks.graph.formats.layout_text` (lanes on the left as in
 ``git log --graph``). Like the task list, only the lines on screen are drawn, so a 1,000-task
 component scrolls as quickly as a 10-task one.
 """
@@ -18,8 +18,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from mhv.tasks.graph import DependencyGraph
-from mhv.tasks.graph_format import MARK_FINISHED, MARK_FOCUS, MARK_OPEN, TextLayout
+from mhv.tasks.graph.algorithms import DependencyGraph
+from mhv.tasks.graph.formats import MARK_FINISHED, MARK_FOCUS, MARK_OPEN, TextLayout
 
 _MARKS = (MARK_OPEN, MARK_FINISHED, MARK_FOCUS)
 

@@ -20,8 +20,8 @@ import time
 from collections.abc import Callable
 
 from mhv.errors import CycleError
-from mhv.tasks.graph import DependencyGraph, NodeInfo
-from mhv.tasks.graph_format import layout_text
+from mhv.tasks.graph.algorithms import DependencyGraph, NodeInfo
+from mhv.tasks.graph.formats import layout_text
 
 
 def percentiles(samples: list[float]) -> str:
@@ -186,7 +186,7 @@ def view_bench(runs: int = 10) -> int:
 
         from mhv.app.main import make_app
         from mhv.store import open_store
-        from mhv.tasks.graph_format import layout_text
+        from mhv.tasks.graph.formats import layout_text
         from mhv.tasks.service import TaskService
 
         store = open_store(f"sqlite:///{path}")

@@ -44,10 +44,10 @@ def main() -> None:
     from mhv.config import DEFAULT_CONFIG, check_text
     from mhv.repos.scan import scan_repos
     from mhv.store import open_store
-    from mhv.tasks.csv_import import import_csv
-    from mhv.tasks.exporting import export_text
+    from mhv.tasks.interop.csv_import import import_csv
+    from mhv.tasks.interop.exporting import export_text
+    from mhv.tasks.interop.todotxt import import_todotxt
     from mhv.tasks.service import TaskService
-    from mhv.tasks.todotxt import import_todotxt
 
     work = Path(tempfile.mkdtemp(prefix="mhv-bench-onboard-"))
 

@@ -41,10 +41,10 @@ from bench_embed import eval_texts, percentiles, synthetic_documents  # noqa: E4
 
 from mhv.embed.model import load_embedder  # noqa: E402
 from mhv.store import open_store  # noqa: E402
+from mhv.tasks.interop.taskwarrior import import_records  # noqa: E402
 from mhv.tasks.models import TaskFilter  # noqa: E402
 from mhv.tasks.search import SearchService, content_hash  # noqa: E402
 from mhv.tasks.service import TaskService  # noqa: E402
-from mhv.tasks.taskwarrior import import_records  # noqa: E402
 
 CACHE = Path(tempfile.gettempdir()) / "mhv-search-cache"
 REPOS = ["auth", "ci", "billing", "docs", "web", "infra", "release", "api", "mobile", "data"]

@@ -38,6 +38,6 @@ def records(n: int, seed: int = 7) -> list[dict[str, Any]]:
 
 
 def seed(service: Any, n: int) -> None:
-    from mhv.tasks.taskwarrior import import_records
+    from mhv.tasks.interop.taskwarrior import import_records
 
     import_records(service, records(n))

@@ -171,7 +171,7 @@ def test_missing_import_file(mhv_home):
     assert result.returncode == 4 and "no file" in result.stderr
 
 
-@pytest.mark.parametrize("module", ["mhv.cli.app", "mhv.cli.entry", "mhv.tasks.service", "mhv.tasks.taskwarrior",
+@pytest.mark.parametrize("module", ["mhv.cli.app", "mhv.cli.entry", "mhv.tasks.service", "mhv.tasks.interop.taskwarrior",
                                     "mhv.store", "mhv.nlp"])  # fmt: skip
 def test_core_modules_never_import_textual(module):
     code = f"import sys, {module}; bad = [m for m in ('textual', 'textual_autocomplete') if m in sys.modules]; print(bad)"

@@ -10,8 +10,8 @@ import subprocess
 import pytest
 
 from mhv.errors import ValidationError
-from mhv.tasks.graph import DependencyGraph, NodeInfo
-from mhv.tasks.graph_format import layout_text, render_graph, render_mermaid
+from mhv.tasks.graph.algorithms import DependencyGraph, NodeInfo
+from mhv.tasks.graph.formats import layout_text, render_graph, render_mermaid
 
 
 def chain() -> DependencyGraph:

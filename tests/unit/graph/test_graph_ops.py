@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from mhv.errors import CycleError, NotFoundError
-from mhv.tasks.graph import (
+from mhv.tasks.graph.algorithms import (
     BlockChange,
     DependencyGraph,
     NodeInfo,

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mhv.errors import CycleError
-from mhv.tasks.graph import DependencyGraph, NodeInfo, find_cycle_in_edges
+from mhv.tasks.graph.algorithms import DependencyGraph, NodeInfo, find_cycle_in_edges
 
 Pair = tuple[int, int]
 

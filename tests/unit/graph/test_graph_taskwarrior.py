@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from mhv.errors import CycleError, NotFoundError
-from mhv.tasks.graph import DependencyGraph, Edge, NodeInfo, repair_chain_on_delete
+from mhv.tasks.graph.algorithms import DependencyGraph, Edge, NodeInfo, repair_chain_on_delete
 
 SCENARIOS: list[tuple[str, int, list[tuple[Any, ...]]]] = [
     ("test_circular_1: a task cannot depend on itself", 2, [("dep", 1, 1, [1, 1])]),

@@ -188,7 +188,7 @@ class TestUrgencyInSql:
         with tag and repo bonuses configured."""
         import random
 
-        from mhv.tasks.urgency import urgency
+        from mhv.tasks.graph.urgency import urgency
 
         rng = random.Random(seed)
         service.set_urgency_coefficients({"tag.next": 15, "repo.infra": 2.5, "age_max_days": 30})

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mhv.tasks.urgency import (
+from mhv.tasks.graph.urgency import (
     UrgencyCoefficients,
     UrgencyInput,
     age_factor,

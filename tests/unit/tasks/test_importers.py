@@ -11,11 +11,11 @@ import pytest
 
 from mhv.errors import ImportFormatError
 from mhv.repos.scan import register, scan_repos
-from mhv.tasks.csv_import import import_csv
-from mhv.tasks.exporting import export_text
+from mhv.tasks.interop.csv_import import import_csv
+from mhv.tasks.interop.exporting import export_text
+from mhv.tasks.interop.todotxt import import_todotxt
 from mhv.tasks.models import STATUSES, TaskFilter
 from mhv.tasks.sample import REPOS, SAMPLE, load_sample
-from mhv.tasks.todotxt import import_todotxt
 
 TODO = """\
 x 2026-11-20 2026-11-01 Call Mom +family @phone due:2026-12-05 pri:A

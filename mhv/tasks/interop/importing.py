@@ -22,7 +22,7 @@ def stable_id(*parts: str) -> str:
 
 def check_fields(fields: dict[str, Any]) -> None:
     """The task rules (title, tags, repo, recurrence) a record must pass; ValueError says why not."""
-    from mhv.tasks.taskwarrior import _check
+    from mhv.tasks.interop.taskwarrior import _check
 
     _check(fields)
 
@@ -30,7 +30,7 @@ def check_fields(fields: dict[str, Any]) -> None:
 def write_mapped(service: TaskService, label: str, mapped: list[tuple[str, dict[str, Any], list[str]]],
                  summary: ImportSummary, progress: Progress | None = None) -> ImportSummary:  # fmt: skip
     """Upsert ``(uuid, fields, depends_on uuids)`` records; unchanged ones are reported as skipped."""
-    from mhv.tasks.taskwarrior import _upsert
+    from mhv.tasks.interop.taskwarrior import _upsert
 
     total = len(mapped)
     changed = [m for m in mapped if not _unchanged(service, m[0], m[1], m[2])]

@@ -15,13 +15,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mhv.errors import NotFoundError, ValidationError
-from mhv.tasks.graph import DependencyGraph, Progress
+from mhv.tasks.graph.algorithms import DependencyGraph, Progress
+from mhv.tasks.graph.urgency import DEFAULT_COEFFICIENTS, Urgency, UrgencyCoefficients, urgency
 from mhv.tasks.models import Task, TaskFilter
-from mhv.tasks.urgency import DEFAULT_COEFFICIENTS, Urgency, UrgencyCoefficients, urgency
 
 if TYPE_CHECKING:
     from mhv.store import Store
-    from mhv.tasks.graph_cache import GraphCache
+    from mhv.tasks.graph.cache import GraphCache
 
 FORMATS = ("text", "dot", "mermaid", "json")
 FINISHED = ("completed", "cancelled")
@@ -101,7 +101,7 @@ class GraphQueries:
 
     def subtask_progress(self, ref: int | str) -> Progress:
         """Completed / total children (cancelled ones do not count), as DependencyGraph.progress."""
-        from mhv.tasks.graph import subtask_progress
+        from mhv.tasks.graph.algorithms import subtask_progress
 
         return subtask_progress(t.status for t in self.subtasks(ref))
 
@@ -161,7 +161,7 @@ class GraphQueries:
                          max_nodes: int) -> GraphView:  # fmt: skip
         """graph_view without loading the whole graph: a breadth-first walk in SQL (a one-shot
         `mhv graph 42` on 100,000 tasks reads tens of rows, not 300,000)."""
-        from mhv.tasks.graph import NodeInfo
+        from mhv.tasks.graph.algorithms import NodeInfo
 
         d = self.store.dialect
         with self.store.read() as conn:
@@ -242,7 +242,7 @@ class GraphQueries:
 
     def render_graph(self, ref: int | str | None = None, *, repo: str | None = None, tag: str | None = None,
                      fmt: str = "text", max_nodes: int = DEFAULT_VIEW_NODES) -> str:  # fmt: skip
-        from mhv.tasks.graph_format import render_graph
+        from mhv.tasks.graph.formats import render_graph
 
         if fmt not in FORMATS:
             raise ValidationError(f"unknown graph format {fmt!r}", f"use one of: {', '.join(FORMATS)}")
@@ -260,7 +260,7 @@ class GraphQueries:
 
     def urgency_order(self, now: datetime | None = None) -> tuple[str, list[Any]]:
         """The urgency score as SQL (for ``ORDER BY``) and its parameters, at ``now``."""
-        from mhv.tasks.urgency import urgency_sql
+        from mhv.tasks.graph.urgency import urgency_sql
 
         d = self.store.dialect
         return urgency_sql(d.name, d.dt_in(now or self.clock()), self.urgency_coefficients,

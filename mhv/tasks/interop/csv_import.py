@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from mhv.errors import ImportFormatError
-from mhv.tasks.importing import Progress, check_fields, write_mapped
+from mhv.tasks.interop.importing import Progress, check_fields, write_mapped
 from mhv.tasks.models import DATETIME_FIELDS, GATE_STATUSES, PRIORITIES, STATUSES, TASK_COLUMNS, ImportSummary
 from mhv.tasks.service import TaskService
 

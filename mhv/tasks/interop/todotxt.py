@@ -15,7 +15,7 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
-from mhv.tasks.importing import Progress, check_fields, stable_id, write_mapped
+from mhv.tasks.interop.importing import Progress, check_fields, stable_id, write_mapped
 from mhv.tasks.models import ImportSummary
 from mhv.tasks.service import TaskService
 
@@ -84,7 +84,7 @@ def parse_line(line: str, tz: Any) -> tuple[str, dict[str, Any]]:
     except ValueError as exc:
         raise ValueError(f"bad date ({exc})") from None
     if "rec" in extra:
-        from mhv.tasks.taskwarrior import recur_to_rrule
+        from mhv.tasks.interop.taskwarrior import recur_to_rrule
 
         rule = recur_to_rrule(extra["rec"].lstrip("+"))
         if rule:

@@ -16,7 +16,7 @@ FORMATS = ("taskwarrior", "json", "csv")
 def export_text(service: TaskService, fmt: str, *, include_finished: bool = True) -> str:
     fmt = fmt.lower()
     if fmt == "taskwarrior":
-        from mhv.tasks.taskwarrior import export_records
+        from mhv.tasks.interop.taskwarrior import export_records
 
         records = export_records(service, include_finished=include_finished)
         # The layout of `task export`: an array with one task per line.

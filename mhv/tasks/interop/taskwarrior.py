@@ -14,8 +14,9 @@ from typing import Any
 
 from mhv.errors import ImportFormatError
 from mhv.tasks.models import ImportSummary, Task, TaskFilter
-from mhv.tasks.rows import task_from_row, task_params
-from mhv.tasks.service import INSERT_TASK, SELECT_TASK, UPDATE_TASK, TaskService, _Action
+from mhv.tasks.rows import SELECT_TASK, task_from_row, task_params
+from mhv.tasks.service import TaskService
+from mhv.tasks.service_parts.core import INSERT_TASK, UPDATE_TASK, _Action
 
 TW_DATE = "%Y%m%dT%H%M%SZ"
 MAPPED = {"uuid", "description", "status", "project", "tags", "priority", "entry", "modified", "due",

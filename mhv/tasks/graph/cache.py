@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from mhv.errors import MhvError
-from mhv.tasks.graph import BLOCKS, DependencyGraph, NodeInfo
+from mhv.tasks.graph.algorithms import BLOCKS, DependencyGraph, NodeInfo
 
 if TYPE_CHECKING:
     from mhv.store import Connection, Store

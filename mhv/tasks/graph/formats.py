@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mhv.errors import ValidationError
-from mhv.tasks.graph import BLOCKS, DependencyGraph, NodeInfo
+from mhv.tasks.graph.algorithms import BLOCKS, DependencyGraph, NodeInfo
 
 FORMATS = ("text", "dot", "mermaid", "json")
 

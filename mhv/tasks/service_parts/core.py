@@ -1,0 +1,207 @@
+"""The service's base: its state (store, clock, time zone, actor, the in-memory graph), the action
+(one transaction of one user action that records its events and its ``txn`` row, the unit of undo)
+and the row writes every part shares inside an action."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+from mhv.store import Connection, Store
+from mhv.tasks.models import TASK_COLUMNS, Task
+from mhv.tasks.rows import task_params
+
+Clock = Callable[[], datetime]
+INSERT_TASK = f"INSERT INTO task ({', '.join(TASK_COLUMNS)}) VALUES ({', '.join('?' * len(TASK_COLUMNS))})"
+UPDATE_TASK = f"UPDATE task SET {', '.join(f'{c} = ?' for c in TASK_COLUMNS[1:])} WHERE id = ?"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def local_tz() -> tzinfo:
+    from dateutil.tz import gettz, tzlocal
+
+    name = os.environ.get("TZ")
+    return (gettz(name) if name else None) or tzlocal()
+
+
+class _Action:
+    """One transaction of one user action: collects its events and records it as a txn."""
+
+    def __init__(self, conn: Connection, service: ServiceCore, label: str, kind: str, target: str | None):
+        self.conn = conn
+        self.service = service
+        self.dialect = service.store.dialect
+        self.id = str(uuid.uuid4())
+        self.label = label
+        self.kind = kind
+        self.target = target
+        self.at = service.clock()
+        self.last_seq: int | None = None
+        self.events = 0
+
+    def _mirror(self, kind: str, task_id: str | None, before: Any, after: Any) -> None:
+        """Keep the service's in-memory graph equal to the store (see mhv.tasks.graph.cache)."""
+        self.service._graph.written(kind, task_id, before, after, self.last_seq)
+
+    def event(self, kind: str, task_id: str | None, before: Any, after: Any) -> None:
+        d = self.dialect
+        sql = "INSERT INTO event (txn, task_id, kind, at, actor, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        params = (
+            self.id,
+            task_id,
+            kind,
+            d.dt_in(self.at),
+            self.service.actor,
+            d.json_in(before),
+            d.json_in(after),
+        )
+        if d.name == "postgresql":
+            self.last_seq = self.conn.scalar(sql + " RETURNING seq", params)
+        else:
+            self.last_seq = self.conn.execute(sql, params).lastrowid
+        self.events += 1
+        self._mirror(kind, task_id, before, after)
+
+    def events_many(self, events: list[tuple[str, str | None, Any, Any]]) -> None:
+        """Append many events at once (imports): ``(kind, task_id, before, after)`` each."""
+        if not events:
+            return
+        d = self.dialect
+        at, actor = d.dt_in(self.at), self.service.actor
+        self.conn.executemany(
+            "INSERT INTO event (txn, task_id, kind, at, actor, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(self.id, tid, kind, at, actor, d.json_in(b), d.json_in(a)) for kind, tid, b, a in events],
+        )
+        self.last_seq = self.conn.scalar("SELECT MAX(seq) FROM event WHERE txn = ?", (self.id,))
+        self.events += len(events)
+        for kind, tid, b, a in events:
+            self._mirror(kind, tid, b, a)
+
+    def finish(self) -> None:
+        if not self.events:
+            return
+        self.conn.execute(
+            "INSERT INTO txn (id, seq, kind, target, undone, label, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (self.id, self.last_seq, self.kind, self.target, False, self.label[:300], self.service.actor,
+             self.dialect.dt_in(self.at)),
+        )  # fmt: skip
+
+
+
+class ServiceCore:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock | None = None,
+        tz: tzinfo | None = None,
+        actor: str | None = None,
+        keep_graph: bool = True,
+    ) -> None:
+        """``keep_graph``: hold the dependency graph in memory and follow the event log (long-lived
+        processes: the TUI, the sync service). One-shot commands pass False and check cycles in SQL
+        rather than load every task (see docs/graph.md)."""
+        from mhv.tasks.graph.cache import GraphCache
+
+        self.store = store
+        self.clock: Clock = clock or utc_now
+        self._tz = tz
+        self.actor = actor or os.environ.get("MHV_ACTOR") or os.environ.get("USER") or "mhv"
+        self.keep_graph = keep_graph
+        self._graph = GraphCache(store)
+
+    @property
+    def tz(self) -> tzinfo:
+        if self._tz is None:
+            self._tz = local_tz()
+        return self._tz
+
+    # ------------------------------------------------------------------ transactions
+    @contextmanager
+    def _action(self, label: str, kind: str = "action", target: str | None = None) -> Iterator[_Action]:
+        with self._writing() as conn:
+            act = _Action(conn, self, label, kind, target)
+            yield act
+            act.finish()
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction with the in-memory graph following it (applied as events are written,
+        taken back on rollback)."""
+        changes: list[Any] = []
+        try:
+            with self.store.write() as conn, self._graph.transaction(conn) as changes:
+                yield conn
+        except BaseException:
+            if changes:  # the commit itself failed after the graph followed the writes
+                self._graph.drop()
+            raise
+        self._graph.committed()
+
+    # ------------------------------------------------------------------ bulk (import)
+    @contextmanager
+    def bulk(self, label: str) -> Iterator[_Action]:
+        """One transaction for many changes (an import): all or nothing, one undo step."""
+        with self._action(label) as act:
+            yield act
+
+
+    # ------------------------------------------------------------------ row writes inside an action
+    def _next_number(self, conn: Connection) -> int:
+        value = conn.scalar("SELECT value FROM meta WHERE key = 'next_number'")
+        if value is None:
+            current = int(conn.scalar("SELECT COALESCE(MAX(number), 0) FROM task")) + 1
+            conn.execute("INSERT INTO meta (key, value) VALUES ('next_number', ?)", (str(current + 1),))
+            return current
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'next_number'", (str(int(value) + 1),))
+        return int(value)
+
+    def _reserve_numbers(self, conn: Connection, count: int) -> int:
+        first = self._next_number(conn)
+        if count > 1:
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'next_number'", (str(first + count),))
+        return first
+
+    def _insert(self, conn: Connection, task: Task) -> None:
+        conn.execute(INSERT_TASK, task_params(task, self.store.dialect))
+
+    def _save(
+        self, act: _Action, before: Task, after: Task, kind: str = "task.updated", *, touch: bool = True
+    ) -> Task:
+        if touch:  # derived changes (blocked/unblocked) do not count as the task being modified
+            after.updated_at = act.at
+        params = task_params(after, self.store.dialect)
+        act.conn.execute(UPDATE_TASK, [*params[1:], after.id])
+        act.event(kind, after.id, before.snapshot(), after.snapshot())
+        return after
+
+    def _insert_repo(self, conn: Connection, snap: dict[str, Any]) -> None:
+        d = self.store.dialect
+        conn.execute(
+            "INSERT INTO repo (name, path, remote, default_branch, gates, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (snap["name"], snap.get("path"), snap.get("remote"), snap.get("default_branch"),
+             d.json_in(snap.get("gates") or {}), d.dt_in(d.dt_out(snap.get("created_at")) or self.clock())),
+        )  # fmt: skip
+
+
+def _copy(task: Task) -> Task:
+    from dataclasses import replace
+
+    return replace(task, tags=list(task.tags), metadata=json.loads(json.dumps(task.metadata, default=str)))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
