@@ -1,7 +1,7 @@
 """`mhv parse`, `mhv tc` and `mhv tu` with the quick-add language, against a real store in a temp MHV_HOME.
 
-The service's clock is pinned (`utc_now`, the task service's default clock, answers NOW), so relative
-dates are checked against a fixed day; `mhv parse` is also checked with `--now`.
+The service's default clock (`utc_now` in mhv/tasks/service_parts/core.py) is pinned to NOW, so
+relative dates are checked against a fixed day; `mhv parse` is also checked with `--now`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday
 
 @pytest.fixture(autouse=True)
 def pinned_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("mhv.tasks.service.utc_now", lambda: NOW)
+    monkeypatch.setattr("mhv.tasks.service_parts.core.utc_now", lambda: NOW)
 
 
 def js(mhv, *args: str):
