@@ -161,3 +161,24 @@ async def test_a_last_line_without_newline_is_answered(sock_dir):
         raw.close()
     finally:
         await server.close()
+
+
+async def test_close_answers_the_request_in_hand_then_ends_the_connection(sock_dir):
+    d = spec_dispatcher([])
+
+    @d.method("slow")
+    async def slow(params, session):
+        await asyncio.sleep(0.3)
+        return "finished"
+
+    server = await start_unix_server(None, sock_dir / "mhv.sock", dispatcher=d)
+    client = await LineClient.connect(server.path)
+    idle = await LineClient.connect(server.path)
+    await client.send_bytes(b'{"jsonrpc": "2.0", "method": "slow", "id": 1}\n')
+    await asyncio.sleep(0.05)
+    await server.close()
+    assert json.loads(await client.line())["result"] == "finished"
+    assert await client.line() == b"" and await idle.line() == b""
+    assert not server.path.exists()
+    await client.close()
+    await idle.close()
