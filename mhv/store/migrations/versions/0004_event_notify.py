@@ -5,8 +5,8 @@ Revises: 0003_tag_index
 Create Date: 2026-12-04
 
 PostgreSQL: a statement-level trigger on ``event`` inserts sends ``NOTIFY mhv_events`` with the
-highest new ``seq`` as the payload (one notification per insert statement, delivered at commit; an
-import of 10,000 tasks sends a handful, not 10,000). Every writer — the CLI, the workspace, any
+highest new ``seq`` as the payload (one notification per INSERT statement, so a multi-row insert
+sends one; all are delivered at commit, and the bus coalesces a burst into one read). Every writer — the CLI, the workspace, any
 instance of the service — so wakes every instance's event bus (mhv/sync/bus.py), which then reads
 the log after its last ``seq``. The payload is only a hint: the bus always reads the table.
 SQLite has no NOTIFY: followers watch the database file (watchfiles); nothing changes there.
