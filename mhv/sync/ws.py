@@ -84,7 +84,12 @@ async def endpoint(ws: WebSocket) -> None:
             return
         since = int(raw_since)
     sub = ctx.bus.subscribe(since, maxsize=QUEUE_SIZE)
-    await ws.accept()
+    try:
+        await sub.ready()  # "from now" is fixed before the client hears it is connected
+        await ws.accept()
+    except BaseException:
+        sub.close()
+        raise
     reader = asyncio.create_task(_drain(ws))
     try:
         await _send_events(ws, sub, frames, reader)
