@@ -59,20 +59,7 @@ def next_tasks(
     flt = TaskFilter(statuses=statuses, repo=repo.lstrip("@") if repo else None,
                      tags=(tag.lstrip("#").lower(),) if tag else (), limit=limit)  # fmt: skip
     ranked = svc.ranked(flt)
-    data = [
-        {
-            "rank": i,
-            "urgency": round(r.urgency.score, 4),
-            "blocking": r.blocking,
-            "blocked": r.blocked,
-            "breakdown": [
-                {"term": t.term, "value": round(t.value, 4), "factor": round(t.factor, 4), "coefficient": t.coefficient}
-                for t in r.urgency.terms
-            ],
-            "task": r.task.to_json(),
-        }
-        for i, r in enumerate(ranked, start=1)
-    ]
+    data = [r.to_json(i) for i, r in enumerate(ranked, start=1)]
 
     def human() -> None:
         if not ranked:

@@ -81,14 +81,7 @@ def search(
         missing = searcher.missing_vectors(result.model)
         if missing:
             out.warn(f"{missing} task(s) have no vector yet and are found by words only; run `mhv index`")
-    data = {
-        "query": result.query,
-        "mode": result.mode,
-        "model": result.model,
-        "warning": result.warning.to_dict() if result.warning is not None else None,
-        "hits": [hit.to_json() for hit in result.hits],
-    }
-    out.result(data, lambda: _print_hits(result))
+    out.result(result.to_json(), lambda: _print_hits(result))
 
 
 def _print_hits(result: Any) -> None:

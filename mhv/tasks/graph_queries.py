@@ -46,6 +46,20 @@ class Ranked:
     blocking: bool
     blocked: bool
 
+    def to_json(self, rank: int) -> dict[str, Any]:
+        """One line of `mhv next --json` (and the JSON-RPC ``tasks.next``)."""
+        return {
+            "rank": rank,
+            "urgency": round(self.urgency.score, 4),
+            "blocking": self.blocking,
+            "blocked": self.blocked,
+            "breakdown": [
+                {"term": t.term, "value": round(t.value, 4), "factor": round(t.factor, 4), "coefficient": t.coefficient}
+                for t in self.urgency.terms
+            ],
+            "task": self.task.to_json(),
+        }
+
 
 class GraphQueries:
     store: Store

@@ -66,6 +66,16 @@ class SearchResult:
     """Tasks matching the filters that have no vector for the current model yet."""
     timings: dict[str, float] = field(default_factory=dict)
 
+    def to_json(self) -> dict[str, Any]:
+        """What `mhv ts --json` prints (and the JSON-RPC ``tasks.search`` returns)."""
+        return {
+            "query": self.query,
+            "mode": self.mode,
+            "model": self.model,
+            "warning": self.warning.to_dict() if self.warning is not None else None,
+            "hits": [hit.to_json() for hit in self.hits],
+        }
+
 
 @dataclass
 class IndexReport:
