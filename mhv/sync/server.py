@@ -134,12 +134,9 @@ def create_app(ctx: SyncContext, *, rpc: bool = True, banner: str | None = None)
         await ctx.bus.start()
         server = None
         if rpc:
-            try:
-                from mhv.sync.rpc import start_unix_server  # type: ignore[import-not-found,unused-ignore]
-            except ImportError:  # pragma: no cover - a build without the JSON-RPC side
-                log.warning("mhv serve: no JSON-RPC socket in this build")
-            else:
-                server = await start_unix_server(ctx)
+            from mhv.sync.rpc import start_unix_server
+
+            server = await start_unix_server(ctx)
         if banner:
             log.info("%s", banner)
         try:

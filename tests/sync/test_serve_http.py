@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,8 +41,16 @@ def counts(url: str) -> tuple[int, int]:
 
 
 @pytest.fixture
-def server(tmp_path: Path, database_url: str) -> Iterator[tuple[Served, str]]:
-    served = start(tmp_path / "home", database_url=database_url)
+def home() -> Iterator[Path]:
+    """A short MHV_HOME: the JSON-RPC socket inside it must fit a Unix socket path (107 bytes)."""
+    folder = Path(tempfile.mkdtemp(prefix="mhv-s-", dir="/tmp"))
+    yield folder / "home"
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def server(home: Path, database_url: str) -> Iterator[tuple[Served, str]]:
+    served = start(home, database_url=database_url)
     yield served, database_url
     served.stop()
 
@@ -169,11 +179,11 @@ SW_TIME = 1614265330
 
 
 @pytest.mark.skipif(not __import__("shutil").which("faketime"), reason="faketime is not installed")
-def test_gitlab_standard_webhooks_vector_and_stale_timestamps(tmp_path: Path) -> None:
+def test_gitlab_standard_webhooks_vector_and_stale_timestamps(home: Path) -> None:
     from standardwebhooks.webhooks import Webhook
 
-    served = start(tmp_path / "home", env={"MHV_GITLAB_TOKEN": SW_SECRET}, faketime="@2021-02-25 15:02:10")
-    url = f"sqlite:///{tmp_path / 'home' / 'data' / 'mhv.db'}"
+    served = start(home, env={"MHV_GITLAB_TOKEN": SW_SECRET}, faketime="@2021-02-25 15:02:10")
+    url = f"sqlite:///{home / 'data' / 'mhv.db'}"
     try:
         body = b'{"test": 2432232314}'
         vector = {"Content-Type": "application/json", "X-Gitlab-Event": "System Hook",
@@ -205,8 +215,8 @@ def test_gitlab_standard_webhooks_vector_and_stale_timestamps(tmp_path: Path) ->
         served.stop()
 
 
-def test_no_secret_answers_503_with_how_to_set_it(tmp_path: Path) -> None:
-    served = start(tmp_path / "home", env={"MHV_GITHUB_SECRET": "", "MHV_WS_TOKEN": ""})
+def test_no_secret_answers_503_with_how_to_set_it(home: Path) -> None:
+    served = start(home, env={"MHV_GITHUB_SECRET": "", "MHV_WS_TOKEN": ""})
     try:
         body = (HOOKS / "github" / "issues.opened.0.json").read_bytes()
         with httpx.Client(base_url=served.url, timeout=30) as client:
@@ -221,26 +231,57 @@ def test_no_secret_answers_503_with_how_to_set_it(tmp_path: Path) -> None:
             ws = client.get("/ws", headers={"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
                                             "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})  # fmt: skip
             assert ws.status_code == 503 and "MHV_WS_TOKEN" in ws.json()["error"]["hint"]
-        assert counts(f"sqlite:///{tmp_path / 'home' / 'data' / 'mhv.db'}") == (0, 0)
+        assert counts(f"sqlite:///{home / 'data' / 'mhv.db'}") == (0, 0)
     finally:
         served.stop()
 
 
-def test_a_public_address_without_secrets_is_refused(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MHV_")} | {
-        "MHV_HOME": str(tmp_path / "h")
-    }
+def test_a_public_address_without_secrets_is_refused(home: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MHV_")} | {"MHV_HOME": str(home)}
     run = subprocess.run([sys.executable, "-m", "mhv", "serve", "--host", "0.0.0.0", "--port", "0"], env=env,
                          capture_output=True, text=True, timeout=60)  # fmt: skip
     assert run.returncode == 2
     assert "MHV-760" in run.stderr and "MHV_WS_TOKEN" in run.stderr and "0.0.0.0" in run.stderr
 
 
-def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
-    served = start(tmp_path / "home")
-    assert served.stop(signal.SIGTERM) == 0
+def test_sigterm_finishes_the_request_in_flight_and_removes_the_socket(home: Path) -> None:
+    import socket as sockets
+    import threading
+    import time
+
+    served = start(home)
+    assert Path(served.socket).exists()
+    with sockets.socket(sockets.AF_UNIX) as unix:  # the same process answers JSON-RPC on its socket
+        unix.connect(served.socket)
+        unix.sendall(b'{"jsonrpc": "2.0", "method": "server.ping", "id": 1}\n')
+        assert json.loads(unix.makefile().readline())["id"] == 1
+    body = (HOOKS / "github" / "issues.opened.0.json").read_bytes()
+    headers = github_headers(body, "issues", "inflight")
+    sent_half = threading.Event()
+
+    def slow_body() -> Iterator[bytes]:
+        yield body[: len(body) // 2]
+        sent_half.set()
+        time.sleep(1.0)  # SIGTERM arrives while the body is still coming
+        yield body[len(body) // 2 :]
+
+    def signal_midway() -> None:
+        sent_half.wait(10)
+        time.sleep(0.2)
+        served.proc.send_signal(signal.SIGTERM)
+
+    killer = threading.Thread(target=signal_midway)
+    killer.start()
+    with httpx.Client(base_url=served.url, timeout=30) as client:
+        r = client.post(
+            "/webhooks/github", content=slow_body(), headers=headers | {"Content-Length": str(len(body))}
+        )
+    killer.join()
+    assert r.status_code == 200 and r.json()["outcome"] == "applied"
+    assert served.proc.wait(20) == 0
     assert "mhv serve: stopped" in served.log_text()
     assert not Path(served.socket).exists()
+    assert counts(f"sqlite:///{home / 'data' / 'mhv.db'}") == (1, 1)
 
 
 # ------------------------------------------------------------------ the WebSocket stream
@@ -285,11 +326,9 @@ def test_websocket_backlog_then_live_and_token_checks(server: tuple[Served, str]
 
 
 # ------------------------------------------------------------------ the CLI over the delivery log
-def test_webhooks_list_and_replay(tmp_path: Path) -> None:
-    served = start(tmp_path / "home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MHV_")} | {
-        "MHV_HOME": str(tmp_path / "home")
-    }
+def test_webhooks_list_and_replay(home: Path) -> None:
+    served = start(home)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MHV_")} | {"MHV_HOME": str(home)}
     try:
         with httpx.Client(base_url=served.url, timeout=30) as client:
             post_github(client, "issues.opened.0.json", "L1")
