@@ -172,7 +172,7 @@ def test_missing_import_file(mhv_home):
 
 
 @pytest.mark.parametrize("module", ["mhv.cli.app", "mhv.cli.entry", "mhv.tasks.service", "mhv.tasks.taskwarrior",
-                                    "mhv.store", "mhv.nlp"])  # fmt: skip
+                                    "mhv.store", "mhv.nlp", "mhv.sync.context", "mhv.sync.rpc.methods"])  # fmt: skip
 def test_core_modules_never_import_textual(module):
     code = f"import sys, {module}; bad = [m for m in ('textual', 'textual_autocomplete') if m in sys.modules]; print(bad)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -28,6 +28,7 @@ class LineClient:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
         self._ids = 0
+        self.notes: list[Any] = []  # notifications that arrived while waiting for a response
 
     @classmethod
     async def connect(cls, path: Path | str) -> LineClient:
@@ -57,6 +58,8 @@ class LineClient:
             msg = await self.message(**kw)
             if "id" in msg and msg["id"] == self._ids:
                 return msg
+            if "id" not in msg:
+                self.notes.append(msg)
 
     async def result(self, method: str, params: Any = None) -> Any:
         msg = await self.call(method, params)

@@ -17,9 +17,9 @@ from mhv.sync.context import SyncContext
 async def ctx(database_url, clock, tmp_path):
     from dateutil.tz import UTC
 
-    c = SyncContext.open(
-        database_url, clock=clock, tz=UTC, socket_path=tmp_path / "s.sock", poll_interval=0.2
-    )
+    # The backstop poll is slow here, so every test proves a real wake: this process's writes,
+    # watchfiles on SQLite, LISTEN/NOTIFY on PostgreSQL.
+    c = SyncContext.open(database_url, clock=clock, tz=UTC, socket_path=tmp_path / "s.sock", poll_interval=60)
     await c.bus.start()
     yield c
     await c.bus.stop()
@@ -98,21 +98,67 @@ async def test_one_event_reaches_many_subscribers(ctx):
     assert all(g[0] is got[0][0] for g in got)  # decoded once, the same dict for everyone
 
 
-async def test_an_event_written_by_another_process_reaches_a_subscriber(ctx, database_url, mhv_home):
-    sub = ctx.bus.subscribe(None)
-    await sub.ready()
+def write_elsewhere(database_url, title):
+    """Create a task from another process (its own connection), as the CLI would."""
     code = (
         "from mhv.store import open_store; from mhv.tasks.service import TaskService;"
-        f"s = open_store({database_url!r}); TaskService(s, actor='other-process').create({{'title': 'from afar'}});"
+        f"s = open_store({database_url!r}); TaskService(s, actor='other-process').create({{'title': {title!r}}});"
         "s.close()"
     )
-    await asyncio.to_thread(subprocess.run, [sys.executable, "-c", code], check=True, timeout=60)
+    return asyncio.to_thread(subprocess.run, [sys.executable, "-c", code], check=True, timeout=60)
+
+
+async def test_an_event_written_by_another_process_reaches_a_subscriber(ctx, database_url):
+    sub = ctx.bus.subscribe(None)
+    await sub.ready()
+    await write_elsewhere(database_url, "from afar")
     (ev,) = await take(sub, 1)
     assert ev["actor"] == "other-process" and ev["after"]["title"] == "from afar"
 
 
+async def test_the_backstop_poll_alone_finds_other_writers(database_url, clock, tmp_path):
+    from mhv.sync.bus import EventBus
+
+    c = SyncContext.open(database_url, clock=clock, socket_path=tmp_path / "p.sock")
+    bus = EventBus(c.store, poll_interval=0.1, watch_files=False)
+    await bus.start()
+    if bus._tasks[-1].get_name() == "mhv-bus-listen":  # PostgreSQL: take LISTEN away, keep the poll
+        bus._tasks.pop().cancel()
+    try:
+        sub = bus.subscribe(None)
+        await sub.ready()
+        await write_elsewhere(database_url, "polled")
+        (ev,) = await take(sub, 1)
+        assert ev["after"]["title"] == "polled"
+    finally:
+        await bus.stop()
+        c.close()
+
+
+@pytest.mark.postgres
+async def test_the_listener_reconnects_after_its_connection_is_killed(ctx, database_url):
+    if not database_url.startswith("postgres"):
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    import psycopg
+
+    await asyncio.wait_for(ctx.bus.listening.wait(), 10)
+    old_pid = ctx.bus.listener_pid
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (old_pid,))
+    for _ in range(200):
+        if ctx.bus.listener_pid not in (None, old_pid):
+            break
+        await asyncio.sleep(0.05)
+    assert ctx.bus.listener_pid not in (None, old_pid)
+    sub = ctx.bus.subscribe(None)
+    await sub.ready()
+    await write_elsewhere(database_url, "after reconnect")
+    (ev,) = await take(sub, 1)
+    assert ev["after"]["title"] == "after reconnect"
+
+
 async def test_two_buses_on_one_database_both_see_a_write(ctx, database_url, clock, tmp_path):
-    other = SyncContext.open(database_url, clock=clock, socket_path=tmp_path / "o.sock", poll_interval=30)
+    other = SyncContext.open(database_url, clock=clock, socket_path=tmp_path / "o.sock", poll_interval=60)
     await other.bus.start()
     try:
         mine, theirs = ctx.bus.subscribe(None), other.bus.subscribe(None)

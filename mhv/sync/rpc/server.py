@@ -89,6 +89,8 @@ class RpcServer:
         self._server: asyncio.AbstractServer | None = None
         self._inode: int | None = None
         self._clients: set[asyncio.Task[Any]] = set()
+        self._busy: set[asyncio.Task[Any]] = set()  # connections in the middle of a request
+        self._closing = False
         self.sessions: set[Session] = set()
 
     async def start(self) -> None:
@@ -115,12 +117,18 @@ class RpcServer:
             raise
         log.info("JSON-RPC listening on %s", self.path)
 
-    async def close(self) -> None:
-        """Stop accepting, end every connection, remove the socket file and release the lock."""
+    async def close(self, grace: float = 10.0) -> None:
+        """Stop accepting, let requests in hand finish (up to ``grace`` seconds) and answer them, end
+        every connection, remove the socket file and release the lock."""
         if self._server is None:
             return
         server, self._server = self._server, None
+        self._closing = True
         server.close()
+        for task in list(self._clients - self._busy):
+            task.cancel()  # idle: waiting for a line
+        if self._busy:
+            await asyncio.wait(list(self._busy), timeout=grace)
         for task in list(self._clients):
             task.cancel()
         await asyncio.gather(*self._clients, return_exceptions=True)
@@ -168,7 +176,7 @@ class RpcServer:
         session.state["server"] = self
         self.sessions.add(session)
         try:
-            while open_:
+            while open_ and not self._closing:
                 last = False
                 try:
                     line = await reader.readuntil(b"\n")
@@ -182,11 +190,16 @@ class RpcServer:
                 except (ConnectionError, OSError):
                     break
                 if line.strip(b" \t\r\n"):
-                    response = await self.dispatcher.handle_line(line, session)
-                    if response is not None:
-                        await send(response)
-                    for fn in session.take_after():
-                        fn()
+                    self._busy.add(task)
+                    try:
+                        response = await self.dispatcher.handle_line(line, session)
+                        if response is not None:
+                            await send(response)
+                    finally:
+                        self._busy.discard(task)
+                    if not self._closing:
+                        for fn in session.take_after():
+                            fn()
                 if last:
                     break
         except asyncio.CancelledError:

@@ -1,7 +1,7 @@
 """webhooks: what a delivery carried, so `mhv webhooks replay` can apply it again
 
 Revision ID: 0005_webhooks
-Revises: 0003_tag_index
+Revises: 0004_event_notify
 Create Date: 2026-12-04
 
 ``webhook_delivery`` gains ``payload`` (the request body as received, verified), ``headers`` (the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_webhooks"
-down_revision = "0003_tag_index"
+down_revision = "0004_event_notify"
 branch_labels = None
 depends_on = None
 

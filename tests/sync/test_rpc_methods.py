@@ -1,0 +1,172 @@
+"""mhv's JSON-RPC methods through the real socket, on SQLite and PostgreSQL: results are the CLI's
+JSON, every write is one action by ``rpc:<client>`` (undo takes it back), mhv's errors come back as
+server errors with their code and hint, and rejected calls store nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from dateutil.tz import UTC
+
+from mhv.sync.context import SyncContext
+from mhv.sync.rpc import start_unix_server
+from tests.sync.conftest import LineClient
+
+
+@pytest.fixture
+async def rpc(database_url, clock, sock_dir):
+    ctx = SyncContext.open(
+        database_url, clock=clock, tz=UTC, socket_path=sock_dir / "mhv.sock", poll_interval=0.5
+    )
+    await ctx.bus.start()
+    server = await start_unix_server(ctx)
+    client = await LineClient.connect(server.path)
+    assert (await client.result("server.hello", {"client": "companion"}))["actor"] == "rpc:companion"
+    client.ctx = ctx  # type: ignore[attr-defined]
+    yield client
+    await client.close()
+    await server.close()
+    await ctx.bus.stop()
+    ctx.close()
+
+
+async def last_seq(client):
+    return await client.ctx.run("test", lambda s: s.last_seq())
+
+
+async def test_create_from_a_quick_add_line_is_the_tasks_show_json(rpc, database_url):
+    task = await rpc.result("tasks.create", {"text": "fix auth tomorrow 5pm p1 #ci ~2h"})
+    assert task["title"] == "fix auth" and task["priority"] == "critical" and task["tags"] == ["ci"]
+    assert task["due"] == "2026-11-25T17:00:00+00:00" and task["estimate_minutes"] == 120
+    env = {**os.environ, "MHV_DATABASE_URL": database_url, "TZ": "UTC"}
+    shown = subprocess.run([sys.executable, "-m", "mhv", "show", str(task["number"]), "--json"],
+                           capture_output=True, text=True, env=env, timeout=60, check=True)  # fmt: skip
+    assert json.loads(shown.stdout) == task == await rpc.result("tasks.get", {"ref": task["number"]})
+    history = await rpc.ctx.run("t", lambda s: s.history(task["id"]))
+    assert [e.actor for e in history] == ["rpc:companion"]
+
+
+async def test_create_from_fields_and_the_errors_that_store_nothing(rpc):
+    first = await rpc.result(
+        "tasks.create", {"fields": {"title": "write docs", "priority": "high", "due": "2026-12-05"}}
+    )
+    assert first["due_all_day"] is True and first["priority"] == "high"
+    before = await last_seq(rpc)
+    bad = await rpc.call("tasks.create", {"fields": {"title": "x", "priorty": "high"}})
+    assert bad["error"]["code"] == -32000 and bad["error"]["data"]["code"] == "MHV-102"
+    assert "priority" in bad["error"]["data"]["hint"]
+    cycle = await rpc.call("tasks.create", {"fields": {"title": "y", "depends_on": [999]}})
+    assert cycle["error"]["data"]["code"] == "MHV-101"
+    for params in ({"text": "a", "fields": {"title": "b"}}, {"text": 5}, {"fields": "no"}, [], {"nope": 1},
+                   {"text": "bad\x00nul"}, {"text": "\ud800 lone"}):  # fmt: skip
+        msg = await rpc.call("tasks.create", params)
+        assert msg["error"]["code"] == -32602, (params, msg)
+    command = await rpc.call("tasks.create", {"text": "done #1"})
+    assert command["error"]["data"]["code"] == "MHV-110"
+    assert await last_seq(rpc) == before
+
+
+async def test_get_list_and_not_found(rpc):
+    for title in ("alpha #ci", "beta #ci p1", "gamma"):
+        await rpc.result("tasks.create", {"text": title})
+    missing = await rpc.call("tasks.get", {"ref": 999})
+    assert missing["error"]["code"] == -32000 and "999" in missing["error"]["message"]
+    assert missing["error"]["data"] == {
+        "code": "MHV-101",
+        "hint": "list tasks with `mhv tl --all` to find its number",
+    }
+    listed = await rpc.result("tasks.list", {"tags": ["ci"], "order": "number"})
+    assert [t["title"] for t in listed] == ["alpha", "beta"]
+    assert [
+        t["number"] for t in await rpc.result("tasks.list", {"limit": 2, "offset": 1, "order": "number"})
+    ] == [2, 3]
+    assert (await rpc.call("tasks.list", {"limit": 0}))["error"]["code"] == -32602
+    assert (await rpc.call("tasks.list", {"status": ["nope"]}))["error"]["code"] == -32602
+    assert (await rpc.call("tasks.get", {"ref": True}))["error"]["code"] == -32602
+    assert (await rpc.call("tasks.get", [1]))["error"]["code"] == -32602
+
+
+async def test_update_start_complete_and_undo(rpc):
+    a = await rpc.result("tasks.create", {"text": "first"})
+    b = await rpc.result("tasks.create", {"text": "second"})
+    waits = await rpc.result("tasks.update", {"ref": b["number"], "depends_on": [a["number"]]})
+    assert waits["status"] == "blocked" and waits["depends_on"] == [a["number"]]
+    changed = await rpc.result("tasks.update", {"ref": a["number"], "text": "friday p2 +docs renamed"})
+    assert changed["title"] == "renamed" and changed["priority"] == "high" and changed["tags"] == ["docs"]
+    fields = await rpc.result("tasks.update", {"ref": a["number"], "fields": {"description": "notes"}})
+    assert fields["description"] == "notes"
+    assert (await rpc.result("tasks.start", {"ref": a["number"]}))["status"] == "in_progress"
+    done = await rpc.result("tasks.complete", {"ref": a["number"]})
+    assert done["status"] == "completed"
+    assert (await rpc.result("tasks.get", {"ref": b["number"]}))["status"] == "pending"
+    undone = await rpc.result("tasks.undo")
+    assert undone["undone"].startswith("complete") and undone["tasks"]
+    assert (await rpc.result("tasks.get", {"ref": a["number"]}))["status"] == "in_progress"
+    assert (await rpc.result("tasks.get", {"ref": b["number"]}))["status"] == "blocked"
+    redone = await rpc.result("tasks.redo")
+    assert redone["redone"].startswith("complete")
+    nothing = await rpc.call("tasks.update", {"ref": a["number"]})
+    assert nothing["error"]["code"] == -32602
+
+
+async def test_recurring_completion_has_its_next_occurrence(rpc):
+    t = await rpc.result("tasks.create", {"text": "water plants every monday"})
+    done = await rpc.result("tasks.complete", {"ref": t["number"]})
+    assert done["next"]["title"] == "water plants" and done["next"]["status"] == "pending"
+
+
+async def test_next_search_parse_repos_ping_version(rpc):
+    await rpc.result("tasks.create", {"text": "urgent login fix p1 today"})
+    await rpc.result("tasks.create", {"text": "someday tidy p4"})
+    ranked = await rpc.result("tasks.next", {"limit": 5})
+    assert [r["rank"] for r in ranked] == [1, 2] and ranked[0]["task"]["title"] == "login fix"
+    assert set(ranked[0]) == {"rank", "urgency", "blocking", "blocked", "breakdown", "task"}
+    found = await rpc.result("tasks.search", {"query": "login", "mode": "text"})
+    assert found["mode"] == "text" and found["hits"][0]["task"]["title"] == "login fix"
+    from mhv.nlp import parse
+
+    now = "2026-11-24T09:00"
+    from datetime import datetime
+
+    expected = parse(
+        "fix auth tomorrow 5pm p1 #ci", now=datetime.fromisoformat(now).replace(tzinfo=UTC)
+    ).to_json()
+    assert await rpc.result("nlp.parse", {"text": "fix auth tomorrow 5pm p1 #ci", "now": now}) == expected
+    assert await rpc.result("repos.list") == []
+    assert await rpc.result("server.ping") == "pong"
+    version = await rpc.result("server.version")
+    assert version["protocol"] == 1 and version["database"] in ("sqlite", "postgresql")
+    assert (await rpc.call("nope.nope"))["error"] == {"code": -32601, "message": "Method not found"}
+
+
+async def test_subscribe_backlog_then_live_as_event_notifications(rpc):
+    for i in range(3):
+        await rpc.result("tasks.create", {"text": f"t{i}"})
+    await rpc.send_bytes(b'{"jsonrpc":"2.0","method":"events.subscribe","params":{"since":1},"id":"s"}\n')
+    first = await rpc.message()
+    assert first == {
+        "jsonrpc": "2.0",
+        "result": {"subscription": first["result"]["subscription"], "seq": 1},
+        "id": "s",
+    }
+    backlog = [await rpc.message(), await rpc.message()]
+    assert [m["params"]["seq"] for m in backlog] == [2, 3] and all(m["method"] == "event" for m in backlog)
+    created = await rpc.call("tasks.create", {"text": "live one"})  # its event may come before or after it
+    seen = [*backlog, *rpc.notes]
+    while len(seen) < 3:
+        m = await rpc.message()
+        if m.get("method") == "event":
+            seen.append(m)
+    assert seen[-1]["params"]["seq"] == 4 and seen[-1]["params"]["after"]["title"] == "live one"
+    assert seen[-1]["params"]["actor"] == "rpc:companion" and "result" in created
+    again = await rpc.call("events.subscribe", {})
+    assert again["error"]["data"]["code"] == "MHV-706"
+    assert await rpc.result("events.unsubscribe", {"subscription": first["result"]["subscription"]}) is True
+    await rpc.ctx.run("cli", lambda s: s.create({"title": "unseen"}))
+    await asyncio.sleep(0.2)
+    assert await rpc.result("server.ping") == "pong"  # no event notification came before it
