@@ -608,4 +608,7 @@ def export(
 from mhv.cli import search_cmds  # noqa: E402
 
 search_cmds.register(app)
+from mhv.cli import serve_cmds  # noqa: E402  (`mhv serve`, `mhv webhooks`)
+
+serve_cmds.register(app)
 import mhv.cli.setup_cmds  # noqa: E402, F401  (registers config, import todotxt/csv, repo scan, tour)

@@ -172,7 +172,10 @@ class Embedding(SQLModel, table=True):
 
 class WebhookDelivery(SQLModel, table=True):
     __tablename__ = "webhook_delivery"
-    __table_args__ = (UniqueConstraint("provider", "delivery_id", name="uq_webhook_delivery"),)
+    __table_args__ = (
+        UniqueConstraint("provider", "delivery_id", name="uq_webhook_delivery"),
+        Index("ix_webhook_delivery_received", "received_at"),
+    )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
     provider: str = Field(sa_column=Column(String(32), nullable=False))
@@ -181,6 +184,10 @@ class WebhookDelivery(SQLModel, table=True):
     received_at: datetime = Field(sa_column=Column(TZ, nullable=False))
     outcome: str = Field(sa_column=Column(String(32), nullable=False))
     detail: str = Field(sa_column=Column(Text, nullable=False, server_default=""))
+    # Migration 0005_webhooks: the verified body and event headers (for replay), the applying txn.
+    payload: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    headers: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonType, nullable=True))
+    txn: str | None = Field(default=None, sa_column=Column(String(36), nullable=True))
 
 
 class GateRun(SQLModel, table=True):

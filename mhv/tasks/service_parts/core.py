@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -117,6 +118,7 @@ class ServiceCore:
         self.actor = actor or os.environ.get("MHV_ACTOR") or os.environ.get("USER") or "mhv"
         self.keep_graph = keep_graph
         self._graph = GraphCache(store)
+        self._bulk_local = threading.local()
 
     @property
     def tz(self) -> tzinfo:
@@ -127,6 +129,10 @@ class ServiceCore:
     # ------------------------------------------------------------------ transactions
     @contextmanager
     def _action(self, label: str, kind: str = "action", target: str | None = None) -> Iterator[_Action]:
+        joined: _Action | None = getattr(self._bulk_local, "act", None)
+        if joined is not None:  # inside bulk(): the public actions join its transaction
+            yield joined
+            return
         with self._writing() as conn:
             act = _Action(conn, self, label, kind, target)
             yield act
@@ -149,10 +155,15 @@ class ServiceCore:
     # ------------------------------------------------------------------ bulk (import)
     @contextmanager
     def bulk(self, label: str) -> Iterator[_Action]:
-        """One transaction for many changes (an import): all or nothing, one undo step."""
+        """One transaction for many changes (an import, a webhook delivery): all or nothing, one undo
+        step. The service's public actions called inside it (on this thread) join that transaction, and
+        ``act.conn`` may write rows of its own in it (the sync service's delivery record)."""
         with self._action(label) as act:
-            yield act
-
+            outer, self._bulk_local.act = getattr(self._bulk_local, "act", None), act
+            try:
+                yield act
+            finally:
+                self._bulk_local.act = outer
 
     # ------------------------------------------------------------------ row writes inside an action
     def _next_number(self, conn: Connection) -> int:
