@@ -210,6 +210,14 @@ class Store:
         except sqlite3.DatabaseError as exc:
             self.close()
             raise self._corrupt(exc) from exc
+        except Exception as exc:
+            if self.dialect.name == "sqlite" or not _is_pg_unreachable(exc):
+                raise
+            self.close()
+            raise StorageError(
+                f"cannot reach the database at {self._where()}: {str(exc).strip().splitlines()[0]}",
+                "check MHV_DATABASE_URL, that the server is up and that PGPASSWORD (or the URL) is right",
+            ) from exc
 
     def _corrupt(self, exc: Exception) -> DatabaseCorruptError:
         return DatabaseCorruptError(
@@ -412,6 +420,16 @@ class Store:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+
+
+def _is_pg_unreachable(exc: Exception) -> bool:
+    """A connection failure (no server, bad credentials, pool timeout), not a bug in a query."""
+    try:
+        import psycopg
+        from psycopg_pool import PoolTimeout
+    except ImportError:  # pragma: no cover - depends on the install
+        return False
+    return isinstance(exc, PoolTimeout | psycopg.OperationalError)
 
 
 def _revision_in(conn: Connection, where: str) -> str | None:

@@ -4,6 +4,7 @@ writes are consistent and restore every task and event."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -47,9 +49,11 @@ RACER = textwrap.dedent(
 
 
 def test_racing_processes_migrate_once(database_url, tmp_path):
-    """Four processes open one empty database at the same instant: exactly one migrates, the others wait
-    for its lock and then find the schema current; all succeed. Without the lock this race fails (two
-    transactions creating the same tables: a duplicate-key error on PostgreSQL's catalog)."""
+    """Four processes open one empty database together: exactly one migrates, the others wait for its
+    lock and then find the schema current; all succeed. Without the lock this race fails (two
+    transactions creating the same tables: "table alembic_version already exists" on SQLite, a
+    duplicate key in PostgreSQL's catalog). So that the race happens whatever the machine's load, the
+    test holds the migration lock itself until all four are queued on it, then lets them go."""
     go = tmp_path / "go"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     argv = [sys.executable, "-c", RACER, database_url, str(go)]
@@ -57,8 +61,12 @@ def test_racing_processes_migrate_once(database_url, tmp_path):
         subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         for _ in range(4)
     ]
-    time.sleep(2.5)  # every racer has imported and is polling for the start line
-    go.touch()
+    with _migration_lock_held(database_url) as waiters:
+        go.touch()
+        deadline = time.monotonic() + 60
+        while waiters() < len(racers) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert waiters() == len(racers), "the racers never queued on the migration lock"
     results = []
     for proc in racers:
         out, err = proc.communicate(timeout=120)
@@ -66,8 +74,8 @@ def test_racing_processes_migrate_once(database_url, tmp_path):
         results.append(json.loads(out.strip().splitlines()[-1]))
     applied = [r for r in results if r["applied"]]
     assert len(applied) == 1, results
-    assert applied[0] == {"from": None, "to": HEAD, "applied": True, "waited": False}
-    assert any(r["waited"] for r in results), f"no racer met the lock, so this was no race: {results}"
+    assert applied[0] == {"from": None, "to": HEAD, "applied": True, "waited": True}
+    assert all(r["waited"] for r in results), results
     assert all(r["to"] == HEAD for r in results)
     if database_url.startswith("postgresql"):
         import psycopg
@@ -80,6 +88,42 @@ def test_racing_processes_migrate_once(database_url, tmp_path):
             ).fetchall()
             assert len(xids) == 1
             assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
+
+
+@contextlib.contextmanager
+def _migration_lock_held(url: str) -> Iterator[Callable[[], int]]:
+    """Hold the lock the store migrates under; yield a count of the processes waiting for it."""
+    from mhv.store.db import PG_MIGRATE_LOCK
+
+    if url.startswith("sqlite"):
+        import fcntl
+
+        db = Path(url.removeprefix("sqlite:///"))
+        db.parent.mkdir(parents=True, exist_ok=True)
+        lock = db.with_name(f"{db.name}.migrate-lock")
+        with open(lock, "a+b") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            inode = f":{os.fstat(fh.fileno()).st_ino} "
+
+            def waiting() -> int:  # blocked flock requests show as "N: -> FLOCK ..." lines
+                lines = Path("/proc/locks").read_text().splitlines()
+                return sum(1 for line in lines if "->" in line and inode in line)
+
+            try:
+                yield waiting
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+        return
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (PG_MIGRATE_LOCK,))
+        sql = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+               "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")  # fmt: skip
+        try:
+            yield lambda: int(conn.execute(sql).fetchone()[0])
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (PG_MIGRATE_LOCK,))
 
 
 def _env(url: str) -> dict[str, str]:
