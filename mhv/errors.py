@@ -36,7 +36,7 @@ class MhvError(Exception):
 
 
 # Exit codes (documented in docs/cli.md): 0 ok, 1 error, 2 usage, 3 not found, 4 validation,
-# 5 conflict (cycle, state), 6 storage, 7 cancelled by the user.
+# 5 conflict (cycle, state), 6 storage, 7 cancelled by the user, 8 a schema migration is due.
 
 
 class StorageError(MhvError):
@@ -50,6 +50,13 @@ class DatabaseNewerError(StorageError):
 
 class DatabaseCorruptError(StorageError):
     code = "MHV-003"
+
+
+class MigrationDueError(StorageError):
+    """The database's schema is older than this mhv (``mhv db check``; ``mhv db upgrade`` applies it)."""
+
+    code = "MHV-004"
+    exit_code = 8
 
 
 class NotFoundError(MhvError):

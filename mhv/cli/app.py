@@ -30,6 +30,9 @@ app.add_typer(import_app, name="import")
 from mhv.cli import graph_cmds  # noqa: E402  (next, graph)
 
 graph_cmds.register(app)
+from mhv.cli import db_cmds  # noqa: E402  (db check|upgrade|backup|restore)
+
+db_cmds.register(app)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 

@@ -9,21 +9,42 @@ truth for the schema and its Alembic migrations. Alembic is imported only when a
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from mhv.errors import DatabaseCorruptError, DatabaseNewerError, StorageError
+from mhv.errors import DatabaseCorruptError, DatabaseNewerError, MigrationDueError, StorageError
 from mhv.store.schema import HEAD, REVISIONS
 
 # Serialises writers on PostgreSQL so event ``seq`` order equals commit order and numbers stay unique.
 PG_WRITE_LOCK = 7_342_001
+# Held (per database: advisory locks are database-local) while the schema is migrated, so instances
+# started together against one empty or old database migrate it once and the others wait, then see HEAD.
+PG_MIGRATE_LOCK = 7_342_002
+
+log = logging.getLogger("mhv.store")
+
+
+@dataclass(frozen=True)
+class Migration:
+    """What :meth:`Store.open` did to the schema: ``applied`` False when it was current (or another
+    process migrated it while this one waited for the lock: ``waited``)."""
+
+    before: str | None
+    after: str
+    applied: bool
+    waited: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"from": self.before, "to": self.after, "applied": self.applied, "waited": self.waited}
 
 
 class Row(Protocol):
@@ -151,6 +172,7 @@ class Store:
         self._connections: list[sqlite3.Connection] = []
         self._checkpointer: threading.Thread | None = None
         self._stop_checkpoints = threading.Event()
+        self.migration: Migration | None = None
 
     # -- opening -----------------------------------------------------------------------------
     def open(self, *, migrate: bool = True) -> Store:
@@ -159,17 +181,24 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         revision = self._current_revision()
         if revision == HEAD:
+            self.migration = Migration(revision, HEAD, applied=False)
             return self
+        self._refuse_newer(revision)
+        if not migrate:
+            raise MigrationDueError(
+                f"the database at {self._where()} is at schema {revision or '(empty)'}; this mhv needs {HEAD}",
+                "run `mhv db upgrade` (any other mhv command migrates it too)",
+            )
+        self.migration = self._migrate(revision)
+        return self
+
+    def _refuse_newer(self, revision: str | None) -> None:
         if revision is not None and revision not in REVISIONS:
             raise DatabaseNewerError(
                 f"the database at {self._where()} was made by a newer mhv (schema {revision!r}; "
                 f"this mhv knows up to {HEAD!r})",
                 "upgrade mhv (pip install -U mhv); the database was left untouched",
             )
-        if not migrate:
-            raise StorageError(f"the database at {self._where()} needs a migration", "run any mhv command")
-        self._migrate(revision)
-        return self
 
     def _where(self) -> str:
         return str(self.path) if self.path is not None else _redact(self.url)
@@ -177,53 +206,106 @@ class Store:
     def _current_revision(self) -> str | None:
         try:
             with self.read() as conn:
-                if self.dialect.name == "sqlite":
-                    tables = {r[0] for r in conn.all("SELECT name FROM sqlite_master WHERE type='table'")}
-                else:
-                    tables = {
-                        r["tablename"]
-                        for r in conn.all(
-                            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-                        )
-                    }
-                if "alembic_version" not in tables:
-                    if tables - {"sqlite_sequence"}:
-                        raise StorageError(
-                            f"{self._where()} is not an mhv database (it has tables but no schema version)",
-                            "point MHV_HOME or MHV_DATABASE_URL at an mhv database or an empty one",
-                        )
-                    return None
-                value = conn.scalar("SELECT version_num FROM alembic_version")
-                return str(value) if value is not None else None
+                return _revision_in(conn, self._where())
         except sqlite3.DatabaseError as exc:
             self.close()
-            raise DatabaseCorruptError(
-                f"cannot read the database at {self._where()}: {exc}",
-                "the file was not changed; restore it from a backup (the WAL file next to it may hold "
-                "recent changes), or move it aside to start with an empty one",
+            raise self._corrupt(exc) from exc
+        except Exception as exc:
+            if self.dialect.name == "sqlite" or not _is_pg_unreachable(exc):
+                raise
+            self.close()
+            raise StorageError(
+                f"cannot reach the database at {self._where()}: {str(exc).strip().splitlines()[0]}",
+                "check MHV_DATABASE_URL, that the server is up and that PGPASSWORD (or the URL) is right",
             ) from exc
 
-    def _migrate(self, revision: str | None) -> None:
-        if self.path is not None and revision is not None and self.path.exists():
-            import shutil
+    def _corrupt(self, exc: Exception) -> DatabaseCorruptError:
+        return DatabaseCorruptError(
+            f"cannot read the database at {self._where()}: {exc}",
+            "the file was not changed; restore it from a backup (the WAL file next to it may hold "
+            "recent changes), or move it aside to start with an empty one",
+        )
 
-            backup = self.path.with_name(f"{self.path.name}.before-{HEAD}")
-            with self.read() as conn:
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            shutil.copy2(self.path, backup)
+    def read_revision(self) -> str | None:
+        """The schema revision (None: empty or no database yet), read without creating, migrating or
+        writing anything (`mhv db check`; no :meth:`open` needed)."""
+        if self.dialect.name != "sqlite":
+            return self._current_revision()
+        assert self.path is not None
+        if not self.path.exists():
+            return None
+        try:
+            raw = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+        except sqlite3.Error as exc:
+            raise self._corrupt(exc) from exc
+        try:
+            return _revision_in(Connection(raw, "sqlite"), self._where())
+        except sqlite3.DatabaseError as exc:
+            raise self._corrupt(exc) from exc
+        finally:
+            raw.close()
+
+    def _migrate(self, revision: str | None) -> Migration:
+        """Bring the schema to HEAD, once even when several processes open the database together.
+
+        PostgreSQL: the whole upgrade is one transaction holding ``PG_MIGRATE_LOCK``; a process that
+        finds the lock taken waits, then reads the revision again (READ COMMITTED: the next statement
+        sees the winner's commit) and finds nothing to do. SQLite: the same with an exclusive
+        ``flock`` on ``<db>.migrate-lock`` next to the file; the file is copied to
+        ``<db>.before-<HEAD>`` first when it held an older schema."""
+        if self.dialect.name == "sqlite":
+            return self._migrate_sqlite()
         from alembic import command
-        from alembic.config import Config
         from sqlalchemy import create_engine
 
-        cfg = Config()
-        cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
         engine = create_engine(_sqlalchemy_url(self.url))
         try:
             with engine.begin() as connection:
-                cfg.attributes["connection"] = connection
-                command.upgrade(cfg, "head")
+
+                def scalar(sql: str) -> Any:
+                    return connection.exec_driver_sql(sql).scalar()
+
+                waited = not scalar(f"SELECT pg_try_advisory_xact_lock({PG_MIGRATE_LOCK})")
+                if waited:
+                    log.info("another process is migrating %s; waiting for it", self._where())
+                    scalar(f"SELECT pg_advisory_xact_lock({PG_MIGRATE_LOCK})")
+                found = None
+                if scalar("SELECT to_regclass('alembic_version') IS NOT NULL"):
+                    found = scalar("SELECT version_num FROM alembic_version")
+                now = str(found) if found is not None else None
+                if now == HEAD:
+                    return Migration(now, HEAD, applied=False, waited=waited)
+                self._refuse_newer(now)
+                command.upgrade(_alembic_config(connection), "head")
+                log.info("migrated %s from %s to %s", self._where(), now or "(empty)", HEAD)
+                return Migration(now, HEAD, applied=True, waited=waited)
         finally:
             engine.dispose()
+
+    def _migrate_sqlite(self) -> Migration:
+        assert self.path is not None
+        with _file_lock(self.path.with_name(f"{self.path.name}.migrate-lock")) as waited:
+            now = self._current_revision()
+            if now == HEAD:
+                return Migration(now, HEAD, applied=False, waited=waited)
+            self._refuse_newer(now)
+            if now is not None and self.path.exists():
+                import shutil
+
+                backup = self.path.with_name(f"{self.path.name}.before-{HEAD}")
+                with self.read() as conn:
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                shutil.copy2(self.path, backup)
+            from alembic import command
+            from sqlalchemy import create_engine
+
+            engine = create_engine(_sqlalchemy_url(self.url))
+            try:
+                with engine.begin() as connection:
+                    command.upgrade(_alembic_config(connection), "head")
+            finally:
+                engine.dispose()
+            return Migration(now, HEAD, applied=True, waited=waited)
 
     # -- connections ---------------------------------------------------------------------------
     def _sqlite(self) -> sqlite3.Connection:
@@ -338,6 +420,63 @@ class Store:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+
+
+def _is_pg_unreachable(exc: Exception) -> bool:
+    """A connection failure (no server, bad credentials, pool timeout), not a bug in a query."""
+    try:
+        import psycopg
+        from psycopg_pool import PoolTimeout
+    except ImportError:  # pragma: no cover - depends on the install
+        return False
+    return isinstance(exc, PoolTimeout | psycopg.OperationalError)
+
+
+def _revision_in(conn: Connection, where: str) -> str | None:
+    if conn.dialect == "sqlite":
+        tables = {r[0] for r in conn.all("SELECT name FROM sqlite_master WHERE type='table'")}
+    else:
+        sql = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        tables = {r["tablename"] for r in conn.all(sql)}
+    if "alembic_version" not in tables:
+        if tables - {"sqlite_sequence"}:
+            raise StorageError(
+                f"{where} is not an mhv database (it has tables but no schema version)",
+                "point MHV_HOME or MHV_DATABASE_URL at an mhv database or an empty one",
+            )
+        return None
+    value = conn.scalar("SELECT version_num FROM alembic_version")
+    return str(value) if value is not None else None
+
+
+def _alembic_config(connection: Any) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[bool]:
+    """An exclusive ``flock`` on ``path`` (created if missing); yields whether it had to wait."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no cross-process lock; SQLite's own lock remains
+        yield False
+        return
+    with open(path, "a+b") as fh:
+        waited = False
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            waited = True
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield waited
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _sqlalchemy_url(url: str) -> str:
