@@ -354,9 +354,10 @@ class Worktrees:
                     task = self._record(task, current.path, branch, meta)
                 return Created(task, current.path, branch, created_branch=False, reused=True)
         say("looking for the task's branch")
-        branch = self._existing_branch(repo, task)
+        found = self._existing_branch(repo, task)
         created_branch = False
-        if branch is not None:
+        if found is not None:
+            branch = found
             holder = next((w for w in worktrees if w.branch == branch), None)
             if holder is not None:
                 if holder.locked is not None and not holder.path.is_dir():
