@@ -211,8 +211,11 @@ def list_tasks(
         from mhv.tasks.validation import TaskPatch
 
         priority = TaskPatch.model_validate({"priority": priority}).priority
+    repos = None
+    if repo and "," in repo:  # --repo a,b: any of several repositories
+        repos, repo = tuple(r.strip().lstrip("@") for r in repo.split(",") if r.strip()), None
     flt = TaskFilter(
-        statuses=statuses, repo=repo, tags=tuple(tags), priority=priority,
+        statuses=statuses, repo=repo, repos=repos, tags=tuple(tags), priority=priority,
         due_before=_as_bound(_when(due_before)), due_after=_as_bound(_when(due_after)),
         text=" ".join(text_words) or None, limit=limit, order=sort,
     )  # fmt: skip
