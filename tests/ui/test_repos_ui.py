@@ -125,3 +125,25 @@ class TestRepositoriesScreen:
                 await pilot.pause(0.05)
 
         assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_gate_panel_snapshot(make: Any, ui_service: Any, snap_compare: Any):
+    """The panel as `d` opens it on a failing gate (results fixed here: durations are real time)."""
+    from mhv.repos.gates import GateResult
+
+    task = ui_service.create({"title": "fix flaky auth test", "repo": "api"})
+    results = [
+        GateResult("lint", "ruff check .", True, 0, 840, "All checks passed!"),
+        GateResult("tests", "pytest -q", False, 1, 12_400,
+                   "tests/test_auth.py::test_login FAILED\nE   assert 401 == 200\n1 failed, 41 passed in 12.1s",
+                   reason="exit code 1"),
+    ]
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        pilot.app.push_screen(GatePanel(task, results))
+        await settle(pilot)  # the reason field takes focus on mount
+        await pilot.press(*"flaky on CI")
+        await settle(pilot)
+
+    assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)

@@ -134,3 +134,16 @@ class TestCli:
         assert [r["status"] for r in json.loads(out)["runs"]] == ["passed", "failed"]
         code, out, _ = mhv("show", "1", "--json")
         assert json.loads(out)["branch"] == "mhv-1-add-check" and json.loads(out)["gate_status"] == "passed"
+
+
+def test_worktree_open_runs_the_shell_in_the_worktree(mhv, make_repo, tmp_path: Path, monkeypatch):
+    repo = make_repo()
+    shell = tmp_path / "shell.sh"
+    shell.write_text(f'#!/bin/sh\npwd > {tmp_path / "where.txt"}\nexit 3\n')
+    shell.chmod(0o755)
+    monkeypatch.setenv("SHELL", str(shell))
+    mhv("repo", "add", "api", str(repo))
+    mhv("tc", "try it @api")
+    code, _, err = mhv("worktree", "open", "1")
+    assert code == 3, err  # the shell's own exit code
+    assert (tmp_path / "where.txt").read_text().strip().endswith("/api/mhv-1-try-it")
