@@ -359,6 +359,10 @@ class Worktrees:
         if found is not None:
             branch = found
             holder = next((w for w in worktrees if w.branch == branch), None)
+            if holder is not None and holder.locked is None and not holder.path.is_dir():
+                git.run(repo, "worktree", "prune")  # its folder was deleted by hand: make it again
+                worktrees = [w for w in worktrees if w is not holder]
+                holder = None
             if holder is not None:
                 if holder.locked is not None and not holder.path.is_dir():
                     raise WorktreeLockedError(f"the worktree of {branch} at {holder.path} is locked and missing",

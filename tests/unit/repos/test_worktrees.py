@@ -66,6 +66,19 @@ class TestCreate:
         again = wt.create(1)
         assert again.reused and (created.path / "wip.txt").read_text() == "unsaved work\n"  # never reset
 
+    def test_a_deleted_folder_is_made_again_on_the_same_branch(self, service, make_repo):
+        import shutil
+
+        repo = make_repo()
+        wt = _wt(service, repo)
+        service.create({"title": "work", "repo": "api"})
+        path = wt.create(1).path
+        _commit(path, "a.py")
+        shutil.rmtree(path)
+        again = wt.create(1)
+        assert again.path == path and not again.reused and (path / "a.py").exists()  # the branch kept its commit
+        assert service.get(1).metadata["worktree"]["created_branch"] is True
+
     def test_existing_branch_is_reused_and_not_marked_as_ours(self, service, make_repo):
         repo = make_repo()
         git(repo, "branch", "mhv-1-someone-elses")
