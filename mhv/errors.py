@@ -56,7 +56,7 @@ class MigrationDueError(StorageError):
     """The database's schema is older than this mhv (``mhv db check``; ``mhv db upgrade`` applies it)."""
 
     code = "MHV-004"
-    exit_code = 8
+    exit_code = 9
 
 
 class NotFoundError(MhvError):

@@ -23,6 +23,7 @@ from mhv.app.live import EventFollower
 from mhv.app.onboarding import on_start
 from mhv.app.palette import PROVIDERS, MhvCommandPalette
 from mhv.app.quick_parse import Understood, understand
+from mhv.app.repos_support import RepoSupport
 from mhv.app.screens import ConfirmScreen, HelpScreen, help_for, key_table
 from mhv.app.search_support import SearchSupport
 from mhv.app.settings import Settings
@@ -53,7 +54,7 @@ def _bindings() -> list[BindingType]:
     return out
 
 
-class MhvApp(SearchSupport, App[None]):
+class MhvApp(RepoSupport, SearchSupport, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "mhv"
     BINDINGS = _bindings()
@@ -471,12 +472,18 @@ class MhvApp(SearchSupport, App[None]):
             return
         if task.status == "in_progress":
             self._write(f"stopped #{task.number}", partial(self.service.stop, task.number))
+        elif self.wants_worktree(task):  # [repos.NAME] worktrees = true (mhv/app/repos_support.py)
+            self.start_with_worktree(task)
         else:
             self._write(f"started #{task.number}", partial(self.service.start, task.number))
 
     def action_complete(self) -> None:
         task = self.current_task
-        if task is not None:
+        if task is not None and self.required_gates(task):  # gates first (mhv/app/repos_support.py)
+            self.complete_behind_gates(task)
+        elif task is not None and task.worktree_path:
+            self.finish_task(task.number)
+        elif task is not None:
             result = self._write(f"completed #{task.number} {task.title}", partial(self.service.complete, task.number))
             if result and result[1] is not None:
                 self.notify(f"next occurrence #{result[1].number}", timeout=3)

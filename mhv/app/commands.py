@@ -31,6 +31,10 @@ def _has_repo(task: Task | None) -> bool:
     return task is not None and task.repo is not None
 
 
+def _has_worktree(task: Task | None) -> bool:
+    return task is not None and task.worktree_path is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Command:
     id: str  # binding id and keymap name, e.g. "task.complete"
@@ -61,6 +65,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("task.delete", "delete", "D", "Delete", "task: delete", "Delete the selected task (asks first)", _has_task, show=False),
     Command("view.graph", "show_graph", "v", "Graph", "view: graph", "Dependency graph of the selected task: what it waits for and what waits for it, across repositories", _has_task, show=False),
     Command("view.graph_repo", "show_repo_graph", "V", "Repo graph", "view: graph of the repository", "Dependency graph of every task in the selected task's repository", _has_repo, show=False),
+    Command("view.repos", "show_repos", "R", "Repos", "view: repositories", "Every repository at a glance: counts, worktrees, last gate, cross-repository blockers", show=False),
+    Command("task.worktree", "open_worktree", "W", "Worktree", "task: open worktree", "Open $EDITOR (or a shell) in the task's worktree, suspending mhv", _has_worktree, show=False),
     Command("edit.undo", "undo", "u", "Undo", "edit: undo", "Undo the last change (yours or another terminal's)"),
     Command("edit.redo", "redo", "ctrl+r", "Redo", "edit: redo", "Redo the last undone change", show=False),
     Command("app.help", "help", "question_mark,f1", "Help", "help: keys", "Help for the focused pane with the live key table"),

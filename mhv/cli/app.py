@@ -11,7 +11,7 @@ import typer
 
 from mhv import __version__
 from mhv.cli.context import state
-from mhv.cli.report import complete_all, print_tasks, report_completed
+from mhv.cli.report import print_tasks
 from mhv.errors import UsageError, ValidationError
 
 app = typer.Typer(
@@ -214,8 +214,11 @@ def list_tasks(
         from mhv.tasks.validation import TaskPatch
 
         priority = TaskPatch.model_validate({"priority": priority}).priority
+    repos = None
+    if repo and "," in repo:  # --repo a,b: any of several repositories
+        repos, repo = tuple(r.strip().lstrip("@") for r in repo.split(",") if r.strip()), None
     flt = TaskFilter(
-        statuses=statuses, repo=repo, tags=tuple(tags), priority=priority,
+        statuses=statuses, repo=repo, repos=repos, tags=tuple(tags), priority=priority,
         due_before=_as_bound(_when(due_before)), due_after=_as_bound(_when(due_after)),
         text=" ".join(text_words) or None, limit=limit, order=sort,
     )  # fmt: skip
@@ -354,12 +357,16 @@ def parse_line(
 @app.command("td")
 def done(
     refs: Annotated[list[str], typer.Argument(help="Task numbers to complete.")],
+    override: Annotated[bool, typer.Option("--override", help="Complete despite failing gates (needs --reason).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Remove the worktree even if dirty or unmerged (needs --reason).")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why gates are overridden or a worktree forced.")] = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Complete tasks (a recurring task spawns its next occurrence)."""
-    out = _out(json_)
-    svc = state().service
-    report_completed(out, svc, complete_all(svc, refs))
+    """Complete tasks: required gates run first (exit 8 on a failure); a clean, merged worktree is removed."""
+    from mhv.cli.repo_cmds import finish_tasks
+
+    _out(json_)
+    finish_tasks(refs, override=override, reason=reason, force=force)
 
 
 def _simple(verb: str, method: str, past: str) -> Any:
@@ -374,7 +381,19 @@ def _simple(verb: str, method: str, past: str) -> Any:
     return command
 
 
-app.command("start")(_simple("start", "start", "Started"))
+@app.command("start")
+def start(
+    ref: Annotated[str, typer.Argument(help="Task number or uuid.")],
+    worktree: Annotated[bool, typer.Option("--worktree", "-w", help="Also make the task's git worktree.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Start a task (with a git worktree when asked or when its repository has worktrees = true)."""
+    from mhv.cli.repo_cmds import start_task
+
+    _out(json_)
+    start_task(ref, worktree)
+
+
 app.command("stop")(_simple("stop", "stop", "Stopped"))
 app.command("cancel")(_simple("cancel", "cancel", "Cancelled"))
 
@@ -615,3 +634,6 @@ from mhv.cli import serve_cmds  # noqa: E402  (`mhv serve`, `mhv webhooks`)
 
 serve_cmds.register(app)
 import mhv.cli.setup_cmds  # noqa: E402, F401  (registers config, import todotxt/csv, repo scan, tour)
+from mhv.cli import repo_cmds  # noqa: E402  (worktree, gate, repo status)
+
+repo_cmds.register(app, repo_app)

@@ -15,7 +15,8 @@ EXIT_CODES = {
     5: "conflict: a dependency cycle, or the task is already in that state",
     6: "storage: the database is unreadable, newer than this mhv, or unreachable",
     7: "cancelled: a confirmation was declined or missing",
-    8: "a schema migration is due (mhv db check): run mhv db upgrade",
+    8: "a required quality gate failed: the task was not completed",
+    9: "a schema migration is due (mhv db check): run mhv db upgrade",
     130: "interrupted (Ctrl+C)",
 }
 

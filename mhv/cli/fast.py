@@ -49,8 +49,11 @@ def try_fast(argv: list[str], st: CliState) -> bool:
         return True
     if not words or not all(w.lstrip("#").isdigit() for w in words):
         return False
+    from mhv.cli.repo_cmds import needs_gates_or_worktree
     from mhv.cli.report import complete_all, report_completed
 
     svc = st.service
+    if needs_gates_or_worktree(svc, words):  # gates or a worktree: the full `td`
+        return False
     report_completed(st.output, svc, complete_all(svc, words))
     return True

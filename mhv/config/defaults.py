@@ -29,6 +29,11 @@ DEFAULT_CONFIG = '''\
 # remote = "git@github.com:lesleslie/crackerjack.git"
 # default_branch = "main"
 # gates = { tests = "pytest -q", lint = "ruff check ." }
+# worktrees = true              # `mhv start N` makes a git worktree for the task
+# post_create = "uv sync"       # run in each new worktree (a failure only warns)
+
+# [worktrees]
+# path = "{worktrees}/{repo}/{branch}"
 
 [service]
 # host = "127.0.0.1"

@@ -12,7 +12,7 @@ BINDING_IDS: tuple[str, ...] = (
     "task.add", "task.open", "view.filter", "task.start", "task.complete", "task.edit", "task.priority",
     "task.tags", "task.delete", "edit.undo", "edit.redo", "app.help", "app.quit",
     "view.next", "view.today", "view.upcoming", "view.all", "view.blocked", "view.completed", "app.back",
-    "view.sort", "view.graph", "view.graph_repo",
+    "view.sort", "view.graph", "view.graph_repo", "view.repos", "task.worktree",
 )  # fmt: skip
 
 # Bindings of the panes and screens (the task list, the graph, dialogs): a keymap may rebind them too.
@@ -22,7 +22,7 @@ PANE_BINDING_IDS: tuple[str, ...] = (
     "graph.up", "graph.down", "graph.top", "graph.bottom", "graph.blocker", "graph.dependent",
     "graph.sibling_next", "graph.sibling_prev", "graph.open", "graph.add", "graph.remove",
     "graph.centre", "graph.scope", "graph.close", "help.close", "confirm.yes", "confirm.no",
-    "prompt.cancel",
+    "prompt.cancel", "repos.close", "repos.refresh", "gates.cancel",
 )  # fmt: skip
 ALL_BINDING_IDS: tuple[str, ...] = BINDING_IDS + PANE_BINDING_IDS
 

@@ -107,6 +107,16 @@ def _model_at(loc: tuple[str, ...]) -> type[BaseModel] | None:
     return model
 
 
+def _generic(loc: tuple[str, ...]) -> str:
+    """The dotted key without its free-form names: repos.acb.gates.tests.timeout -> repos.gates.timeout."""
+    parts = list(loc)
+    if parts[:1] == ["repos"] and len(parts) > 1:
+        del parts[1]
+        if parts[1:2] == ["gates"] and len(parts) > 2:
+            del parts[2]
+    return ".".join(parts)
+
+
 def _expected(err: Any) -> str:
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind == "literal_error":
@@ -115,7 +125,8 @@ def _expected(err: Any) -> str:
         "string_type": "a string in double quotes", "int_type": "a whole number", "float_type": "a number",
         "bool_type": "true or false", "list_type": "a list like [\"a\", \"b\"]", "dict_type": "a table",
         "model_type": "a table", "greater_than_equal": f"a number >= {ctx.get('ge')}",
-        "less_than_equal": f"a number <= {ctx.get('le')}",
+        "less_than_equal": f"a number <= {ctx.get('le')}", "greater_than": f"a number > {ctx.get('gt')}",
+        "value_error": err["msg"].removeprefix("Value error, "),
     }.get(kind, err["msg"].lower())  # fmt: skip
 
 
@@ -160,8 +171,11 @@ def _pydantic_problems(data: dict[str, Any], lines: dict[tuple[str, ...], int]) 
                 out.append((loc, ConfigProblem(line, f'unknown key "{loc[-1]}"{table}',
                                                f"one of {', '.join(valid)}", fix)))  # fmt: skip
                 continue
-            example = EXAMPLES.get(".".join(loc)) or EXAMPLES.get(loc[0], "")
+            example = EXAMPLES.get(_generic(loc)) or EXAMPLES.get(loc[0], "")
             fix = f"write {_name(loc)} = {example}" if example else f"change {_name(loc)} to {_expected(err)}"
+            if err["type"] == "value_error" and " || " in err["msg"]:  # a model's own check: "expected || fix"
+                expected_text, fix = err["msg"].removeprefix("Value error, ").split(" || ", 1)
+                err = {**err, "msg": expected_text}
             value = err.get("input")
             got = f" = {_shown(value)}" if not isinstance(value, dict) else ""
             out.append((loc, ConfigProblem(line, f"{_name(loc)}{got} has the wrong type or value", _expected(err), fix)))

@@ -16,6 +16,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -192,7 +193,10 @@ class WebhookDelivery(SQLModel, table=True):
 
 class GateRun(SQLModel, table=True):
     __tablename__ = "gate_run"
-    __table_args__ = (Index("ix_gate_run_task_id", "task_id"),)
+    __table_args__ = (
+        Index("ix_gate_run_task_id", "task_id"),
+        Index("ix_gate_run_task_name", "task_id", "name"),  # migration 0006_repos
+    )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
     task_id: str = Field(
@@ -205,6 +209,13 @@ class GateRun(SQLModel, table=True):
     started_at: datetime = Field(sa_column=Column(TZ, nullable=False))
     finished_at: datetime | None = Field(default=None, sa_column=Column(TZ, nullable=True))
     output_tail: str = Field(sa_column=Column(Text, nullable=False, server_default=""))
+    # Migration 0006_repos: the gate's name, the commit it judged, how long it took, the coverage it
+    # reported and, for an override, why.
+    name: str = Field(default="", sa_column=Column(String(100), nullable=False, server_default=""))
+    commit_sha: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    duration_ms: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    coverage: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
 class Meta(SQLModel, table=True):

@@ -5,5 +5,7 @@ A test checks these against the Alembic script directory, so they cannot drift.
 
 from __future__ import annotations
 
-REVISIONS: tuple[str, ...] = ("0001_baseline", "0002_search", "0003_tag_index", "0004_event_notify", "0005_webhooks")
+REVISIONS: tuple[str, ...] = (
+    "0001_baseline", "0002_search", "0003_tag_index", "0004_event_notify", "0005_webhooks", "0006_repos",
+)
 HEAD = REVISIONS[-1]

@@ -133,6 +133,7 @@ class TaskFilter:
 
     statuses: tuple[str, ...] | None = None
     repo: str | None = None
+    repos: tuple[str, ...] | None = None  # any of these repositories (`mhv tl --repo a,b`)
     tags: tuple[str, ...] = ()
     priority: str | None = None
     due_before: datetime | None = None

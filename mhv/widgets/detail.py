@@ -184,6 +184,8 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
             f"[dim]created  [/] {_when(task.created_at, self.tz)}",
             f"[dim]updated  [/] {_when(task.updated_at, self.tz)}",
         ]
+        if task.worktree_path:
+            rows.insert(rows.index(f"[dim]gate     [/] {task.gate_status}"), f"[dim]worktree [/] {escape(task.worktree_path)}")
         if task.started_at:
             rows.append(f"[dim]started  [/] {_when(task.started_at, self.tz)}")
         if task.completed_at:

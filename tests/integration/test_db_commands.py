@@ -137,7 +137,7 @@ def test_check_and_upgrade(database_url):
     sqlite_file = Path(database_url.removeprefix("sqlite:///")) if database_url.startswith("sqlite") else None
 
     due = mhv("db", "check", env=env)
-    assert due.returncode == 8, due.stderr
+    assert due.returncode == 9, due.stderr
     assert "MHV-004" in due.stderr and "mhv db upgrade" in due.stderr and "nothing was changed" in due.stderr
     if sqlite_file is not None:
         assert not sqlite_file.exists()  # check created nothing
@@ -177,7 +177,7 @@ def test_check_reports_due_and_newer_without_touching(database_url):
     before = digest(sqlite_file) if sqlite_file else None
 
     due = mhv("db", "check", "--json", env=env)
-    assert due.returncode == 8
+    assert due.returncode == 9
     assert json.loads(due.stderr)["details"]["pending"] == list(REVISIONS[1:])
 
     _set_revision(database_url, "9999_from_the_future")

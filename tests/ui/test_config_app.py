@@ -24,6 +24,7 @@ def test_binding_ids_and_keys_match_the_app() -> None:
 
 def test_pane_binding_ids_match_the_widgets() -> None:
     from mhv.app.graph_screen import GraphScreen, TaskPrompt
+    from mhv.app.repos_support import GatePanel, RepositoriesScreen
     from mhv.app.screens import ConfirmScreen, HelpScreen
     from mhv.widgets.detail import TaskDetail
     from mhv.widgets.graph_view import GraphView
@@ -31,7 +32,7 @@ def test_pane_binding_ids_match_the_widgets() -> None:
     from mhv.widgets.sidebar import ViewSidebar
     from mhv.widgets.task_list import TaskList
 
-    classes = (GraphScreen, TaskPrompt, ConfirmScreen, HelpScreen, TaskDetail, GraphView, QuickAdd, ViewSidebar, TaskList)
+    classes = (GraphScreen, TaskPrompt, GatePanel, RepositoriesScreen, ConfirmScreen, HelpScreen, TaskDetail, GraphView, QuickAdd, ViewSidebar, TaskList)
     ids = {b.id for cls in classes for b in cls.BINDINGS if getattr(b, "id", None)}  # type: ignore[union-attr]
     assert ids == set(PANE_BINDING_IDS)
     for binding in MhvApp.BINDINGS:

@@ -78,6 +78,9 @@ class Reads(ServiceCore):
         if flt.repo is not None:
             clauses.append("task.repo = ?")
             params.append(flt.repo)
+        if flt.repos is not None:
+            clauses.append(f"task.repo IN ({', '.join('?' * len(flt.repos)) or 'NULL'})")
+            params.extend(flt.repos)
         for tag in flt.tags:
             clauses.append(d.has_tag("task.tags"))
             params.append(d.tag_param(tag.lstrip("#").lower()))

@@ -29,7 +29,7 @@ class TestConfig:
         assert code == 4
         assert err.splitlines() == [
             'config.toml:1: unknown key "them"; expected one of aliases, date_order, keymap, quick_add, repos, '
-            'service, theme, tui, urgency, week_start. Fix: did you mean "theme"?',
+            'service, theme, tui, urgency, week_start, worktrees. Fix: did you mean "theme"?',
             'config.toml:3: alias "tl" has the name of a built-in command; expected a name mhv does not use. '
             "Fix: rename it (built-in commands win)",
             f"error MHV-301 2 problem(s) in {mhv_home / 'config.toml'}",

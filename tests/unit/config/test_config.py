@@ -25,7 +25,9 @@ def test_defaults_and_the_commented_file(tmp_path: Path) -> None:
     assert [str(p) for p in found] == []
     assert config.keymap == {"task.complete": "x", "task.add": "a,n"}
     assert config.aliases == {"bl": "tl --status blocked"}
-    assert config.repos["crackerjack"].gates == {"tests": "pytest -q", "lint": "ruff check ."}
+    gates = config.repos["crackerjack"].gates
+    assert {k: g.command for k, g in gates.items()} == {"tests": "pytest -q", "lint": "ruff check ."}
+    assert all(g.required and g.timeout == 600 for g in gates.values())
     assert config.urgency == {"due": 12.0, "priority": 6.0}
     assert config.week_start_index == 0 and config.quick_add.tags == ["inbox"]
 
@@ -42,14 +44,14 @@ def test_bad_toml(tmp_path: Path) -> None:
 def test_unknown_key_suggests_the_nearest(tmp_path: Path) -> None:
     assert problems('them = "mhv-dark"\n\n[quick_add]\nprority = "high"\nsomething = 1\n', tmp_path) == [
         'config.toml:1: unknown key "them"; expected one of aliases, date_order, keymap, quick_add, repos, '
-        'service, theme, tui, urgency, week_start. Fix: did you mean "theme"?',
+        'service, theme, tui, urgency, week_start, worktrees. Fix: did you mean "theme"?',
         'config.toml:4: unknown key "prority" in [quick_add]; expected one of priority, repo, tags. '
         'Fix: did you mean "priority"?',
         'config.toml:5: unknown key "something" in [quick_add]; expected one of priority, repo, tags. '
         "Fix: remove it, or check the spelling in docs/config.md",
     ]
     assert problems('[repos.acb]\npth = "~/src/acb"\n', tmp_path) == [
-        'config.toml:2: unknown key "pth" in [repos.acb]; expected one of default_branch, gates, path, remote. '
+        'config.toml:2: unknown key "pth" in [repos.acb]; expected one of default_branch, gates, path, post_create, post_create_timeout, remote, worktree_path, worktrees. '
         'Fix: did you mean "path"?'
     ]
 
@@ -153,3 +155,28 @@ def test_config_does_not_import_textual() -> None:
 
     code = "import sys, mhv.config; mhv.config.load_config(); assert 'textual' not in sys.modules"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+def test_repo_worktree_and_gate_keys_are_checked_with_line_and_fix():
+    text = (
+        '[repos.acb]\nworktrees = "yes"\n'
+        'gates = { tests = "pytest -q", lint = { command = "ruff check .", timeout = -1 } }\n'
+        '[repos.cj.gates.cov]\nkind = "crackerjack"\ntimeou = 3\n'
+        '[repos.cj.gates.empty]\nrequired = false\n'
+        '[worktrees]\npath = "{worktrees}/{nope}"\n'
+    )
+    config, problems = check_text(text)
+    assert [str(p) for p in problems] == [
+        'config.toml:2: repos.acb.worktrees = "yes" has the wrong type or value; expected true or false. '
+        "Fix: write repos.acb.worktrees = true",
+        "config.toml:3: repos.acb.gates.lint.timeout = -1 has the wrong type or value; expected a number > 0.0. "
+        "Fix: write repos.acb.gates.lint.timeout = 600",
+        'config.toml:6: unknown key "timeou" in [repos.cj.gates.cov]; expected one of command, flags, kind, mcp_url, '
+        'min_coverage, mode, python, required, timeout. Fix: did you mean "timeout"?',
+        "config.toml:7: repos.cj.gates.empty has the wrong type or value; expected a command (a command gate needs "
+        'one). Fix: add command = "pytest -q", or kind = "crackerjack"',
+        'config.toml:10: worktrees.path = "{worktrees}/{nope}" has the wrong type or value; expected a template with '
+        "{branch} or {number}, using only {worktrees} {repo} {branch} {number}. "
+        'Fix: write path = "{worktrees}/{repo}/{branch}"',
+    ]
+    assert config.repos["acb"].gates["lint"].timeout == 600 and config.repos["cj"].gates["cov"].kind == "crackerjack"
