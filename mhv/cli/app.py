@@ -609,3 +609,6 @@ from mhv.cli import search_cmds  # noqa: E402
 
 search_cmds.register(app)
 import mhv.cli.setup_cmds  # noqa: E402, F401  (registers config, import todotxt/csv, repo scan, tour)
+from mhv.cli import insights_cmds  # noqa: E402  (stats, predict, forecast; mhv.insights loads lazily)
+
+insights_cmds.register(app)
