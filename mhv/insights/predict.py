@@ -19,6 +19,7 @@ With fewer than ``MIN_SIMILAR`` finished tasks nothing is predicted: the answer 
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -33,7 +34,8 @@ from mhv.insights.history import Record
 
 QUANTILES = (0.1, 0.5, 0.9)
 MIN_SIMILAR = 5  # fewer finished tasks in every group: "not enough history"
-K = 8.0  # shrinkage strength: a group of K tasks gets half the weight
+K = 8.0  # shrinkage strength: a group of K tasks gets half the weight (blocker risk, velocities)
+K_CHOICES = (4.0, 16.0, 64.0)  # durations: the one with the lowest error on the history's newest 20%
 SIMILAR_TOP = 20
 _Z80 = 1.2815515655446004  # the 90% point of the standard normal
 _WORD = re.compile(r"[a-z][a-z0-9_]+")
@@ -163,21 +165,34 @@ def words(title: str) -> set[str]:
     return {w for w in _WORD.findall(title.lower()) if w not in STOP}
 
 
+def quantiles(values: Sequence[float]) -> np.ndarray:
+    """The 10/50/90% quantiles (linear interpolation, as NumPy's default) without NumPy's per-call
+    overhead: most groups are small, and there are tens of thousands of them."""
+    xs = sorted(values)
+    n = len(xs)
+    out = []
+    for q in QUANTILES:
+        pos = q * (n - 1)
+        lo = int(pos)
+        hi = min(lo + 1, n - 1)
+        out.append(xs[lo] + (xs[hi] - xs[lo]) * (pos - lo))
+    return np.array(out)
+
+
 class _Groups:
     """Quantiles of log values per group key (computed once)."""
 
     def __init__(self, keyed: dict[tuple[Any, ...], list[float]]) -> None:
         self.q: dict[tuple[Any, ...], tuple[np.ndarray, int]] = {}
         for key, values in keyed.items():
-            arr = np.asarray(values, dtype=float)
-            self.q[key] = (np.quantile(arr, QUANTILES), len(arr))
+            self.q[key] = (quantiles(values), len(values))
 
     def get(self, key: tuple[Any, ...]) -> tuple[np.ndarray, int] | None:
         return self.q.get(key)
 
 
 def _shrink(chain: Iterable[tuple[str, tuple[Any, ...]]], groups: _Groups,
-            extra: Sequence[tuple[str, np.ndarray, int]] = ()) -> tuple[np.ndarray, str, int] | None:  # fmt: skip
+            extra: Sequence[tuple[str, np.ndarray, int]] = (), k: float = K) -> tuple[np.ndarray, str, int] | None:  # fmt: skip
     est: np.ndarray | None = None
     label, used = "", 0
     items: list[tuple[str, np.ndarray, int]] = []
@@ -192,7 +207,7 @@ def _shrink(chain: Iterable[tuple[str, tuple[Any, ...]]], groups: _Groups,
                 return None
             est, label, used = q.copy(), lab, n
             continue
-        w = n / (n + K)
+        w = n / (n + k)
         est = w * q + (1.0 - w) * est
         if n >= MIN_SIMILAR:
             label, used = lab, n
@@ -211,6 +226,8 @@ class Model:
         self.n = len(self.history)
         self._fit(self.history)
         self.scale = {"duration": 1.0, "lead": 1.0}
+        self.shift = {"duration": 0.0, "lead": 0.0}
+        self.k = {"duration": K, "lead": K}
         if calibrate:
             self._calibrate()
 
@@ -252,19 +269,21 @@ class Model:
 
     # -- similar tasks by title words
     def similar(self, rec: Record, limit: int = SIMILAR_TOP) -> list[Record]:
+        """Finished tasks of the same repository whose titles share the most distinctive words
+        (idf-weighted); words naming the repository or a tag say nothing new and are left out."""
+        own = set(_WORD.findall((rec.repo or "").lower())) | {t.lower() for t in rec.tags}
         scores: dict[int, float] = defaultdict(float)
-        for w in words(rec.title):
+        for w in words(rec.title) - own:
             ids = self.index.get(w)
             if ids is None:
                 continue
             idf = self.idf[w]
             for i in ids:
-                if self._done[i].repo == rec.repo:
-                    scores[i] += idf
+                scores[i] += idf
         if not scores:
             return []
-        best = sorted(scores.items(), key=lambda kv: (-kv[1], -kv[0]))[:limit]
-        return [self._done[i] for i, _ in best]
+        same = [(score, i) for i, score in scores.items() if self._done[i].repo == rec.repo]
+        return [self._done[i] for _, i in heapq.nlargest(limit, same)]
 
     def _estimate(self, rec: Record, target: str, similar: list[Record]) -> Estimate | None:
         extra: list[tuple[str, np.ndarray, int]] = []
@@ -273,9 +292,9 @@ class Model:
         ]
         if len(values) >= MIN_SIMILAR:
             extra.append(
-                (f"{len(values)} similar tasks", np.quantile(np.log(values), QUANTILES), len(values))
+                (f"{len(values)} similar tasks", quantiles([math.log(v) for v in values]), len(values))
             )
-        got = _shrink(_levels(rec), self.groups[target], extra)
+        got = _shrink(_levels(rec), self.groups[target], extra, self.k[target])
         # Evidence-Based Scheduling: the estimate divided by the velocity (estimate / actual), i.e.
         # times actual / estimate; blended in by precision when there is an estimate.
         ebs = None
@@ -302,6 +321,8 @@ class Model:
                 (got[1] + " and " + ebs[1], got[2]) if w1 >= w2 else (ebs[1] + " and " + got[1], ebs[2])
             )
         s = self.scale[target]
+        shift = self.shift[target]
+        q = q + shift
         mid = float(q[1])
         lo, hi = mid - s * (mid - float(q[0])), mid + s * (float(q[2]) - mid)
         based = f"{label} ({n} tasks)" if not label.endswith("similar tasks") else label
@@ -365,22 +386,43 @@ class Model:
             return
         cut = int(len(done) * 0.8)
         fit = Model.__new__(Model)
-        fit.history, fit.n, fit.scale = done[:cut], cut, {"duration": 1.0, "lead": 1.0}
+        fit.history, fit.n = done[:cut], cut
+        fit.scale, fit.shift = {"duration": 1.0, "lead": 1.0}, {"duration": 0.0, "lead": 0.0}
         fit._fit(done[:cut])
+        newest = done[cut:]
+        similar = [fit.similar(r) for r in newest]
         for target in Targets:
-            z: list[float] = []  # how many half-widths away each actual was
-            for r in done[cut:]:
-                actual = r.in_progress if target == "duration" else r.lead
-                if not actual or actual <= 0:
-                    continue
-                est = fit._estimate(r, target, fit.similar(r))
-                if est is None:
-                    continue
-                la, mid = math.log(actual), math.log(est.minutes)
-                half = (math.log(est.high) - mid) if la >= mid else (mid - math.log(est.low))
-                z.append(abs(la - mid) / max(half, 1e-6))
-            if len(z) >= MIN_SIMILAR:
-                self.scale[target] = float(np.clip(np.quantile(z, 0.8), 0.5, 4.0))
+            best: tuple[float, float, list[tuple[float, float, float, float]]] | None = None
+            for k in K_CHOICES:
+                fit.k = {"duration": k, "lead": k}
+                pairs: list[tuple[float, float, float, float]] = []  # log actual, low, mid, high
+                for r, sim in zip(newest, similar, strict=True):
+                    actual = r.in_progress if target == "duration" else r.lead
+                    if not actual or actual <= 0:
+                        continue
+                    est = fit._estimate(r, target, sim)
+                    if est is not None:
+                        pairs.append((math.log(actual), math.log(est.low), math.log(est.minutes), math.log(est.high)))
+                if len(pairs) < 5 * MIN_SIMILAR:
+                    break
+                shift = float(np.median([a - m for a, _, m, _ in pairs]))
+                err = float(np.mean([abs(math.exp(a) - math.exp(m + shift)) for a, _, m, _ in pairs]))
+                if best is None or err < best[0]:
+                    best = (err, k, pairs)
+            if best is None:
+                continue
+            self.k[target] = best[1]
+            pairs = best[2]
+            # Drift: newer tasks may run shorter or longer than older ones; the median error of the
+            # newest fifth says by how much (applied in log space, so a ratio).
+            shift = float(np.median([a - m for a, _, m, _ in pairs]))
+            self.shift[target] = shift
+            z = []  # how many half-widths away each actual was, after the shift
+            for a, lo, m, hi in pairs:
+                a -= shift
+                half = (hi - m) if a >= m else (m - lo)
+                z.append(abs(a - m) / max(half, 1e-6))
+            self.scale[target] = float(np.clip(np.quantile(z, 0.8), 0.5, 4.0))
 
 
 def _at_least(est: Estimate, floor: float) -> None:
