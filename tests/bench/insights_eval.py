@@ -247,7 +247,7 @@ def report(result: dict[str, object]) -> str:
                         if t["not_enough_history"] else ""))  # fmt: skip
         lines += ["", "| model | n | mean abs error (h) | median abs error (h) | within 2x |", "|---|---:|---:|---:|---:|"]
         for name, m in t["metrics"].items():
-            lines.append(f"| {name} | {m['n']} | {m["mae_h"]:.2f} | {m["mdae_h"]:.2f} | {m['within2']:.1%} |")
+            lines.append(f"| {name} | {m['n']} | {m['mae_h']:.2f} | {m['mdae_h']:.2f} | {m['within2']:.1%} |")
         lines.append("")
     return "\n".join(lines)
 
