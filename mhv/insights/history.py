@@ -50,7 +50,7 @@ class Record:
     lead: float | None = None  # created -> (last) completion
     reopens: int = 0
     ever_blocked: bool = False
-    transitions: list[tuple[datetime, str]] = field(default_factory=list)
+    transitions: list[tuple[datetime, str, str]] = field(default_factory=list)  # (at, new status, kind)
 
     @property
     def done(self) -> bool:
@@ -82,15 +82,15 @@ def fold(rec: Record, initial: str | None, now: datetime) -> None:
     progress = blocked = 0.0
     first_start: datetime | None = since if initial == "in_progress" else None
     ever_blocked = initial == "blocked"
-    for at, new in rec.transitions:
+    for at, new, kind in rec.transitions:
         if at < since:
             at = since
         if status == "in_progress":
             progress += _minutes(since, at)
         elif status == "blocked":
             blocked += _minutes(since, at)
-        if status in FINISHED_STATUSES and new not in FINISHED_STATUSES:
-            rec.reopens += 1
+        if status in FINISHED_STATUSES and new not in FINISHED_STATUSES and kind != "task.updated":
+            rec.reopens += 1  # an undo of a completion (task.updated) is not a reopening
         if new == "in_progress" and first_start is None:
             first_start = at
         ever_blocked = ever_blocked or new == "blocked"
@@ -108,6 +108,11 @@ def fold(rec: Record, initial: str | None, now: datetime) -> None:
         rec.lead = max(0.0, _minutes(created, since))
     elif first_start is not None:
         rec.in_progress = progress  # so far (open tasks: time already spent)
+
+
+def _values(row: Any) -> tuple[Any, ...]:
+    """A row's values in SELECT order (PostgreSQL rows are dicts, SQLite rows tuples)."""
+    return tuple(row.values()) if isinstance(row, dict) else tuple(row)
 
 
 def load(service: TaskService, *, repo: str | None = None, tag: str | None = None,
@@ -137,7 +142,7 @@ def load(service: TaskService, *, repo: str | None = None, tag: str | None = Non
     else:
         bs, as_ = "(before::jsonb ->> 'status')", "(after::jsonb ->> 'status')"
     ev_sql = (
-        f"SELECT task_id, at, {bs}, {as_} FROM event WHERE kind IN ({', '.join('?' * len(STATUS_KINDS))}) "
+        f"SELECT task_id, kind, at, {bs} AS before_status, {as_} AS after_status FROM event WHERE kind IN ({', '.join('?' * len(STATUS_KINDS))}) "
         "ORDER BY seq"
     )
     now = service.clock()
@@ -148,19 +153,19 @@ def load(service: TaskService, *, repo: str | None = None, tag: str | None = Non
         by_id: dict[str, Record] = {}
         for r in rows:
             (id_, number, title, status, priority, rrepo, tags, assignee, estimate, due, created, started,
-             completed) = tuple(r)  # fmt: skip
+             completed) = _values(r)  # fmt: skip
             if wanted is not None and number not in wanted:
                 continue
             by_id[id_] = Record(id_, number, title, status, priority, rrepo, jo(tags) or [], assignee, estimate,
                                 dt(due), dt(created), dt(started), dt(completed))  # fmt: skip
         initial: dict[str, str] = {}
-        for task_id, at, before, after in conn.all(ev_sql, STATUS_KINDS):
+        for task_id, kind, at, before, after in map(_values, conn.all(ev_sql, STATUS_KINDS)):
             rec = by_id.get(task_id)
             if rec is None or before == after or after is None or before is None:
                 continue
             if task_id not in initial:
                 initial[task_id] = before
-            rec.transitions.append((dt(at), after))  # type: ignore[arg-type]
+            rec.transitions.append((dt(at), after, kind))  # type: ignore[arg-type]
     out: list[Record] = []
     for rec in by_id.values():
         fold(rec, initial.get(rec.id), now)

@@ -257,13 +257,13 @@ class Model:
                 counts[1] += 1
         self.velocity = _Groups(vel)
         self.blocked = dict(blocked)
-        # words -> finished tasks (only words in 2..N/10 tasks: distinctive, but not unique)
+        # words -> finished tasks (only words in 2..max(50, N/5) tasks: shared, yet distinctive)
         index: dict[str, list[int]] = defaultdict(list)
         self._done = list(done)
         for i, r in enumerate(self._done):
             for w in words(r.title):
                 index[w].append(i)
-        cap = max(2, len(self._done) // 10)
+        cap = max(50, len(self._done) // 5)
         self.index = {w: ids for w, ids in index.items() if 2 <= len(ids) <= cap}
         self.idf = {w: math.log(len(self._done) / len(ids)) for w, ids in self.index.items()}
 
