@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mhv.cli.output import use_color
+from mhv.insights.predict import span
 
 BLOCKS = " ▏▎▍▌▋▊▉█"
 
@@ -105,25 +106,19 @@ def print_predictions(preds: Sequence[Any], history: int) -> None:
     if not preds:
         con.print("No open tasks to predict.")
         return
-    t = Table(box=None, pad_edge=False)
-    for col in ("#", "title", "in progress (80%)", "lead time (80%)", "blocker risk", "from"):
-        t.add_column(col, justify="right" if col in ("#", "blocker risk") else "left", overflow="fold")
+    width = max(len(str(p.number)) for p in preds) + 1
+    pad = " " * (width + 2)
     for p in preds:
-        d, lead = p.duration, p.lead
-        t.add_row(
-            str(p.number),
-            p.title[:40],
-            f"{duration(d.minutes)} ({duration(d.low)}-{duration(d.high)})" if d else "not enough history",
-            f"{duration(lead.minutes)} ({duration(lead.low)}-{duration(lead.high)})"
-            if lead
-            else "not enough history",
-            "-" if p.blocker_risk is None else f"{p.blocker_risk:.0%}",
-            (d or lead).based_on if (d or lead) else (p.notes[0] if p.notes else ""),
-        )
-    con.print(t)
-    con.print(
-        f"[dim]learned from {history} finished tasks; intervals hold the actual value 8 times in 10[/dim]"
-    )
+        con.print(f"[bold]{'#' + str(p.number):>{width}}[/bold]  {p.title}", markup=True, highlight=False)
+        for name, est in (("in progress", p.duration), ("lead time", p.lead)):
+            if est is None:
+                con.print(f"{pad}{name:<12} not enough history")
+            else:
+                con.print(f"{pad}{name:<12} likely {span(est.low, est.high)} (median {duration(est.minutes)}), "
+                          f"from {est.based_on}")  # fmt: skip
+        if p.blocker_risk is not None:
+            con.print(f"{pad}{'blocker risk':<12} {p.blocker_risk:.0%}: {p.blocker_why}")
+    con.print(f"[dim]learned from {history} finished tasks; each range holds the actual value 8 times in 10[/dim]")
 
 
 def print_forecast(result: Any, tz: tzinfo) -> None:

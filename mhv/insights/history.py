@@ -146,8 +146,23 @@ def load(service: TaskService, *, repo: str | None = None, tag: str | None = Non
         "ORDER BY seq"
     )
     now = service.clock()
-    dt = Dialect.dt_out
-    jo = Dialect.json_out
+    tag_cache: dict[Any, list[str]] = {}
+
+    def dt(value: Any) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # SQLite stores ISO text in UTC with its offset
+            parsed = datetime.fromisoformat(value)
+            return parsed if parsed.tzinfo else Dialect.dt_out(value)
+        return Dialect.dt_out(value)
+
+    def jo(value: Any) -> list[str]:
+        if not isinstance(value, str):
+            return list(value or [])
+        got = tag_cache.get(value)
+        if got is None:
+            got = tag_cache[value] = Dialect.json_out(value) or []
+        return list(got)
     with store.read() as conn:
         rows = conn.all(sql, params)
         by_id: dict[str, Record] = {}
@@ -156,7 +171,7 @@ def load(service: TaskService, *, repo: str | None = None, tag: str | None = Non
              completed) = _values(r)  # fmt: skip
             if wanted is not None and number not in wanted:
                 continue
-            by_id[id_] = Record(id_, number, title, status, priority, rrepo, jo(tags) or [], assignee, estimate,
+            by_id[id_] = Record(id_, number, title, status, priority, rrepo, jo(tags), assignee, estimate,
                                 dt(due), dt(created), dt(started), dt(completed))  # fmt: skip
         initial: dict[str, str] = {}
         for task_id, kind, at, before, after in map(_values, conn.all(ev_sql, STATUS_KINDS)):

@@ -141,23 +141,27 @@ def _levels(rec: Record) -> list[tuple[str, tuple[Any, ...]]]:
     tags = tuple(rec.tags)
     first = tags[0] if tags else None
     all_tags = tuple(sorted(tags))
+    repo = f"repo {rec.repo}" if rec.repo else "no repo"
+    tagged = " ".join("#" + t for t in all_tags) or "no tags"
+    who = f"assigned to {rec.assignee}" if rec.assignee else "unassigned"
     return [
         ("all finished tasks", ("all",)),
-        (f"repo {rec.repo or '-'}", ("r", rec.repo)),
-        (f"repo {rec.repo or '-'}, #{first or '-'}", ("rt", rec.repo, first)),
-        (f"repo {rec.repo or '-'}, {' '.join('#' + t for t in all_tags) or 'no tags'}", ("rT", rec.repo, all_tags)),
-        (f"same repo, tags, priority {rec.priority}", ("rTp", rec.repo, all_tags, rec.priority)),
-        (f"same repo, tags, priority, assignee {rec.assignee or '-'}",
-         ("rTpa", rec.repo, all_tags, rec.priority, rec.assignee)),
-    ]  # fmt: skip
+        (repo, ("r", rec.repo)),
+        (f"{repo}, #{first}" if first else f"{repo}, no tags", ("rt", rec.repo, first)),
+        (f"{repo}, {tagged}", ("rT", rec.repo, all_tags)),
+        (f"{repo}, {tagged}, {rec.priority} priority", ("rTp", rec.repo, all_tags, rec.priority)),
+        (f"{repo}, {tagged}, {rec.priority} priority, {who}", ("rTpa", rec.repo, all_tags, rec.priority, rec.assignee)),
+    ]
 
 
 def _velocity_levels(rec: Record) -> list[tuple[str, tuple[Any, ...]]]:
+    repo = f"repo {rec.repo}" if rec.repo else "no repo"
+    who = rec.assignee or "unassigned"
     return [
         ("all estimates", ("all",)),
-        (f"repo {rec.repo or '-'}", ("r", rec.repo)),
-        (f"assignee {rec.assignee or '-'}", ("a", rec.assignee)),
-        (f"repo {rec.repo or '-'}, assignee {rec.assignee or '-'}", ("ra", rec.repo, rec.assignee)),
+        (repo, ("r", rec.repo)),
+        (who, ("a", rec.assignee)),
+        (f"{repo}, {who}", ("ra", rec.repo, rec.assignee)),
     ]
 
 
@@ -257,13 +261,13 @@ class Model:
                 counts[1] += 1
         self.velocity = _Groups(vel)
         self.blocked = dict(blocked)
-        # words -> finished tasks (only words in 2..max(50, N/5) tasks: shared, yet distinctive)
+        # words -> finished tasks (only words in 2..max(50, min(N/5, 400)) tasks: shared, yet distinctive)
         index: dict[str, list[int]] = defaultdict(list)
         self._done = list(done)
         for i, r in enumerate(self._done):
             for w in words(r.title):
                 index[w].append(i)
-        cap = max(50, len(self._done) // 5)
+        cap = max(50, min(len(self._done) // 5, 400))
         self.index = {w: ids for w, ids in index.items() if 2 <= len(ids) <= cap}
         self.idf = {w: math.log(len(self._done) / len(ids)) for w, ids in self.index.items()}
 
@@ -301,7 +305,7 @@ class Model:
         if rec.estimate and rec.estimate > 0 and target == "duration":
             v = _shrink(_velocity_levels(rec), self.velocity)
             if v is not None:
-                ebs = (math.log(rec.estimate) + v[0], f"estimate x velocity of {v[1]}", v[2])
+                ebs = (math.log(rec.estimate) + v[0], f"the estimate x velocity ({v[1]}, {v[2]} estimates)", v[2])
         if got is None and ebs is None:
             return None
         if got is None:
@@ -317,15 +321,14 @@ class Model:
             half_lo = (w1 * (q1[1] - q1[0]) + w2 * (q2[1] - q2[0])) / (w1 + w2)
             half_hi = (w1 * (q1[2] - q1[1]) + w2 * (q2[2] - q2[1])) / (w1 + w2)
             q = np.array([mid - half_lo, mid, mid + half_hi])
-            label, n = (
-                (got[1] + " and " + ebs[1], got[2]) if w1 >= w2 else (ebs[1] + " and " + got[1], ebs[2])
-            )
+            first, second = (got, ebs) if w1 >= w2 else (ebs, got)
+            label, n = f"{_based(first[1], first[2])} and {_based(second[1], second[2])}", first[2]
         s = self.scale[target]
         shift = self.shift[target]
         q = q + shift
         mid = float(q[1])
         lo, hi = mid - s * (mid - float(q[0])), mid + s * (float(q[2]) - mid)
-        based = f"{label} ({n} tasks)" if not label.endswith("similar tasks") else label
+        based = label if " and " in label else _based(label, n)
         return Estimate(math.exp(mid), math.exp(lo), math.exp(hi), based, n, [t.number for t in similar[:5]])
 
     def predict(
@@ -381,15 +384,25 @@ class Model:
 
     # -- calibration of the interval width on the history's newest 20%
     def _calibrate(self) -> None:
-        done = sorted((r for r in self.history if r.created is not None), key=lambda r: r.created)  # type: ignore[arg-type,return-value]
-        if len(done) < 5 * MIN_SIMILAR:
+        # The newest 20% of each repository (repositories live at different times: a global cut by
+        # date would judge one repository by another's era).
+        per_repo: dict[str | None, list[Record]] = defaultdict(list)
+        for r in self.history:
+            if r.created is not None:
+                per_repo[r.repo].append(r)
+        older: list[Record] = []
+        newest: list[Record] = []
+        for repo in sorted(per_repo, key=lambda x: x or ""):
+            rows = sorted(per_repo[repo], key=lambda r: (r.created, r.number))  # type: ignore[arg-type,return-value]
+            cut = int(len(rows) * 0.8)
+            older += rows[:cut]
+            newest += rows[cut:]
+        if len(newest) < 5 * MIN_SIMILAR:
             return
-        cut = int(len(done) * 0.8)
         fit = Model.__new__(Model)
-        fit.history, fit.n = done[:cut], cut
+        fit.history, fit.n = older, len(older)
         fit.scale, fit.shift = {"duration": 1.0, "lead": 1.0}, {"duration": 0.0, "lead": 0.0}
-        fit._fit(done[:cut])
-        newest = done[cut:]
+        fit._fit(older)
         similar = [fit.similar(r) for r in newest]
         for target in Targets:
             best: tuple[float, float, list[tuple[float, float, float, float]]] | None = None
@@ -423,6 +436,11 @@ class Model:
                 half = (hi - m) if a >= m else (m - lo)
                 z.append(abs(a - m) / max(half, 1e-6))
             self.scale[target] = float(np.clip(np.quantile(z, 0.8), 0.5, 4.0))
+
+
+def _based(label: str, n: int) -> str:
+    """'repo api, #db (14 tasks)'; '14 similar tasks' and the estimate's label say their count."""
+    return label if label.endswith(("similar tasks", "estimates)")) else f"{label} ({n} tasks)"
 
 
 def _at_least(est: Estimate, floor: float) -> None:

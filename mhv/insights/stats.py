@@ -35,9 +35,12 @@ def week_start(at: datetime, tz: tzinfo) -> str:
     return (local.date() - timedelta(days=local.weekday())).isoformat()
 
 
-def throughput(done: Sequence[Record], tz: tzinfo) -> list[tuple[str, int]]:
-    """Tasks completed per week (weeks start Monday), every week from the first to the last."""
-    counts = Counter(week_start(r.completed, tz) for r in done if r.completed)
+def throughput(done: Sequence[Record], tz: tzinfo, weeks: dict[str, str] | None = None) -> list[tuple[str, int]]:
+    """Tasks completed per week (weeks start Monday), every week from the first to the last.
+    ``weeks``: each task's week by id, when already known."""
+    if weeks is None:
+        weeks = {r.id: week_start(r.completed, tz) for r in done if r.completed}
+    counts = Counter(weeks[r.id] for r in done if r.id in weeks)
     if not counts:
         return []
     first = datetime.fromisoformat(min(counts)).date()
@@ -71,7 +74,9 @@ def summarize(records: Sequence[Record], tz: tzinfo) -> dict[str, Any]:
     """Everything `mhv stats` shows, as JSON-ready data. Minutes throughout."""
     done = [r for r in records if r.done]
     open_ = [r for r in records if r.is_open]
-    weeks = throughput(done, tz)
+    local = {r.id: r.completed.astimezone(tz) for r in done if r.completed}
+    week_of = {i: (at.date() - timedelta(days=at.weekday())).isoformat() for i, at in local.items()}
+    weeks = throughput(done, tz, week_of)
     per_week = [c for _, c in weeks]
     by: dict[tuple[str, str], list[Record]] = defaultdict(list)
     for r in done:
@@ -79,7 +84,7 @@ def summarize(records: Sequence[Record], tz: tzinfo) -> dict[str, Any]:
             by[key].append(r)
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for (kind, name), rs in sorted(by.items(), key=lambda kv: (kv[0][0], -len(kv[1]), kv[0][1])):
-        wk = throughput(rs, tz)
+        wk = throughput(rs, tz, week_of)
         groups[kind].append({
             "name": name,
             "finished": len(rs),
@@ -88,7 +93,7 @@ def summarize(records: Sequence[Record], tz: tzinfo) -> dict[str, Any]:
             "lead": _dist([r.lead for r in rs if r.lead is not None]),
             "accuracy": accuracy(rs),
         })  # fmt: skip
-    weekday = Counter(r.completed.astimezone(tz).weekday() for r in done if r.completed)
+    weekday = Counter(at.weekday() for at in local.values())
     return {
         "finished": len(done),
         "open": len(open_),
@@ -137,8 +142,7 @@ def patterns(done: Sequence[Record], limit: int = 5) -> list[dict[str, Any]]:
         out.append({"kind": "blocker", "on": kind, "name": name, "rate": round(rate, 3), "base": round(base, 3),
                     "n": n, "text": f"tasks with {what} got blocked {rate:.0%} of the time "
                     f"({n} tasks; {base:.0%} overall)"})  # fmt: skip
-    overall = accuracy(done)
-    overruns = []
+    overruns = []  # tags whose tasks take 1.5x their estimate or more (or two thirds or less)
     for (kind, name), rs in feats.items():
         if kind != "tag":
             continue
@@ -146,9 +150,7 @@ def patterns(done: Sequence[Record], limit: int = 5) -> list[dict[str, Any]]:
         if acc is None or acc["n"] < MIN_SIMILAR:
             continue
         ratio = acc["median"]
-        if overall is None or abs(
-            math.log(max(ratio, 1e-6)) - math.log(max(overall["median"], 1e-6))
-        ) > math.log(1.5):
+        if ratio > 0 and abs(math.log(ratio)) >= math.log(1.5):
             overruns.append((ratio, acc["n"], name))
     for ratio, n, name in sorted(overruns, key=lambda o: (-abs(math.log(max(o[0], 1e-6))), o[2]))[:limit]:
         out.append({"kind": "duration", "on": "tag", "name": name, "ratio": ratio, "n": n,

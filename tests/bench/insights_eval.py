@@ -175,7 +175,7 @@ def baselines(hist: list[Issue], target: str) -> dict[str, object]:
         by_pt[(i.project, i.type)].append(v)
         if i.estimate and v > 0:
             ratio[i.project].append(i.estimate / v)
-    glob = _median(values)
+    glob = _median(values) if values else 0.0
     pm = {p: _median(v) for p, v in by_p.items()}
     ptm = {k: _median(v) for k, v in by_pt.items()}
     rm = {p: _median(v) for p, v in ratio.items()}

@@ -63,7 +63,7 @@ def test_bigger_group_gets_more_weight() -> None:
     d_many = many.predict(rec(500, None, repo="web")).duration
     assert d_few is not None and d_many is not None
     assert d_few.minutes < d_many.minutes <= 600.0
-    assert d_many.based_on.startswith("same repo") and "(60 tasks)" in d_many.based_on
+    assert d_many.based_on == "repo web, #db, medium priority, unassigned (60 tasks)"
 
 
 def test_estimate_times_velocity() -> None:
