@@ -84,11 +84,14 @@ def summarize(records: Sequence[Record], tz: tzinfo) -> dict[str, Any]:
             by[key].append(r)
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for (kind, name), rs in sorted(by.items(), key=lambda kv: (kv[0][0], -len(kv[1]), kv[0][1])):
-        wk = throughput(rs, tz, week_of)
+        ws = [week_of[r.id] for r in rs if r.id in week_of]
+        span_weeks = (
+            (datetime.fromisoformat(max(ws)) - datetime.fromisoformat(min(ws))).days // 7 + 1 if ws else 1
+        )
         groups[kind].append({
             "name": name,
             "finished": len(rs),
-            "per_week": round(len(rs) / max(1, len(wk)), 2),
+            "per_week": round(len(rs) / span_weeks, 2),
             "cycle": _dist([r.in_progress for r in rs if r.in_progress is not None]),
             "lead": _dist([r.lead for r in rs if r.lead is not None]),
             "accuracy": accuracy(rs),
