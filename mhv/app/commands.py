@@ -61,6 +61,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("task.delete", "delete", "D", "Delete", "task: delete", "Delete the selected task (asks first)", _has_task, show=False),
     Command("view.graph", "show_graph", "v", "Graph", "view: graph", "Dependency graph of the selected task: what it waits for and what waits for it, across repositories", _has_task, show=False),
     Command("view.graph_repo", "show_repo_graph", "V", "Repo graph", "view: graph of the repository", "Dependency graph of every task in the selected task's repository", _has_repo, show=False),
+    Command("view.insights", "show_insights", "I", "Insights", "view: insights", "What your history says: finished per week, cycle times, estimate accuracy, patterns, forecast", show=False),
     Command("edit.undo", "undo", "u", "Undo", "edit: undo", "Undo the last change (yours or another terminal's)"),
     Command("edit.redo", "redo", "ctrl+r", "Redo", "edit: redo", "Redo the last undone change", show=False),
     Command("app.help", "help", "question_mark,f1", "Help", "help: keys", "Help for the focused pane with the live key table"),

@@ -100,6 +100,10 @@ class Estimate:
     def human(self) -> str:
         return f"likely {span(self.low, self.high)}, from {self.based_on}"
 
+    def short(self) -> str:
+        """'likely 2-5 h, from 14 similar tasks' (the main source only: the detail pane)."""
+        return f"likely {span(self.low, self.high)}, from {self.based_on.split(' and ')[0]}"
+
 
 def span(low: float, high: float) -> str:
     """'2-5 h', '20-50 min', '1.5-4 d' (a day = 24 h of calendar time)."""
