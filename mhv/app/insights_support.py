@@ -41,8 +41,8 @@ class InsightsSupport:
     def _predict(self, task: Task) -> None:
         model, records = self.insights_model()
         rec = records.get(task.id)
-        if rec is None or get_current_worker().is_cancelled:
-            return
+        if rec is None or model.n == 0 or get_current_worker().is_cancelled:
+            return  # nothing finished yet: a new user's detail pane stays as it was
         p = model.predict(rec, self.service.clock())  # type: ignore[attr-defined]
         lines = [f"in progress: {p.duration.short()}" if p.duration else "in progress: not enough history",
                  f"until done: {p.lead.short()}" if p.lead else "until done: not enough history"]  # fmt: skip

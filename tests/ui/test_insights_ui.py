@@ -46,15 +46,23 @@ class TestDetailPrediction:
             await settle(pilot)
             assert not app.query_one("#detail-prediction").display
 
-    async def test_no_history_says_so(self, make: Any, ui_service: Any) -> None:
-        ui_service.create({"title": "the very first task"})
+    async def test_too_little_history_says_so(self, make: Any, ui_service: Any) -> None:
+        first = ui_service.create({"title": "the very first task"})
         app = make()
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            app.jump(1)
+            app.jump(first.number)
+            await settle(pilot)
+            assert not app.query_one("#detail-prediction").display  # nothing finished: nothing to say
+        for title in ("one", "two"):
+            ui_service.complete(ui_service.create({"title": title}).number)
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.jump(first.number)
             await settle(pilot)
             text = str(app.query_one("#detail-prediction").render())
-            assert "in progress: not enough history" in text
+            assert "in progress: not enough history" in text and "until done: not enough history" in text
 
 
 class TestInsightsScreen:
@@ -82,7 +90,11 @@ class TestInsightsScreen:
         async def run_before(pilot: Any) -> None:
             await settle(pilot)
             app.action_show_insights()
-            await settle(pilot)
+            for _ in range(100):  # the screen's worker has posted its numbers
+                await settle(pilot)
+                await pilot.pause()
+                if "finished ·" in str(app.screen.query_one("#insights-summary").render()):
+                    break
             await pilot.pause()
 
         assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
