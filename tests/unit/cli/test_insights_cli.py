@@ -119,3 +119,22 @@ def test_add_and_list_never_import_insights(argv: list[str], tmp_path: Any) -> N
     assert "mhv.cli" in modules or "mhv" in modules
     assert not {m for m in modules if m.startswith("mhv.insights")}
     assert "numpy" not in modules
+
+
+def test_next_predicted_flags_the_task_that_will_be_late(svc: Any, clock: Any) -> None:
+    from datetime import timedelta
+
+    from mhv.cli.insights_cmds import adjusted_order
+    from mhv.tasks.models import TaskFilter
+
+    _history(svc, clock)  # api/db tasks took 75-130 minutes from creation to done
+    late = svc.create({"title": "migrate orders table", "repo": "api", "tags": ["db"], "priority": "low",
+                       "due": clock.now + timedelta(minutes=20)})  # fmt: skip
+    fine = svc.create({"title": "migrate audit table", "repo": "api", "tags": ["db"], "priority": "high",
+                       "due": clock.now + timedelta(days=30)})  # fmt: skip
+    ranked = svc.ranked(TaskFilter(statuses=("in_progress", "pending"), limit=50))
+    order, adjusted = adjusted_order(svc, ranked, 10)
+    assert adjusted[late.number].likely_miss and not adjusted[fine.number].likely_miss
+    assert order[0].task.number == late.number
+    assert adjusted[late.number].adjusted - adjusted[late.number].urgency > 5  # nearly certain to miss
+    assert adjusted[fine.number].adjusted - adjusted[fine.number].urgency < 0.1
