@@ -68,19 +68,23 @@ class InsightsScreen(Screen[None]):
         plot.clear_data()
         plot.title("Finished per week")
         if weeks:
-            plot.bar([w["week"][5:] for w in weeks], [w["finished"] for w in weeks], width=0.5)
+            # numeric positions with explicit ticks: string labels are placed by float rounding that
+            # can move a label by one cell between renders
+            plot.bar(list(range(len(weeks))), [w["finished"] for w in weeks], width=0.5)
+            plot.xticks(list(range(len(weeks))), [w["week"][5:] for w in weeks])
         self.query_one("#insights-weeks", PlotextPlot).refresh()
         hist = self.query_one("#insights-cycle", PlotextPlot).plt
         hist.clear_data()
-        hist.title("Time in progress (hours, log scale buckets)")
+        hist.title("Time in progress (hours: from ... to double)")
         if cycles:
             edges = [0.25, 0.5, 1, 2, 4, 8, 16, 32, 64]
             counts = [0] * (len(edges) + 1)
             for minutes in cycles:
                 hours = minutes / 60
                 counts[sum(1 for e in edges if hours >= e)] += 1
-            labels = ["<¼", "¼-½", "½-1", "1-2", "2-4", "4-8", "8-16", "16-32", "32-64", "64+"]
-            hist.bar(labels, counts, width=0.5)
+            labels = ["<¼", "¼", "½", "1", "2", "4", "8", "16", "32", "64+"]  # each bucket's lower bound
+            hist.bar(list(range(len(labels))), counts, width=0.5)
+            hist.xticks(list(range(len(labels))), labels)
         self.query_one("#insights-cycle", PlotextPlot).refresh()
         lines: list[str] = []
         cyc, lead = data.get("cycle"), data.get("lead")
