@@ -110,9 +110,17 @@ def fold(rec: Record, initial: str | None, now: datetime) -> None:
         rec.in_progress = progress  # so far (open tasks: time already spent)
 
 
-def _values(row: Any) -> tuple[Any, ...]:
-    """A row's values in SELECT order (PostgreSQL rows are dicts, SQLite rows tuples)."""
-    return tuple(row.values()) if isinstance(row, dict) else tuple(row)
+def _rows(conn: Any, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Rows as plain tuples in SELECT order: SQLite through a cursor without the Row factory (a
+    third of the load time at 100,000 tasks), PostgreSQL's dict rows by their values."""
+    if conn.dialect == "sqlite":
+        cur = conn.raw.cursor()
+        cur.row_factory = None
+        try:
+            return cur.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+        finally:
+            cur.close()
+    return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in conn.all(sql, params)]
 
 
 def load(service: TaskService, *, repo: str | None = None, tag: str | None = None,
@@ -164,17 +172,17 @@ def load(service: TaskService, *, repo: str | None = None, tag: str | None = Non
             got = tag_cache[value] = Dialect.json_out(value) or []
         return list(got)
     with store.read() as conn:
-        rows = conn.all(sql, params)
+        rows = _rows(conn, sql, params)
         by_id: dict[str, Record] = {}
         for r in rows:
             (id_, number, title, status, priority, rrepo, tags, assignee, estimate, due, created, started,
-             completed) = _values(r)  # fmt: skip
+             completed) = r  # fmt: skip
             if wanted is not None and number not in wanted:
                 continue
             by_id[id_] = Record(id_, number, title, status, priority, rrepo, jo(tags), assignee, estimate,
                                 dt(due), dt(created), dt(started), dt(completed))  # fmt: skip
         initial: dict[str, str] = {}
-        for task_id, kind, at, before, after in map(_values, conn.all(ev_sql, STATUS_KINDS)):
+        for task_id, kind, at, before, after in _rows(conn, ev_sql, STATUS_KINDS):
             rec = by_id.get(task_id)
             if rec is None or before == after or after is None or before is None:
                 continue
