@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 import numpy as np
@@ -70,6 +70,29 @@ def _group_keys(r: Record) -> list[tuple[str, str]]:
     return keys
 
 
+class LocalDates:
+    """UTC instant -> local date, fast: the zone's offset is looked up once per UTC day (a day whose
+    offset is the same at both ends has it throughout; a transition day falls back to astimezone).
+    dateutil's local zone costs ~13 us a conversion, 1.2 s over 90,000 completions."""
+
+    def __init__(self, tz: tzinfo) -> None:
+        self.tz = tz
+        self._offsets: dict[date, timedelta | None] = {}
+
+    def __call__(self, at: datetime) -> date:
+        utc = at.astimezone(UTC) if at.utcoffset() else at
+        day = utc.date()
+        off = self._offsets.get(day, False)
+        if off is False:
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            a = start.astimezone(self.tz).utcoffset()
+            b = (start + timedelta(days=1)).astimezone(self.tz).utcoffset()
+            off = self._offsets[day] = a if a == b else None
+        if off is None:
+            return at.astimezone(self.tz).date()
+        return (utc.replace(tzinfo=None) + off).date()  # type: ignore[operator]
+
+
 def _dist_arr(arr: np.ndarray) -> dict[str, Any] | None:
     arr = arr[~np.isnan(arr)]
     return _dist(arr) if len(arr) else None
@@ -99,12 +122,13 @@ def summarize(records: Sequence[Record], tz: tzinfo) -> dict[str, Any]:
     monday = np.zeros(n, dtype=np.int64)  # the proleptic ordinal of each completion's Monday
     weekday = [0] * 7
     by: dict[tuple[str, str], list[int]] = defaultdict(list)
+    local_date = LocalDates(tz)
     for i, r in enumerate(done):
         ip[i] = nan if r.in_progress is None else r.in_progress
         lead[i] = nan if r.lead is None else r.lead
         ratio[i] = r.in_progress / r.estimate if r.estimate and r.in_progress else nan
         if r.completed is not None:
-            day = r.completed.astimezone(tz).date()
+            day = local_date(r.completed)
             wd = day.weekday()
             weekday[wd] += 1
             monday[i] = day.toordinal() - wd

@@ -3,10 +3,13 @@ PostgreSQL) with a FakeClock: pauses, reopenings, undo and blocked periods."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC as dt_utc
+from datetime import datetime, timedelta
 from typing import Any
 
 from dateutil.tz import UTC
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mhv.insights import history
 from mhv.insights.stats import summarize
@@ -130,3 +133,16 @@ def test_since_and_filters(service: Any, clock: Any) -> None:
     assert [r.title for r in history.load(service, repo="api")] == ["old"]
     assert [r.title for r in history.load(service, tag="ui")] == ["new"]
     assert clock.now - cut == timedelta(0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(dt_utc)),
+       st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"]))  # fmt: skip
+def test_local_dates_match_astimezone(at: datetime, zone: str) -> None:
+    from dateutil.tz import gettz
+
+    from mhv.insights.stats import LocalDates
+
+    tz = gettz(zone)
+    assert tz is not None
+    assert LocalDates(tz)(at) == at.astimezone(tz).date()
