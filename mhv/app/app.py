@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from mhv.app.commands import COMMANDS, COMMANDS_BY_ACTION
+from mhv.app.insights_support import InsightsSupport
 from mhv.app.live import EventFollower
 from mhv.app.onboarding import on_start
 from mhv.app.palette import PROVIDERS, MhvCommandPalette
@@ -54,7 +55,7 @@ def _bindings() -> list[BindingType]:
     return out
 
 
-class MhvApp(RepoSupport, SearchSupport, App[None]):
+class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "mhv"
     BINDINGS = _bindings()
@@ -339,6 +340,7 @@ class MhvApp(RepoSupport, SearchSupport, App[None]):
             return
         self.query_one(TaskDetail).show_task(task, links, history, graph_facts)
         self.show_similar_for(task)
+        self.show_prediction_for(task)
 
     def jump(self, number: int) -> None:
         """Show task ``number``: select it when it is in the list, and open it in the detail pane."""

@@ -67,6 +67,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("view.graph_repo", "show_repo_graph", "V", "Repo graph", "view: graph of the repository", "Dependency graph of every task in the selected task's repository", _has_repo, show=False),
     Command("view.repos", "show_repos", "R", "Repos", "view: repositories", "Every repository at a glance: counts, worktrees, last gate, cross-repository blockers", show=False),
     Command("task.worktree", "open_worktree", "W", "Worktree", "task: open worktree", "Open $EDITOR (or a shell) in the task's worktree, suspending mhv", _has_worktree, show=False),
+    Command("view.insights", "show_insights", "I", "Insights", "view: insights", "What your history says: finished per week, cycle times, estimate accuracy, patterns, forecast", show=False),
     Command("edit.undo", "undo", "u", "Undo", "edit: undo", "Undo the last change (yours or another terminal's)"),
     Command("edit.redo", "redo", "ctrl+r", "Redo", "edit: redo", "Redo the last undone change", show=False),
     Command("app.help", "help", "question_mark,f1", "Help", "help: keys", "Help for the focused pane with the live key table"),

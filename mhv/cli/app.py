@@ -637,3 +637,7 @@ import mhv.cli.setup_cmds  # noqa: E402, F401  (registers config, import todotxt
 from mhv.cli import repo_cmds  # noqa: E402  (worktree, gate, repo status)
 
 repo_cmds.register(app, repo_app)
+
+from mhv.cli import insights_cmds  # noqa: E402  (stats, predict, forecast; mhv.insights loads lazily)
+
+insights_cmds.register(app)

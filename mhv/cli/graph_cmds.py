@@ -47,6 +47,8 @@ def next_tasks(
     tag: Annotated[str | None, typer.Option("--tag", help="Only tasks with this tag.")] = None,
     include_blocked: Annotated[bool, typer.Option("--blocked", help="Include blocked tasks (ranked low).")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Show the terms that make up each score.")] = False,
+    predicted: Annotated[bool, typer.Option(
+        "--predicted", help="Adjust by predicted duration and due date; flag tasks likely to miss it.")] = False,
     json_: JsonOpt = False,
 ) -> None:
     """What to do next: open tasks by urgency (Taskwarrior's formula; coefficients in config.toml [urgency])."""
@@ -57,9 +59,17 @@ def next_tasks(
     svc.set_urgency_coefficients(urgency_overrides())
     statuses = ("in_progress", "pending", "blocked") if include_blocked else ("in_progress", "pending")
     flt = TaskFilter(statuses=statuses, repo=repo.lstrip("@") if repo else None,
-                     tags=(tag.lstrip("#").lower(),) if tag else (), limit=limit)  # fmt: skip
+                     tags=(tag.lstrip("#").lower(),) if tag else (), limit=limit * 5 if predicted else limit)  # fmt: skip
     ranked = svc.ranked(flt)
-    data = [r.to_json(i) for i, r in enumerate(ranked, start=1)]
+    adjusted: dict[int, Any] = {}
+    if predicted:  # mhv.insights loads only here
+        from mhv.cli.insights_cmds import adjusted_order
+
+        ranked, adjusted = adjusted_order(svc, ranked, limit)
+    data = [
+        {**r.to_json(i), **({"predicted": adjusted[r.task.number].to_json()} if r.task.number in adjusted else {})}
+        for i, r in enumerate(ranked, start=1)
+    ]
 
     def human() -> None:
         if not ranked:
@@ -69,6 +79,9 @@ def next_tasks(
         for i, r in enumerate(ranked, start=1):
             t = r.task
             flags = " ⊘ blocked" if r.blocked else (" ▲ blocking" if r.blocking else "")
+            adj = adjusted.get(t.number)
+            if adj is not None and adj.likely_miss:
+                flags += f" ⚠ likely late ({adj.miss_probability:.0%})"
             where = f" @{t.repo}" if t.repo else ""
             out.message(f"{i:>3}. {r.urgency.score:6.2f}  {f'#{t.number}':<{width}}  {t.title}{where}{flags}")
             if explain:

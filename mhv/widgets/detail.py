@@ -98,6 +98,7 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
         self.tz = tz
         self.shown: Task | None = None
         self._similar_for: str | None = None
+        self._prediction_for: str | None = None
 
     def compose(self) -> ComposeResult:
         with ContentSwitcher(initial="detail-view", id="detail-switcher"):
@@ -105,6 +106,7 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
                 yield Static("No task selected.", id="detail-fields")
                 yield Markdown("", id="detail-description")
                 yield Static("", id="detail-links")
+                yield Static("", id="detail-prediction")
                 yield Static("", id="detail-similar")
                 yield Static("", id="detail-history")
             with VerticalScroll(id="detail-edit"):
@@ -158,6 +160,9 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
         similar = self.query_one("#detail-similar", Static)
         if similar.display and (task is None or self._similar_for != task.id):
             similar.display = False  # shown again by show_similar for the new task
+        prediction = self.query_one("#detail-prediction", Static)
+        if prediction.display and (task is None or self._prediction_for != task.id):
+            prediction.display = False  # shown again by show_prediction for the new task
         if task is None:
             fields.update("[dim]No task selected. Press [b]a[/b] to add one.[/]")
             description.update("")
@@ -218,6 +223,17 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
 
     def on_mount(self) -> None:
         self.query_one("#detail-similar").display = False
+        self.query_one("#detail-prediction").display = False
+
+    def show_prediction(self, task_id: str, lines: list[str]) -> None:
+        """The selected task's prediction ("likely 2-5 h, from 14 similar tasks"), if ``task_id`` is
+        still the one shown; lines are plain text."""
+        if self.shown is None or self.shown.id != task_id:
+            return
+        view = self.query_one("#detail-prediction", Static)
+        self._prediction_for = task_id
+        view.display = bool(lines)
+        view.update("\n".join(["", "[b]Prediction[/b]", *("  " + escape(line) for line in lines)]))
 
     def show_similar(self, task_id: str, hits: list[tuple[Task, float]]) -> None:
         """"Similar tasks" (by meaning) under the links, if ``task_id`` is still the one shown."""
