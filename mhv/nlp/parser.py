@@ -44,7 +44,7 @@ _SCHEDULE_WORDS = frozenset(
     {"start", "starts", "starting", "scheduled", "sched", "begin", "begins", "beginning"}
 )
 _STRONG_PREPS = frozenset({"due", "by", "before", "until", "till", "til"})
-_SINGLE_KINDS = ("due", "time", "scheduled", "priority", "repo", "estimate", "recurrence")
+_SINGLE_KINDS = ("due", "time", "scheduled", "wait", "until", "priority", "repo", "estimate", "recurrence")
 _LIST_FILLER = frozenset(
     {
         "tasks",
@@ -310,6 +310,8 @@ def _assemble(state: _State) -> Parse:
     due_time: time | None = None
     sched_date: date | None = None
     sched_time: time | None = None
+    wait_date: date | None = None
+    until_date: date | None = None
     time_only: When | None = None
     window: tuple[date | None, date | None] | None = None
     fields: dict[str, Any] = {}
@@ -340,6 +342,10 @@ def _assemble(state: _State) -> Parse:
             sched_date, sched_time = when.day, when.at
             if sched_date is None and when.at is not None:
                 sched_date = resolve_time_only(ctx.now, when.at)[0]
+        elif h.kind == "wait" and when is not None:
+            wait_date = when.day
+        elif h.kind == "until" and when is not None:
+            until_date = when.day
         elif h.kind == "tag":
             bucket = remove_tags if mode == "untag" else tags
             if value not in bucket:
@@ -406,7 +412,7 @@ def _assemble(state: _State) -> Parse:
             if not title:
                 confs.append(0.3)
         changes = _changes(
-            due_date, due_time, sched_date, fields, tags, remove_tags, depends_on, blocks, new_title
+            due_date, due_time, sched_date, wait_date, until_date, fields, tags, remove_tags, depends_on, blocks, new_title
         )
         if not changes:
             confs.append(0.4)
@@ -430,6 +436,8 @@ def _assemble(state: _State) -> Parse:
         due_time=due_time,
         scheduled_date=sched_date,
         scheduled_time=sched_time,
+        wait_date=wait_date,
+        until_date=until_date,
         priority=fields.get("priority"),
         tags=tags,
         repo=fields.get("repo"),
@@ -468,6 +476,8 @@ def _changes(
     due_date: date | None,
     due_time: time | None,
     sched_date: date | None,
+    wait_date: date | None,
+    until_date: date | None,
     fields: dict[str, Any],
     tags: list[str],
     remove_tags: list[str],
@@ -484,6 +494,10 @@ def _changes(
         out.append("due_time")
     if sched_date is not None:
         out.append("scheduled_date")
+    if wait_date is not None:
+        out.append("wait_date")
+    if until_date is not None:
+        out.append("until_date")
     for key, name in (
         ("priority", "priority"),
         ("repo", "repo"),
