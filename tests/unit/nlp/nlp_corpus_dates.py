@@ -266,4 +266,12 @@ DATE_CASES: list[Case] = [
     t("watch season 2 episode 27", title="watch season 2 episode 27"),
     t("ask march team about wait times", title="ask march team about wait times"),
     t("note: until then nothing", title="note: until then nothing"),
+    # --- ambiguous: a reading the parser does not pick; its confidence must say so ---------------
+    t("notes from last friday", ambiguous=True, title="notes from last friday"),
+    t("call bob yesterday", ambiguous=True, title="call bob", note="a new task due in the past"),
+    t("sync 3 days ago", ambiguous=True, title="sync 3 days ago"),
+    t("gifts every 25 may", ambiguous=True, title="gifts", recurrence="FREQ=YEARLY;BYMONTH=5;BYMONTHDAY=25",
+      due_date="2027-05-25"),
+    t("report due:31st", QEND, ambiguous=True, title="report", due_date="2026-05-01",
+      note="Taskwarrior rolls April 31 over to May 1"),
 ]
