@@ -11,7 +11,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
 
 from mhv.errors import ConflictError, CycleError, NotFoundError, NothingToUndoError, ValidationError
@@ -220,6 +220,14 @@ class TaskService(GraphQueries):
         if statuses:
             clauses.append(f"task.status IN ({', '.join('?' * len(statuses))})")
             params.extend(statuses)
+        if flt.waiting or flt.statuses is None:  # the open view: not the waiting or expired tasks
+            now = d.dt_in(flt.now or self.clock())
+            if flt.waiting:
+                clauses.append("task.wait > ?")
+                params.append(now)
+            else:
+                clauses.append("(task.wait IS NULL OR task.wait <= ?) AND (task.until IS NULL OR task.until > ?)")
+                params.extend([now, now])
         if flt.repo is not None:
             clauses.append("task.repo = ?")
             params.append(flt.repo)
@@ -532,6 +540,12 @@ class TaskService(GraphQueries):
                 out[name] = value
                 if name == "due" and "due_all_day" not in data:
                     out["due_all_day"] = all_day
+        for name in ("wait", "until"):  # a day: wait from its start, until its end
+            if out.get(name) is not None:
+                value = out[name]
+                if not isinstance(value, datetime):
+                    value = datetime.combine(value, time(0, 0) if name == "wait" else time(23, 59, 59))
+                out[name] = as_aware(value, self.tz)[0]
         return out
 
     # ------------------------------------------------------------------ writes: tasks
