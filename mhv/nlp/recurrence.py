@@ -313,7 +313,13 @@ def describe_rrule(rule: str) -> str:
             for d in days
         ]
         out += " on " + ", ".join(names)
-    if "BYMONTHDAY" in parts:
+    if "BYMONTH" in parts and "BYMONTHDAY" in parts and parts["BYMONTH"].isdigit():
+        months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+        out += f" on {months[int(parts['BYMONTH']) - 1]} {int(parts['BYMONTHDAY'])}"
+    elif "BYMONTHDAY" in parts:
         day = int(parts["BYMONTHDAY"])
         out += " on the last day" if day == -1 else f" on day {day}"
+    until = parts.get("UNTIL", "")
+    if len(until) >= 8 and until[:8].isdigit():
+        out += f" until {until[:4]}-{until[4:6]}-{until[6:8]}"
     return out
