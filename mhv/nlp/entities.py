@@ -12,7 +12,6 @@ from typing import Any
 from mhv.nlp.context import Ctx, Hit
 from mhv.nlp.dates import NUMBER_WORDS, When, decimal, is_int, low
 from mhv.nlp.lexer import tokenize
-from mhv.nlp.named import NO_DATE, iso_date, iso_estimate, named_date, offset
 from mhv.nlp.recurrence import recurrence_from_value
 from mhv.nlp.times import match_when, resolve_time_only
 
@@ -356,6 +355,8 @@ def _sub_when(ctx: Ctx, value: str) -> When | None:
     """Read the value of `due:...`: a Taskwarrior name (`eoq`, `1st`, `january`, `later`), a duration
     from now (`3d`, `+1w`, `P1W`), an ISO form (`20261205T1630`), else the date recognisers, which
     must consume it whole. `later`/`someday` give a `When` with neither day nor time."""
+    from mhv.nlp.named import NO_DATE, iso_date, named_date, offset  # loaded on the first `key:value`
+
     got = named_date(value, ctx.now, ctx.settings.week_start)
     if got is None:
         got = iso_date(value) or offset(value, ctx.now)
@@ -411,6 +412,8 @@ def match_key_value(ctx: Ctx, i: int) -> Hit | None:
     if key in ("est", "estimate", "effort", "duration", "dur"):
         minutes = parse_duration(value)
         if minutes is None and value[:1] == "p":
+            from mhv.nlp.named import iso_estimate
+
             minutes = iso_estimate(value)  # est:PT90M
         return None if minutes is None else Hit("estimate", i, i + 1, minutes, 0.98, strong=True)
     if key in ("recur", "recurrence", "repeat", "every"):
