@@ -169,6 +169,9 @@ def list_tasks(
     due_before: Annotated[str | None, typer.Option("--due-before")] = None,
     due_after: Annotated[str | None, typer.Option("--due-after")] = None,
     all_: Annotated[bool, typer.Option("--all", "-a", help="Every task, finished ones too.")] = False,
+    waiting: Annotated[
+        bool, typer.Option("--waiting", help="The Waiting view: open tasks hidden by wait: until a later day.")
+    ] = False,
     limit: Annotated[int | None, typer.Option("--limit", "-n", help="Show at most N tasks.")] = None,
     sort: Annotated[str, typer.Option("--sort", help="default|number|due|priority|updated")] = "default",
     json_: JsonOpt = False,
@@ -220,7 +223,7 @@ def list_tasks(
     flt = TaskFilter(
         statuses=statuses, repo=repo, repos=repos, tags=tuple(tags), priority=priority,
         due_before=_as_bound(_when(due_before)), due_after=_as_bound(_when(due_after)),
-        text=" ".join(text_words) or None, limit=limit, order=sort,
+        text=" ".join(text_words) or None, limit=limit, order=sort, waiting=waiting,
     )  # fmt: skip
     svc = state().service
     tasks = svc.list_tasks(flt, links=out.json or out.batch)

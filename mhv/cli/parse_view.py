@@ -30,6 +30,8 @@ KIND_STYLES: dict[str, str] = {
     "due": "green",
     "time": "green",
     "scheduled": "blue",
+    "wait": "blue",
+    "until": "red",
     "estimate": "yellow",
     "recurrence": "bright_blue",
     "depends_on": "dark_orange",
@@ -142,6 +144,10 @@ def _chips(p: Parse, now: datetime | None) -> list[Text]:
     if p.scheduled_date:
         label = f"starts {_when(p.scheduled_date, p.scheduled_time, now)}"
         chips.append(_chip(label, KIND_STYLES["scheduled"], _conf(p, "scheduled"), th))
+    if p.wait_date:
+        chips.append(_chip(f"waits until {fmt_date(p.wait_date, now)}", KIND_STYLES["wait"], _conf(p, "wait"), th))
+    if p.until_date:
+        chips.append(_chip(f"expires {fmt_date(p.until_date, now)}", KIND_STYLES["until"], _conf(p, "until"), th))
     if p.priority:
         label = f"p{_P_NUMBER.get(p.priority, '?')} {p.priority}"
         chips.append(_chip(label, PRIORITY_STYLES.get(p.priority, "bold"), _conf(p, "priority"), th))

@@ -15,7 +15,7 @@ from typing import Any
 
 from mhv.cli.context import CliState
 from mhv.cli.output import use_color
-from mhv.errors import CancelledError, UsageError
+from mhv.errors import CancelledError, UsageError, ValidationError
 from mhv.tasks.intents import CREATE, DELETE, LIST, SEARCH, SHOW, UPDATE, Action, Outcome, apply, plan_update
 
 Confirm = Callable[[str], bool]
@@ -55,6 +55,8 @@ def run_create(st: CliState, text: str, *, yes: bool = False, overrides: dict[st
     now = _local_now(st)
     registered = known_repos(svc)
     action = understand(text, now=now, known_repos=registered, settings=cli_settings(st))
+    if action.kind == CREATE:
+        _refuse_past(action.parse)
     _localise(st, action)
     if overrides:
         if action.kind != CREATE:
@@ -64,6 +66,18 @@ def run_create(st: CliState, text: str, *, yes: bool = False, overrides: dict[st
             )
         _override(action, overrides, registered)
     return _run(st, action, now, yes=yes, confirm=confirm)
+
+
+def _refuse_past(p: Any) -> None:
+    """`mhv tc call bob yesterday`: a word that only names the past (yesterday, last friday, 3 days
+    ago) cannot be a due date to work towards; say so instead of storing an overdue task."""
+    for alt in getattr(p, "alternatives", None) or []:
+        if alt.get("kind") == "past":
+            raise ValidationError(
+                f"{alt['text']!r} is in the past ({alt.get('value')}); a due date must be today or later",
+                f"give a date to come (tomorrow, friday, due:eow), or quote it to keep it in the title: "
+                f"\"{alt['text']}\"",
+            )
 
 
 def run_update(st: CliState, ref: str, words: list[str], *, yes: bool = False,
@@ -89,6 +103,7 @@ def run_update(st: CliState, ref: str, words: list[str], *, yes: bool = False,
     from mhv.tasks.intents import quick_settings
 
     p = parse(text, now=now, known_repos=registered, settings=quick_settings(qs).parse)
+    _refuse_past(p)
     action = plan_update(task.number, p, tz=now.tzinfo, text=text, registered=registered,
                          add_tags=add, remove_tags=remove)  # fmt: skip
     _localise(st, action)

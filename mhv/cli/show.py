@@ -50,6 +50,8 @@ def print_task(service: Any, task: Task) -> None:
         ("Tags", " ".join(f"#{t}" for t in task.tags)),
         ("Due", _fmt_dt(task.due, tz, task.due_all_day)),
         ("Scheduled", _fmt_dt(task.scheduled, tz)),
+        ("Waits until", _fmt_dt(task.wait, tz)),
+        ("Expires", _fmt_dt(task.until, tz)),
         ("Estimate", f"{task.estimate_minutes} min" if task.estimate_minutes else ""),
         ("Recurs", task.recurrence or ""),
         ("Assignee", task.assignee or ""),

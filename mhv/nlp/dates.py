@@ -52,7 +52,7 @@ _COMPACT_DURATION_RE = re.compile(r"^(\d{1,5}(?:\.\d{1,3})?)(mins?|m|hrs?|h|d|wk
 class When:
     """A recognised date and/or time: tokens `[start, end)`, a resolved day and/or time of day."""
 
-    __slots__ = ("alternatives", "at", "confidence", "day", "end", "start", "window")
+    __slots__ = ("alternatives", "at", "confidence", "day", "end", "past", "start", "window")
 
     def __init__(
         self,
@@ -71,6 +71,7 @@ class When:
         self.confidence = confidence
         self.window = window  # for list filters: "this week" -> (Mon, Sun)
         self.alternatives = alternatives if alternatives is not None else []  # (reading, value)
+        self.past = False  # read from a word that only names the past: yesterday, last friday, 3 days ago
 
 
 # --- calendar helpers -------------------------------------------------------------------------
@@ -256,6 +257,16 @@ def match_date(ctx: Ctx, i: int, prepped: bool) -> When | None:
 
     if w == "today":
         return When(i, i + 1, today, None, 0.97)
+    if w == "yesterday":
+        return _past(When(i, i + 1, today - timedelta(days=1), None, 0.95))
+    if first == "+" and w[1:2].isdigit():  # Todoist's "+5 days", "+3d"
+        return _match_plus(ctx, i, w[1:])
+    if w == "mid" or w.startswith("mid-"):  # "mid january": the 15th
+        return _match_mid(ctx, i, w)
+    if w == "last" and low(ctx, i + 1) in WEEKDAYS:  # "last friday": the one before today
+        wd = WEEKDAYS[low(ctx, i + 1)]
+        back = (today.weekday() - wd) % 7 or 7
+        return _past(When(i, i + 2, today - timedelta(days=back), None, 0.9))
     if w == "tonight":
         return When(i, i + 1, today, settings.tonight, 0.97)
     if w in ("tomorrow", "tmrw", "tmr", "tmw"):
@@ -283,11 +294,56 @@ def match_date(ctx: Ctx, i: int, prepped: bool) -> When | None:
         return _match_in(ctx, i, prepped)
     if w == "weekend" and prepped:
         return _weekend(ctx, i, i + 1, 0, 0.8)
+    return _from_now_or_ago(ctx, i)
+
+
+def _past(when: When) -> When:
+    when.past = True
+    return when
+
+
+def _from_now_or_ago(ctx: Ctx, i: int) -> When | None:
+    """`3 days from now`, `a week ago`."""
     amount = _amount_unit(ctx, i)
-    if amount is not None and low(ctx, amount[2]) == "from" and low(ctx, amount[2] + 1) in ("now", "today"):
-        n, unit, j, conf = amount
+    if amount is None:
+        return None
+    n, unit, j, conf = amount
+    if low(ctx, j) == "from" and low(ctx, j + 1) in ("now", "today"):
         return _relative(ctx, i, j + 2, n, unit, conf)
+    if low(ctx, j) == "ago" and n == int(n) and 0 < n <= 3650 and unit in ("d", "w", "mo", "y"):
+        k = int(n)
+        try:
+            if unit == "d":
+                day = ctx.today - timedelta(days=k)
+            elif unit == "w":
+                day = ctx.today - timedelta(weeks=k)
+            else:
+                day = add_months(ctx.today, -k * (12 if unit == "y" else 1))
+        except (OverflowError, ValueError):
+            return None
+        return _past(When(i, j + 1, day, None, conf))
     return None
+
+
+def _match_plus(ctx: Ctx, i: int, rest: str) -> When | None:
+    cm = _COMPACT_DURATION_RE.match(rest)
+    if cm is not None:
+        return _relative(ctx, i, i + 1, float(cm.group(1)), UNITS[cm.group(2)], 0.9)
+    if not is_int(rest):
+        return None
+    unit = UNITS.get(low(ctx, i + 1))
+    if unit is None or len(low(ctx, i + 1)) <= 2:
+        return None
+    return _relative(ctx, i, i + 2, float(rest), unit, 0.93)
+
+
+def _match_mid(ctx: Ctx, i: int, w: str) -> When | None:
+    name, j = (w[4:], i + 1) if w.startswith("mid-") else (low(ctx, i + 1), i + 2)
+    month = MONTHS.get(name)
+    if month is None or name == "mar" or (name == "may" and not at_boundary(ctx, j)):
+        return None
+    d = next_month_day(ctx.today, month, 15)
+    return None if d is None else When(i, j, d, None, 0.85)
 
 
 def _match_numeric_date(ctx: Ctx, i: int, w: str, prepped: bool) -> When | None:
@@ -322,11 +378,7 @@ def _match_numeric_date(ctx: Ctx, i: int, w: str, prepped: bool) -> When | None:
         if prepped and m.group(2) and at_boundary(ctx, i + 1):  # "by 15th", not "on 5th floor"
             d = next_day_of_month(today, int(m.group(1)))
             return None if d is None else When(i, i + 1, d, None, 0.8)
-    amount = _amount_unit(ctx, i)
-    if amount is not None and low(ctx, amount[2]) == "from" and low(ctx, amount[2] + 1) in ("now", "today"):
-        n, unit, j, conf = amount
-        return _relative(ctx, i, j + 2, n, unit, conf)
-    return None
+    return _from_now_or_ago(ctx, i)
 
 
 def _with_year(ctx: Ctx, i: int, k: int, month: int, day: int, prepped: bool) -> When | None:
@@ -525,6 +577,8 @@ def _weekend(ctx: Ctx, i: int, j: int, weeks_ahead: int, conf: float) -> When:
     today = ctx.today
     if weeks_ahead == 0 and today.weekday() >= 5:
         sat = today - timedelta(days=today.weekday() - 5)
+    elif today.weekday() >= 5:  # "next weekend" said on a weekend: the coming one
+        sat = next_weekday(today, 5)
     else:
         sat = next_weekday(today, 5) + timedelta(weeks=weeks_ahead)
     return When(i, j, max(sat, today), None, conf, window=(max(sat, today), sat + timedelta(days=1)))

@@ -13,7 +13,7 @@ from mhv.nlp.context import Ctx, Hit
 from mhv.nlp.dates import NUMBER_WORDS, When, decimal, is_int, low
 from mhv.nlp.lexer import tokenize
 from mhv.nlp.recurrence import recurrence_from_value
-from mhv.nlp.times import match_when
+from mhv.nlp.times import match_when, resolve_time_only
 
 # --- task references --------------------------------------------------------------------------
 
@@ -352,7 +352,18 @@ _KV_RE = re.compile(r"^([a-z_]+):(.+)$")
 
 
 def _sub_when(ctx: Ctx, value: str) -> When | None:
-    """Read the value of `due:...` with the date recognisers; it must be consumed whole."""
+    """Read the value of `due:...`: a Taskwarrior name (`eoq`, `1st`, `january`, `later`), a duration
+    from now (`3d`, `+1w`, `P1W`), an ISO form (`20261205T1630`), else the date recognisers, which
+    must consume it whole. `later`/`someday` give a `When` with neither day nor time."""
+    from mhv.nlp.named import NO_DATE, iso_date, named_date, offset  # loaded on the first `key:value`
+
+    got = named_date(value, ctx.now, ctx.settings.week_start)
+    if got is None:
+        got = iso_date(value) or offset(value, ctx.now)
+    if got == NO_DATE:
+        return When(0, 1, None, None, 0.95)
+    if isinstance(got, tuple):
+        return When(0, 1, got[0], got[1], 0.95)
     toks = tokenize(value)
     sub = Ctx(value, toks, len(toks), ctx.now, ctx.today, ctx.settings, ctx.known)
     when = match_when(sub, 0)
@@ -369,14 +380,17 @@ def match_key_value(ctx: Ctx, i: int) -> Hit | None:
     key, value = m.group(1), m.group(2)
     raw_value = tok.text[len(key) + 1 :]
     if key in ("due", "scheduled", "sched", "sch", "start", "wait", "until"):
-        if key in ("wait", "until"):
-            return None
         when = _sub_when(ctx, value)
         if when is None:
             return None
-        kind = "due" if key == "due" else "scheduled"
+        kind = key if key in ("due", "wait", "until") else "scheduled"
+        if when.day is None and when.at is None:  # `due:someday`: understood, no date
+            return Hit(kind, i, i + 1, value, 0.95, strong=True)
         if when.day is None:
-            kind = "time" if kind == "due" else kind
+            if kind == "due":
+                kind = "time"
+            elif kind in ("wait", "until"):
+                when.day = resolve_time_only(ctx.now, when.at)[0] if when.at else None
         return Hit(
             kind,
             i,
@@ -397,6 +411,10 @@ def match_key_value(ctx: Ctx, i: int) -> Hit | None:
         return Hit("repo", i, i + 1, name, conf, alts, strong=True)
     if key in ("est", "estimate", "effort", "duration", "dur"):
         minutes = parse_duration(value)
+        if minutes is None and value[:1] == "p":
+            from mhv.nlp.named import iso_estimate
+
+            minutes = iso_estimate(value)  # est:PT90M
         return None if minutes is None else Hit("estimate", i, i + 1, minutes, 0.98, strong=True)
     if key in ("recur", "recurrence", "repeat", "every"):
         rule = recurrence_from_value(value)

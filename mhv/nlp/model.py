@@ -90,6 +90,8 @@ class Parse:
     due_time: time | None = None
     scheduled_date: date | None = None
     scheduled_time: time | None = None
+    wait_date: date | None = None  # `wait:monday`: hidden until then (Taskwarrior's wait)
+    until_date: date | None = None  # `until:eoy`: expires then (Taskwarrior's until)
     priority: str | None = None
     tags: list[str] = field(default_factory=list)
     repo: str | None = None
@@ -122,7 +124,7 @@ class Parse:
 
         Beyond the design's keys, these appear only when they carry something: `query`, `status`,
         `due_from`, `due_to` (list/search), `new_title`, `changes`, `remove_tags`, `unblock`
-        (update/block), `scheduled_time`, and `alternatives` (other readings of ambiguous pieces).
+        (update/block), `scheduled_time`, `wait_date`, `until_date`, and `alternatives` (other readings of ambiguous pieces).
         """
         out: dict[str, Any] = {"intent": str(self.intent), "confidence": self.confidence}
         if self.title and self.intent not in (Intent.LIST, Intent.SEARCH):
@@ -135,6 +137,10 @@ class Parse:
             out["scheduled_date"] = self.scheduled_date.isoformat()
         if self.scheduled_time is not None:
             out["scheduled_time"] = self.scheduled_time.strftime("%H:%M")
+        if self.wait_date is not None:
+            out["wait_date"] = self.wait_date.isoformat()
+        if self.until_date is not None:
+            out["until_date"] = self.until_date.isoformat()
         if self.priority is not None:
             out["priority"] = self.priority
         if self.tags:

@@ -44,7 +44,7 @@ _SCHEDULE_WORDS = frozenset(
     {"start", "starts", "starting", "scheduled", "sched", "begin", "begins", "beginning"}
 )
 _STRONG_PREPS = frozenset({"due", "by", "before", "until", "till", "til"})
-_SINGLE_KINDS = ("due", "time", "scheduled", "priority", "repo", "estimate", "recurrence")
+_SINGLE_KINDS = ("due", "time", "scheduled", "wait", "until", "priority", "repo", "estimate", "recurrence")
 _LIST_FILLER = frozenset(
     {
         "tasks",
@@ -67,6 +67,7 @@ _LIST_FILLER = frozenset(
         "what",
     }
 )
+PAST_READING = "a date in the past: a due date must be today or later"
 _VAGUE_MONTHS = frozenset(m for m in MONTHS if len(m) > 3 and m not in ("may", "march", "sept"))
 
 
@@ -153,6 +154,10 @@ def _match_at(ctx: Ctx, i: int, mode: str) -> Hit | None:
     if c == "~":
         return match_estimate(ctx, i)
     if c == "+":
+        if w[1:2].isdigit():  # "+5 days"
+            when = match_when(ctx, i)
+            if when is not None:
+                return _when_hit(when, False)
         return match_tag(ctx, i)
     hit = match_dependency(ctx, i)
     if hit is not None:
@@ -220,7 +225,7 @@ def _covered(hits: list[Hit]) -> set[int]:
 
 
 def _same(a: Hit, b: Hit) -> bool:
-    if a.when is not None and b.when is not None:
+    if a.when is not None and b.when is not None and a.kind != "recurrence":
         return (a.when.day, a.when.at) == (b.when.day, b.when.at)
     return bool(a.value == b.value)
 
@@ -262,7 +267,7 @@ def _settle_conflicts(state: _State) -> None:
 
 
 def _describe(h: Hit) -> str:
-    if h.when is not None:
+    if h.when is not None and h.kind != "recurrence":
         parts = []
         if h.when.day is not None:
             parts.append(fmt_day(h.when.day))
@@ -273,7 +278,7 @@ def _describe(h: Hit) -> str:
 
 
 def _hit_value(h: Hit) -> Any:
-    if h.when is not None:
+    if h.when is not None and h.kind != "recurrence":
         day, at = h.when.day, h.when.at
         if day is not None and at is not None:
             return f"{day.isoformat()}T{at:%H:%M}"
@@ -310,7 +315,10 @@ def _assemble(state: _State) -> Parse:
     due_time: time | None = None
     sched_date: date | None = None
     sched_time: time | None = None
+    wait_date: date | None = None
+    until_date: date | None = None
     time_only: When | None = None
+    rec_when: When | None = None
     window: tuple[date | None, date | None] | None = None
     fields: dict[str, Any] = {}
     tags: list[str] = []
@@ -332,6 +340,8 @@ def _assemble(state: _State) -> Parse:
             if mode in ("list", "search"):
                 window = _window(ctx, h, when)
             else:
+                if when.past:  # "call bob yesterday": a new or changed task wants a date to come
+                    state.doubts.append(_Doubt(0.5, _alt("past", span, PAST_READING, value, start, end)))
                 due_date = when.day
                 due_time = when.at or due_time
         elif h.kind == "time" and when is not None:
@@ -340,6 +350,10 @@ def _assemble(state: _State) -> Parse:
             sched_date, sched_time = when.day, when.at
             if sched_date is None and when.at is not None:
                 sched_date = resolve_time_only(ctx.now, when.at)[0]
+        elif h.kind == "wait" and when is not None:
+            wait_date = when.day
+        elif h.kind == "until" and when is not None:
+            until_date = when.day
         elif h.kind == "tag":
             bucket = remove_tags if mode == "untag" else tags
             if value not in bucket:
@@ -352,10 +366,18 @@ def _assemble(state: _State) -> Parse:
             status = value
         elif h.kind in ("priority", "repo", "estimate", "recurrence"):
             fields[h.kind] = value
+            if h.kind == "recurrence" and when is not None:
+                rec_when = when  # `every morning` (its time), `starting dec 1` (its first day)
 
+    if time_only is None and rec_when is not None and rec_when.at is not None:
+        time_only = rec_when
     if due_date is None and fields.get("recurrence") and mode == "create":
-        # "water plants every monday (at 8am)": the first occurrence is the due date, as in Todoist.
-        first = first_occurrence(fields["recurrence"], ctx.now, time_only.at if time_only else None)
+        # "water plants every monday (at 8am)": the first occurrence is the due date, as in Todoist;
+        # "... starting dec 1": the first one from that day on.
+        base = ctx.now
+        if rec_when is not None and rec_when.day is not None and rec_when.day > ctx.today:
+            base = datetime.combine(rec_when.day, time(0, 0), tzinfo=ctx.now.tzinfo)
+        first = first_occurrence(fields["recurrence"], base, time_only.at if time_only else None)
         if first is not None:
             due_date = first.date()
             due_time = time_only.at if time_only is not None else None
@@ -406,7 +428,7 @@ def _assemble(state: _State) -> Parse:
             if not title:
                 confs.append(0.3)
         changes = _changes(
-            due_date, due_time, sched_date, fields, tags, remove_tags, depends_on, blocks, new_title
+            due_date, due_time, sched_date, wait_date, until_date, fields, tags, remove_tags, depends_on, blocks, new_title
         )
         if not changes:
             confs.append(0.4)
@@ -430,6 +452,8 @@ def _assemble(state: _State) -> Parse:
         due_time=due_time,
         scheduled_date=sched_date,
         scheduled_time=sched_time,
+        wait_date=wait_date,
+        until_date=until_date,
         priority=fields.get("priority"),
         tags=tags,
         repo=fields.get("repo"),
@@ -468,6 +492,8 @@ def _changes(
     due_date: date | None,
     due_time: time | None,
     sched_date: date | None,
+    wait_date: date | None,
+    until_date: date | None,
     fields: dict[str, Any],
     tags: list[str],
     remove_tags: list[str],
@@ -484,6 +510,10 @@ def _changes(
         out.append("due_time")
     if sched_date is not None:
         out.append("scheduled_date")
+    if wait_date is not None:
+        out.append("wait_date")
+    if until_date is not None:
+        out.append("until_date")
     for key, name in (
         ("priority", "priority"),
         ("repo", "repo"),

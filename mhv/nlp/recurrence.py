@@ -8,7 +8,19 @@ from datetime import datetime, time
 from typing import Any
 
 from mhv.nlp.context import Ctx, Hit
-from mhv.nlp.dates import NUMBER_WORDS, WEEKDAYS, at_boundary, is_int, low
+from mhv.nlp.dates import (
+    MONTHS,
+    NUMBER_WORDS,
+    WEEKDAYS,
+    When,
+    at_boundary,
+    is_int,
+    low,
+    match_date,
+    next_month_day,
+    period_time,
+)
+from mhv.nlp.times import match_time
 
 _BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _ORDINALS = {
@@ -24,10 +36,18 @@ _ADVERBS = {
 _FOLLOWERS = frozenset({"on", "at", "from", "until", "starting", "by", "due", "and", "in", "for"})
 
 
-def rrule(freq: str, interval: int = 1, byday: str | None = None, bymonthday: int | None = None) -> str:
+def rrule(
+    freq: str,
+    interval: int = 1,
+    byday: str | None = None,
+    bymonthday: int | None = None,
+    bymonth: int | None = None,
+) -> str:
     parts = [f"FREQ={freq}"]
     if byday:
         parts.append(f"BYDAY={byday}")
+    if bymonth is not None:
+        parts.append(f"BYMONTH={bymonth}")
     if bymonthday is not None:
         parts.append(f"BYMONTHDAY={bymonthday}")
     if interval != 1:
@@ -73,9 +93,59 @@ def _on_the(ctx: Ctx, k: int) -> tuple[int, int] | None:
     return int(m.group(1)), j + 1
 
 
+_START_WORDS = frozenset({"starting", "starts", "from", "beginning", "begins"})
+_END_WORDS = frozenset({"ending", "ends", "until", "till", "til"})
+
+
 def match_recurrence(ctx: Ctx, i: int) -> Hit | None:
+    hit = _match_rule(ctx, i)
+    if hit is None or hit.kind != "recurrence":
+        return hit
+    return _bounds(ctx, hit)
+
+
+def _bounds(ctx: Ctx, hit: Hit) -> Hit:
+    """Todoist's `starting DATE` / `ending DATE` (also `until DATE`) after a rule, possibly after
+    its time (`every friday at 4pm starting dec 4`): the start moves the first occurrence, the end
+    becomes the RRULE's UNTIL. A time is taken along only when such a clause follows it."""
+    j = hit.end
+    at = hit.when.at if hit.when is not None else None
+    t = None
+    if low(ctx, j) in ("at", "@"):
+        t = match_time(ctx, j + 1, True, after_date=True, after_at=True)
+    else:
+        t = match_time(ctx, j, True, after_date=True)
+    k = t.end if t is not None else j
+    start = end = None
+    for _ in range(2):
+        w = low(ctx, k)
+        if w in _START_WORDS and start is None:
+            d = match_date(ctx, k + 1 + (low(ctx, k + 1) == "on"), True)
+            if d is None or d.day is None:
+                break
+            start, k = d.day, d.end
+        elif w in _END_WORDS and end is None:
+            d = match_date(ctx, k + 1 + (low(ctx, k + 1) == "on"), True)
+            if d is None or d.day is None:
+                break
+            end, k = d.day, d.end
+        else:
+            break
+    if start is None and end is None:
+        return hit
+    if t is not None:
+        at = t.at
+        hit.confidence = min(hit.confidence, t.confidence)
+    if end is not None:
+        hit.value = f"{hit.value};UNTIL={end:%Y%m%d}T235959"
+    hit.end = k
+    hit.when = When(hit.start, k, start, at, hit.confidence)
+    return hit
+
+
+def _match_rule(ctx: Ctx, i: int) -> Hit | None:
     w = low(ctx, i)
-    if w in ("every", "each"):
+    if w in ("every", "each", "ev"):
         return _match_every(ctx, i)
     if w in _ADVERBS:
         nxt = low(ctx, i + 1)
@@ -110,7 +180,24 @@ def _match_every(ctx: Ctx, i: int) -> Hit | None:
         if not 1 <= interval <= 1000:
             return None
         k += 1
+        if is_int(w) and 1 <= interval <= 31:
+            yearly = _month_after_day(ctx, k, interval)
+            if yearly is not None:  # "every 25 december"
+                return Hit("recurrence", i, yearly[1], yearly[0], 0.93)
+            if at_boundary(ctx, k) or low(ctx, k) in _FOLLOWERS or low(ctx, k) in _START_WORDS | _END_WORDS:
+                # "every 27": Todoist's day of the month
+                return Hit("recurrence", i, k, rrule("MONTHLY", bymonthday=interval), 0.85)
     w = low(ctx, k)
+    if interval == 1 and w in MONTHS and (w != "may" or _MONTHDAY_RE.match(low(ctx, k + 1))):
+        dm = low(ctx, k + 1)
+        day = int(dm[:-2]) if _MONTHDAY_RE.match(dm) else (int(dm) if is_int(dm) and len(dm) <= 2 else 0)
+        if 1 <= day <= 31 and next_month_day(ctx.today, MONTHS[w], day) is not None:  # "every jan 27th"
+            return Hit("recurrence", i, k + 2, rrule("YEARLY", bymonthday=day, bymonth=MONTHS[w]), 0.93)
+    if interval == 1 and w == "last" and low(ctx, k + 1) == "day":  # "every last day (of the month)"
+        j = k + 2
+        if low(ctx, j) == "of" and low(ctx, j + 1) in ("the", "every", "each") and low(ctx, j + 2) == "month":
+            j += 3
+        return Hit("recurrence", i, j, rrule("MONTHLY", bymonthday=-1), 0.92)
     base = w[:-1] if w.endswith("s") and w[:-1] in _FREQ_WORDS and interval > 1 else w
     if base in _FREQ_WORDS:
         freq = _FREQ_WORDS[base]
@@ -128,8 +215,10 @@ def _match_every(ctx: Ctx, i: int) -> Hit | None:
         return Hit("recurrence", i, k + 1, rrule("WEEKLY", byday="MO,TU,WE,TH,FR"), 0.95)
     if w in ("weekend", "weekends") and interval == 1:
         return Hit("recurrence", i, k + 1, rrule("WEEKLY", byday="SA,SU"), 0.93)
-    if w in ("morning", "evening", "night") and interval == 1:
-        return Hit("recurrence", i, k + 1, rrule("DAILY"), 0.85)
+    if w in ("morning", "afternoon", "evening", "night") and interval == 1:
+        # Todoist: every morning / afternoon / evening / night, at that time of day
+        at = period_time(ctx, w)
+        return Hit("recurrence", i, k + 1, rrule("DAILY"), 0.88, when=When(i, k + 1, None, at, 0.88))
     days = _weekday_list(ctx, k)
     if days is not None:
         return Hit("recurrence", i, days[1], rrule("WEEKLY", interval, ",".join(days[0])), 0.95)
@@ -143,11 +232,25 @@ def _match_every(ctx: Ctx, i: int) -> Hit | None:
         )
     m = _MONTHDAY_RE.match(w)
     if m is not None and interval == 1 and 1 <= int(m.group(1)) <= 31:
+        yearly = _month_after_day(ctx, k + 1, int(m.group(1)))
+        if yearly is not None:  # "every 25th of december"
+            return Hit("recurrence", i, yearly[1], yearly[0], 0.93)
         j = k + 1
         if low(ctx, j) == "of" and low(ctx, j + 1) in ("the", "every", "each") and low(ctx, j + 2) == "month":
             j += 3
         return Hit("recurrence", i, j, rrule("MONTHLY", bymonthday=int(m.group(1))), 0.9)
     return None
+
+
+def _month_after_day(ctx: Ctx, k: int, day: int) -> tuple[str, int] | None:
+    """`december` / `of december` at token k after a day number: a yearly rule and the next index."""
+    j = k + (low(ctx, k) == "of")
+    month = MONTHS.get(low(ctx, j))
+    if month is None or next_month_day(ctx.today, month, day) is None:
+        return None
+    if low(ctx, j) == "may" and j == k and not at_boundary(ctx, j + 1):
+        return None
+    return rrule("YEARLY", bymonthday=day, bymonth=month), j + 1
 
 
 def recurrence_from_value(value: str) -> str | None:
@@ -210,7 +313,13 @@ def describe_rrule(rule: str) -> str:
             for d in days
         ]
         out += " on " + ", ".join(names)
-    if "BYMONTHDAY" in parts:
+    if "BYMONTH" in parts and "BYMONTHDAY" in parts and parts["BYMONTH"].isdigit():
+        months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+        out += f" on {months[int(parts['BYMONTH']) - 1]} {int(parts['BYMONTHDAY'])}"
+    elif "BYMONTHDAY" in parts:
         day = int(parts["BYMONTHDAY"])
         out += " on the last day" if day == -1 else f" on day {day}"
+    until = parts.get("UNTIL", "")
+    if len(until) >= 8 and until[:8].isdigit():
+        out += f" until {until[:4]}-{until[4:6]}-{until[6:8]}"
     return out

@@ -89,6 +89,9 @@ class Task(SQLModel, table=True):
     metadata_: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column("metadata", JsonType, nullable=False)
     )
+    # Taskwarrior's wait (hidden from the open lists until then) and until (expires then). 0007.
+    wait: datetime | None = Field(default=None, sa_column=Column(TZ, nullable=True))
+    until: datetime | None = Field(default=None, sa_column=Column(TZ, nullable=True))
 
 
 class Dependency(SQLModel, table=True):

@@ -173,6 +173,10 @@ class Action:
             out.append("no due date" if f["due"] is None else f"due {_when(f['due'], now)}")
         if "scheduled" in f:
             out.append("not scheduled" if f["scheduled"] is None else f"starts {_when(f['scheduled'], now)}")
+        if f.get("wait") is not None:
+            out.append(f"waits until {_when(f['wait'], now)}")
+        if f.get("until") is not None:
+            out.append(f"expires {_when(f['until'], now)}")
         if f.get("priority"):
             out.append(f"p{_P_NUMBER.get(f['priority'], '?')} {f['priority']}")
         out += [f"#{t}" for t in [*f.get("tags", []), *self.add_tags]]
@@ -367,6 +371,10 @@ def _entity_fields(p: Parse, tz: tzinfo | None) -> dict[str, Any]:
         out["due"] = _at(p.due_date, p.due_time, tz)
     if p.scheduled_date is not None:
         out["scheduled"] = _at(p.scheduled_date, p.scheduled_time, tz)
+    if p.wait_date is not None:
+        out["wait"] = p.wait_date
+    if p.until_date is not None:
+        out["until"] = p.until_date
     if p.priority:
         out["priority"] = p.priority
     if p.tags:

@@ -19,9 +19,11 @@ TASK_COLUMNS = (
     "id", "number", "title", "description", "status", "priority", "repo", "tags", "due", "due_all_day",
     "scheduled", "estimate_minutes", "recurrence", "parent_id", "assignee", "source", "source_ref",
     "source_url", "worktree_path", "branch", "gate_status", "created_at", "updated_at", "started_at",
-    "completed_at", "metadata",
+    "completed_at", "metadata", "wait", "until",
 )  # fmt: skip
-DATETIME_FIELDS = frozenset({"due", "scheduled", "created_at", "updated_at", "started_at", "completed_at"})
+DATETIME_FIELDS = frozenset(
+    {"due", "scheduled", "created_at", "updated_at", "started_at", "completed_at", "wait", "until"}
+)
 
 
 @dataclass(slots=True)
@@ -52,6 +54,8 @@ class Task:
     started_at: datetime | None = None
     completed_at: datetime | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    wait: datetime | None = None  # hidden from the open lists until then (Taskwarrior's wait)
+    until: datetime | None = None  # expires then (Taskwarrior's until)
     # Filled on request (show, --json): numbers of the tasks this one waits for / holds up.
     depends_on: list[int] | None = None
     blocks: list[int] | None = None
@@ -145,6 +149,10 @@ class TaskFilter:
     limit: int | None = None
     offset: int = 0
     order: str = "default"  # default | number | due | priority | updated | created | title | urgency
+    # Open lists leave out tasks still waiting (wait in the future) and expired ones (until passed),
+    # as of ``now``; ``waiting=True`` lists only the waiting ones (the Waiting view). None: no test.
+    now: datetime | None = None
+    waiting: bool = False
 
 
 @dataclass(slots=True)

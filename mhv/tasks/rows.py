@@ -15,7 +15,7 @@ _JSON_OUT = Dialect.json_out
 def task_from_row(row: Any) -> Task:
     (id_, number, title, description, status, priority, repo, tags, due, due_all_day, scheduled,
      estimate, recurrence, parent_id, assignee, source, source_ref, source_url, worktree_path, branch,
-     gate_status, created_at, updated_at, started_at, completed_at, metadata) = (
+     gate_status, created_at, updated_at, started_at, completed_at, metadata, wait, until) = (
         tuple(row) if not isinstance(row, dict) else tuple(row[c] for c in TASK_COLUMNS)
     )  # fmt: skip
     return Task(
@@ -45,6 +45,8 @@ def task_from_row(row: Any) -> Task:
         started_at=_DT_OUT(started_at),
         completed_at=_DT_OUT(completed_at),
         metadata=_JSON_OUT(metadata) or {},
+        wait=_DT_OUT(wait),
+        until=_DT_OUT(until),
     )
 
 

@@ -45,13 +45,15 @@ class _Fields(BaseModel):
     branch: str | None = Field(default=None, max_length=300)
     gate_status: GateStatus | None = None
     metadata: dict[str, Any] | None = None
+    wait: datetime | date | None = None
+    until: datetime | date | None = None
 
     @field_validator("title")
     @classmethod
     def _title(cls, value: str | None) -> str | None:
         return None if value is None else clean_title(value)
 
-    @field_validator("due", "scheduled", mode="before")
+    @field_validator("due", "scheduled", "wait", "until", mode="before")
     @classmethod
     def _date_or_datetime(cls, value: Any) -> Any:
         # "2026-12-05" is a whole day, not midnight: keep it a date so it is stored as all-day.
@@ -110,7 +112,7 @@ def _explain(exc: PydanticValidationError, model: type[BaseModel]) -> Validation
             problems.append(f"{loc}: {msg}")
             if loc == "priority":
                 hints.append("priority is one of critical, high, medium, low (or p1-p4)")
-            elif loc in {"due", "scheduled"}:
+            elif loc in {"due", "scheduled", "wait", "until"}:
                 hints.append("give a date as YYYY-MM-DD or YYYY-MM-DDTHH:MM")
             elif loc == "title":
                 hints.append("shorten the title and put the rest in the description")

@@ -2,8 +2,11 @@
 
     .venv/bin/python tests/bench/bench_nlp.py            # p50/p99 per parse, import time
     .venv/bin/python tests/bench/bench_nlp.py --compare  # + dateparser.search.search_dates side by side
+    .venv/bin/python tests/bench/bench_nlp.py --corpus dates --compare  # the issue-18 date forms only
 
-The corpus is tests/unit/nlp/nlp_corpus.py. The comparison needs the dev dependency `dateparser`.
+The corpora are tests/unit/nlp/nlp_corpus.py (`main`) and nlp_corpus_dates.py (`dates`, the Todoist
+and Taskwarrior date language); `all` (the default) is both. The comparison needs the dev
+dependency `dateparser`.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "unit" / "nlp"))
 sys.path.insert(0, str(ROOT))
 
-from nlp_corpus import CASES, Case  # noqa: E402
+from nlp_corpus import CASES as MAIN_CASES  # noqa: E402
+from nlp_corpus import Case  # noqa: E402
+from nlp_corpus_dates import DATE_CASES  # noqa: E402
 
 from mhv.nlp import parse  # noqa: E402
 
@@ -31,6 +36,10 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     k = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[k]
+
+
+CORPORA = {"main": MAIN_CASES, "dates": DATE_CASES, "all": MAIN_CASES + DATE_CASES}
+CASES: list[Case] = CORPORA["all"]
 
 
 def bench_parse(rounds: int) -> dict[str, float]:
@@ -94,7 +103,13 @@ def compare_dateparser() -> dict[str, Any]:
         p = parse(case.text, now=case.now, known_repos=case.known, settings=case.settings)
         return p.due_date.isoformat() if p.due_date else None
 
-    cases = [c for c in CASES if not c.ambiguous and c.expected["intent"] == "create"]
+    cases = [
+        c
+        for c in CASES
+        if not c.ambiguous
+        and c.expected["intent"] == "create"
+        and not {"wait_date", "until_date", "scheduled_date"} & c.expected.keys()  # a date, not a due one
+    ]
     dp(cases[0])  # the first call loads dateparser's language data
     out: dict[str, Any] = {"cases_with_date": 0, "cases_without_date": 0}
     for name, fn in (("mhv", ours), ("dateparser", dp)):
@@ -128,12 +143,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=30)
     ap.add_argument("--compare", action="store_true", help="also run dateparser.search.search_dates")
+    ap.add_argument("--corpus", choices=sorted(CORPORA), default="all")
     args = ap.parse_args()
+    global CASES
+    CASES = CORPORA[args.corpus]
 
     gc.collect()
     res = bench_parse(args.rounds)
     print(
-        f"python {sys.version.split()[0]} · {len(CASES)} corpus lines × {args.rounds} rounds = {res['parses']} parses"
+        f"python {sys.version.split()[0]} · corpus {args.corpus}: {len(CASES)} lines × {args.rounds} rounds = {res['parses']} parses"
     )
     print(
         f"parse: p50 {res['p50_us']:.0f} µs · p90 {res['p90_us']:.0f} µs · p99 {res['p99_us']:.0f} µs · "

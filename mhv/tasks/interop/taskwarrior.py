@@ -1,6 +1,6 @@
 """Taskwarrior interop: read `task export` JSON, upsert by uuid, and write JSON Taskwarrior imports back.
 
-Nothing is lost in a round trip: fields mhv has no column for (wait, until, mask, parent, UDAs...) and
+Nothing is lost in a round trip: fields mhv has no column for (mask, parent, UDAs...) and
 Taskwarrior statuses mhv folds into its own (recurring templates, waiting) are kept under
 ``metadata["taskwarrior"]`` and written back on export.
 """
@@ -20,7 +20,7 @@ from mhv.tasks.service_parts.core import INSERT_TASK, UPDATE_TASK, _Action
 
 TW_DATE = "%Y%m%dT%H%M%SZ"
 MAPPED = {"uuid", "description", "status", "project", "tags", "priority", "entry", "modified", "due",
-          "scheduled", "start", "end", "annotations", "depends", "recur"}  # fmt: skip
+          "scheduled", "start", "end", "annotations", "depends", "recur", "wait", "until"}  # fmt: skip
 COMPUTED = {"id", "urgency"}  # Taskwarrior recomputes these; keeping them would be wrong after edits
 PRIORITY_IN = {"H": "high", "M": "medium", "L": "low"}
 PRIORITY_OUT = {"critical": "H", "high": "H", "medium": "M", "low": "L"}
@@ -184,6 +184,8 @@ def _map(rec: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     due = tw_date(rec.get("due"))
     fields["due"] = due
     fields["scheduled"] = tw_date(rec.get("scheduled"))
+    fields["wait"] = tw_date(rec.get("wait"))
+    fields["until"] = tw_date(rec.get("until"))
     if rec.get("recur"):
         rule = recur_to_rrule(str(rec["recur"]))
         fields["recurrence"] = rule
@@ -360,7 +362,8 @@ def to_record(task: Task, depends: list[str]) -> dict[str, Any]:
             rec["priority"] = tw["priority"]
     else:
         rec["priority"] = PRIORITY_OUT[task.priority]
-    for key, value in (("due", task.due), ("scheduled", task.scheduled), ("start", task.started_at)):
+    for key, value in (("due", task.due), ("scheduled", task.scheduled), ("start", task.started_at),
+                       ("wait", task.wait), ("until", task.until)):  # fmt: skip
         if value is not None:
             rec[key] = fmt_tw(value)
     if task.status in ("completed", "cancelled") and status != "recurring" and task.completed_at:

@@ -75,6 +75,14 @@ class Reads(ServiceCore):
         if statuses:
             clauses.append(f"task.status IN ({', '.join('?' * len(statuses))})")
             params.extend(statuses)
+        if flt.waiting or flt.statuses is None:  # the open view: not the waiting or expired tasks
+            now = d.dt_in(flt.now or self.clock())
+            if flt.waiting:
+                clauses.append("task.wait > ?")
+                params.append(now)
+            else:
+                clauses.append("(task.wait IS NULL OR task.wait <= ?) AND (task.until IS NULL OR task.until > ?)")
+                params.extend([now, now])
         if flt.repo is not None:
             clauses.append("task.repo = ?")
             params.append(flt.repo)

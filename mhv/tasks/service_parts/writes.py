@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from mhv.errors import ConflictError, NotFoundError, ValidationError
@@ -27,6 +27,12 @@ class TaskWrites(Dependencies):
                 out[name] = value
                 if name == "due" and "due_all_day" not in data:
                     out["due_all_day"] = all_day
+        for name in ("wait", "until"):  # a day: wait from its start, until its end
+            if out.get(name) is not None:
+                value = out[name]
+                if not isinstance(value, datetime):
+                    value = datetime.combine(value, time(0, 0) if name == "wait" else time(23, 59, 59))
+                out[name] = as_aware(value, self.tz)[0]
         return out
 
     # ------------------------------------------------------------------ writes: tasks
