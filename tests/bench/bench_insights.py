@@ -72,7 +72,7 @@ def main() -> None:
         from mhv.insights.predict import Model
         from mhv.insights.stats import summarize
         from mhv.store import open_store
-        from mhv.tasks.csv_import import import_csv
+        from mhv.tasks.interop.csv_import import import_csv
         from mhv.tasks.service import TaskService
 
         now = datetime(2026, 1, 15, 9, tzinfo=UTC)

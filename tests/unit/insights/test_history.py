@@ -87,7 +87,7 @@ def test_blocked_period_is_counted_apart(service: Any, clock: Any) -> None:
 
 
 def test_imported_history_reads_the_task_dates(service: Any, clock: Any) -> None:
-    from mhv.tasks.csv_import import import_csv
+    from mhv.tasks.interop.csv_import import import_csv
 
     text = (
         "title,repo,status,created_at,started_at,completed_at\n"
