@@ -106,7 +106,7 @@ async def fanout(served: Served, clients: int, events: int) -> None:
             headers = github_headers(body, "issues", f"fan-{k}")
             t0 = time.perf_counter()
 
-            async def recv(ws: websockets.ClientConnection) -> float:
+            async def recv(ws: websockets.ClientConnection, t0: float = t0) -> float:
                 await ws.recv()
                 return time.perf_counter() - t0
 
