@@ -90,9 +90,10 @@ async def endpoint(ws: WebSocket) -> None:
     except BaseException:
         sub.close()
         raise
-    reader = asyncio.create_task(_drain(ws))
+    left = asyncio.Event()
+    reader = asyncio.create_task(_drain(ws, sub, left))
     try:
-        await _send_events(ws, sub, frames, reader)
+        await _send_events(ws, sub, frames, left)
     finally:
         sub.close()
         reader.cancel()
@@ -100,40 +101,35 @@ async def endpoint(ws: WebSocket) -> None:
             await reader
 
 
-async def _drain(ws: WebSocket) -> None:
-    """Read (and drop) what the client sends, so its close is noticed at once."""
+async def _drain(ws: WebSocket, sub: Any, left: asyncio.Event) -> None:
+    """Read (and drop) what the client sends; when it leaves, end its subscription (which ends the
+    sending loop) — no per-event race between reading and sending."""
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         while True:
             message = await ws.receive()
             if message["type"] == "websocket.disconnect":
-                return
+                break
+    left.set()
+    sub.close()
 
 
-async def _send_events(ws: WebSocket, sub: Any, frames: _Frames, reader: asyncio.Task[None]) -> None:
+async def _send_events(ws: WebSocket, sub: Any, frames: _Frames, left: asyncio.Event) -> None:
     from mhv.sync.errors import SubscriberTooSlow
 
     last = None
-    events = sub.__aiter__()
     try:
-        while not reader.done():
-            nxt = asyncio.ensure_future(events.__anext__())
-            done, _ = await asyncio.wait({nxt, reader}, return_when=asyncio.FIRST_COMPLETED)
-            if nxt not in done:
-                nxt.cancel()
-                with contextlib.suppress(BaseException):
-                    await nxt
-                return  # the client left
-            event = nxt.result()
+        async for event in sub:
             await ws.send_text(frames.text(event))
             last = event.get("seq", last)
-    except StopAsyncIteration:  # the bus stopped: the server is shutting down
+    except SubscriberTooSlow as exc:
+        await _close(ws, CLOSE_RESUME, f"resume with since={exc.last_seq}")
+        return
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        return
+    if not left.is_set():  # the bus stopped: the server is shutting down
         await _close(
             ws, CLOSE_GOING_AWAY, f"server stopping; resume with since={last if last is not None else ''}"
         )
-    except SubscriberTooSlow as exc:
-        await _close(ws, CLOSE_RESUME, f"resume with since={exc.last_seq}")
-    except (WebSocketDisconnect, RuntimeError, OSError):
-        return
 
 
 async def _close(ws: WebSocket, code: int, reason: str) -> None:

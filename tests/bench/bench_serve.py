@@ -1,0 +1,151 @@
+"""Benchmark `mhv serve`'s HTTP and WebSocket side against a real server process: run on purpose.
+
+    .venv/bin/python tests/bench/bench_serve.py                       # both parts, SQLite, 30 s ingest
+    .venv/bin/python tests/bench/bench_serve.py --seconds 10 --clients 1000 --part ingest|fanout
+
+- Ingest: unique signed GitHub `issues.opened` deliveries (each creates a task) posted for
+  ``--seconds`` by ``--concurrency`` HTTP clients; deliveries/s, request latency p50/p99, and then the
+  database is checked: 0 lost (every 200 has its task and delivery row), 0 duplicated.
+- Fan-out: ``--clients`` WebSocket clients on /ws; one delivery (one event) at a time, ``--events``
+  times; latency from sending the request (so the commit is inside it: an upper bound of
+  commit-to-client) to each client holding the event; p50/p99 over every (event, client).
+
+The clients run in this process, on the same 2 cores as the server; numbers are wall clock.
+The JSON-RPC numbers are tests/bench/bench_serve_rpc.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import copy
+import json
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import httpx
+
+from tests.conftest import SHARED_DATA
+from tests.sync.serving import WS_TOKEN, Served, github_headers, start
+
+ISSUE = json.loads((SHARED_DATA / "webhooks" / "github" / "issues.opened.0.json").read_text(encoding="utf-8"))
+
+
+def body_for(n: int) -> bytes:
+    payload = copy.deepcopy(ISSUE)
+    payload["issue"]["number"] = n
+    payload["issue"]["title"] = f"benchmark issue {n}"
+    return json.dumps(payload).encode()
+
+
+def pct(samples: list[float]) -> str:
+    s = sorted(samples)
+
+    def at(q: float) -> float:
+        return s[min(len(s) - 1, int(q * len(s)))] * 1e3
+
+    return f"p50 {at(0.5):.2f} ms  p99 {at(0.99):.2f} ms  max {s[-1] * 1e3:.2f} ms  (n={len(s):,})"
+
+
+async def ingest(served: Served, url: str, seconds: float, concurrency: int) -> None:
+    latencies: list[float] = []
+    ok: list[int] = []
+    counter = iter(range(1, 10**9))
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while time.perf_counter() < deadline:
+            n = next(counter)
+            body = body_for(n)
+            headers = github_headers(body, "issues", f"bench-{n}")
+            start_t = time.perf_counter()
+            r = await client.post("/webhooks/github", content=body, headers=headers)
+            latencies.append(time.perf_counter() - start_t)
+            if r.status_code == 200 and r.json()["outcome"] == "applied":
+                ok.append(n)
+
+    began = time.perf_counter()
+    async with httpx.AsyncClient(base_url=served.url, timeout=60, limits=limits) as client:
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+    elapsed = time.perf_counter() - began
+
+    from mhv.store import open_store
+
+    store = open_store(url)
+    with store.read() as conn:
+        refs = [r["source_ref"] for r in conn.all("SELECT source_ref FROM task")]
+        rows = int(conn.scalar("SELECT COUNT(*) FROM webhook_delivery WHERE outcome = 'applied'"))
+    store.close()
+    wanted = {f"github:Codertocat/Hello-World#{n}" for n in ok}
+    lost = len(wanted - set(refs))
+    duplicated = len(refs) - len(set(refs))
+    print(f"ingest: {len(ok):,} deliveries in {elapsed:.1f} s = {len(ok) / elapsed:,.0f}/s "
+          f"({concurrency} clients); latency {pct(latencies)}")  # fmt: skip
+    print(f"ingest: lost {lost}, duplicated {duplicated}, tasks {len(refs):,}, applied rows {rows:,}")
+
+
+async def fanout(served: Served, clients: int, events: int) -> None:
+    import websockets
+
+    conns = []
+    for i in range(clients):
+        conns.append(await websockets.connect(served.ws_url + f"?token={WS_TOKEN}", max_queue=None))
+        if i % 200 == 199:
+            await asyncio.sleep(0)
+    lat: list[float] = []
+    async with httpx.AsyncClient(base_url=served.url, timeout=60) as http:
+        for k in range(events):
+            body = body_for(10**6 + k)
+            headers = github_headers(body, "issues", f"fan-{k}")
+            t0 = time.perf_counter()
+
+            async def recv(ws: websockets.ClientConnection, t0: float = t0) -> float:
+                await ws.recv()
+                return time.perf_counter() - t0
+
+            waits = [asyncio.ensure_future(recv(ws)) for ws in conns]
+            r = await http.post("/webhooks/github", content=body, headers=headers)
+            assert r.status_code == 200, r.text
+            lat.extend(await asyncio.wait_for(asyncio.gather(*waits), 60))
+    print(f"fan-out: 1 event to {clients:,} WebSocket clients, {events} events: request-to-client {pct(lat)}")
+    await asyncio.gather(*(ws.close() for ws in conns))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=30)
+    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--clients", type=int, default=1000)
+    ap.add_argument("--events", type=int, default=20)
+    ap.add_argument("--part", choices=["ingest", "fanout", "all"], default="all")
+    args = ap.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 8192)), hard))
+    folder = Path(tempfile.mkdtemp(prefix="mhv-b-", dir="/tmp"))
+    try:
+        url = f"sqlite:///{folder / 'home' / 'data' / 'mhv.db'}"
+        if args.part in ("ingest", "all"):
+            served = start(folder / "home", name="ingest")
+            try:
+                asyncio.run(ingest(served, url, args.seconds, args.concurrency))
+            finally:
+                served.stop()
+        if args.part in ("fanout", "all"):
+            served = start(folder / "home2", name="fanout")
+            try:
+                asyncio.run(fanout(served, args.clients, args.events))
+            finally:
+                served.stop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
