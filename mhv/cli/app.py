@@ -356,7 +356,7 @@ def done(
     """Complete tasks (a recurring task spawns its next occurrence)."""
     out = _out(json_)
     svc = state().service
-    report_completed(out, svc, complete_all(svc, refs))
+    report_completed(out, complete_all(svc, refs))
 
 
 def _simple(verb: str, method: str, past: str) -> Any:

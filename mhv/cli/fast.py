@@ -2,11 +2,18 @@
 Typer app (~40 ms) or importing Pydantic (~110 ms), so adding a task beats `task add`. `tc WORDS` goes
 through the quick-add parser and `mhv.tasks.intents` exactly as the full command does.
 
+When the sync service answers on its socket (mhv/cli/remote.py), these forms are sent there and only
+the answer is rendered (no store, no parser in this process); when it does not, or the line needs the
+CLI itself (a command such as `done #42`, an unsure parse that asks first), they run directly. Either
+way the text, the JSON, the errors and the exit codes are the same (tests/unit/cli/test_service_path.py).
+
 It handles only plain forms; anything with other options (or help) goes to the full CLI, which
 gives the same results and output. tests/unit/cli/test_fast.py checks the two agree.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from mhv.cli.context import CliState
 
@@ -27,17 +34,52 @@ def try_fast(argv: list[str], st: CliState) -> bool:
         return False
     words, as_json = parsed
     cmd = argv[0]
+    if (cmd == "tc" and not words) or (cmd == "tl" and words):
+        return False
+    if cmd == "td" and not (words and all(w.lstrip("#").isdigit() for w in words)):
+        return False
     st.output.json = as_json
-    if cmd == "tc":
-        if not words:
-            return False
-        from mhv.cli.quick import run_create
+    from mhv.cli import remote
 
-        run_create(st, words[0] if len(words) == 1 else " ".join(words))
+    if cmd == "tc":
+        text = words[0] if len(words) == 1 else " ".join(words)
+        try:
+            answer = remote.call("cli.create", {"text": text, "actor": remote.actor()}, write=True)
+        except remote.Unavailable:
+            answer = {"direct": "no service"}
+        if "direct" in answer:
+            from mhv.cli.quick import run_create
+
+            run_create(st, text)
+        else:
+            from mhv.cli.render import print_outcome
+
+            print_outcome(st.output, answer)
         return True
     if cmd == "tl":
-        if words:
-            return False
+        _list(st, as_json)
+        return True
+    done: list[dict[str, Any]] = []
+    for i, ref in enumerate(words):
+        try:
+            done.append(remote.call("cli.complete", {"ref": ref, "actor": remote.actor()}, write=True))
+        except remote.Unavailable:
+            from mhv.cli.report import complete_all
+
+            done += complete_all(st.service, words[i:])
+            break
+    from mhv.cli.render import print_completed
+
+    print_completed(st.output, done)
+    return True
+
+
+def _list(st: CliState, as_json: bool) -> None:
+    from mhv.cli import remote
+
+    try:
+        rows = remote.call("cli.list", {"json": as_json}, write=False)
+    except remote.Unavailable:
         svc = st.service
         tasks = svc.list_tasks(links=as_json)
         if as_json:
@@ -46,11 +88,20 @@ def try_fast(argv: list[str], st: CliState) -> bool:
             from mhv.cli.report import print_tasks
 
             print_tasks(svc, tasks)
-        return True
-    if not words or not all(w.lstrip("#").isdigit() for w in words):
-        return False
-    from mhv.cli.report import complete_all, report_completed
+        return
+    if as_json:
+        st.output.result(rows)
+        return
+    import os
+    import sys
+    from datetime import UTC, datetime
 
-    svc = st.service
-    report_completed(st.output, svc, complete_all(svc, words))
-    return True
+    from dateutil.tz import gettz, tzlocal  # the zone the direct path uses (mhv.tasks.service.local_tz)
+
+    from mhv.cli.output import use_color
+    from mhv.cli.table import Row, render_tasks
+
+    name = os.environ.get("TZ")
+    tz = (gettz(name) if name else None) or tzlocal()
+    lines = render_tasks([Row(r) for r in rows], now=datetime.now(UTC), tz=tz, color=use_color())
+    sys.stdout.write("\n".join(lines) + "\n")
