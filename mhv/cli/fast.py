@@ -2,7 +2,7 @@
 Typer app (~40 ms) or importing Pydantic (~110 ms), so adding a task beats `task add`. `tc WORDS` goes
 through the quick-add parser and `mhv.tasks.intents` exactly as the full command does.
 
-When the sync service answers on its socket (mhv/cli/remote.py), these forms are sent there and only
+When the sync service answers on its socket (mhv/cli/remote.py), `tc WORDS` and `td N` are sent there and only
 the answer is rendered (no store, no parser in this process); when it does not, or the line needs the
 CLI itself (a command such as `done #42`, an unsure parse that asks first), they run directly. Either
 way the text, the JSON, the errors and the exit codes are the same (tests/unit/cli/test_service_path.py).
@@ -57,7 +57,16 @@ def try_fast(argv: list[str], st: CliState) -> bool:
             print_outcome(st.output, answer)
         return True
     if cmd == "tl":
-        _list(st, as_json)
+        # Directly even with the service up: at 10,000 tasks the round trip costs more than it saves
+        # (the service builds every Task as the direct path does; docs/performance.md).
+        svc = st.service
+        tasks = svc.list_tasks(links=as_json)
+        if as_json:
+            st.output.result([t.to_json() for t in tasks])
+        else:
+            from mhv.cli.report import print_tasks
+
+            print_tasks(svc, tasks)
         return True
     done: list[dict[str, Any]] = []
     for i, ref in enumerate(words):
@@ -72,36 +81,3 @@ def try_fast(argv: list[str], st: CliState) -> bool:
 
     print_completed(st.output, done)
     return True
-
-
-def _list(st: CliState, as_json: bool) -> None:
-    from mhv.cli import remote
-
-    try:
-        rows = remote.call("cli.list", {"json": as_json}, write=False)
-    except remote.Unavailable:
-        svc = st.service
-        tasks = svc.list_tasks(links=as_json)
-        if as_json:
-            st.output.result([t.to_json() for t in tasks])
-        else:
-            from mhv.cli.report import print_tasks
-
-            print_tasks(svc, tasks)
-        return
-    if as_json:
-        st.output.result(rows)
-        return
-    import os
-    import sys
-    from datetime import UTC, datetime
-
-    from dateutil.tz import gettz, tzlocal  # the zone the direct path uses (mhv.tasks.service.local_tz)
-
-    from mhv.cli.output import use_color
-    from mhv.cli.table import Row, render_tasks
-
-    name = os.environ.get("TZ")
-    tz = (gettz(name) if name else None) or tzlocal()
-    lines = render_tasks([Row(r) for r in rows], now=datetime.now(UTC), tz=tz, color=use_color())
-    sys.stdout.write("\n".join(lines) + "\n")

@@ -6,12 +6,8 @@ import shutil
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any
 
-from mhv.tasks.report import ROW_FIELDS
-
-if TYPE_CHECKING:
-    from mhv.tasks.models import Task
+from mhv.tasks.models import Task
 
 PRIORITY_MARK = {"critical": "P1", "high": "H", "medium": "", "low": "L"}
 STATUS_MARK = {"in_progress": "▶", "blocked": "⧗", "completed": "✓", "cancelled": "✗", "pending": ""}
@@ -27,20 +23,6 @@ _ANSI = {
     "alt": "\x1b[48;5;235m",
 }
 RESET = "\x1b[0m"
-
-
-class Row:
-    """A table row from the service's answer (`mhv.tasks.report.compact_rows`): the attributes of a
-    `Task` that `render_tasks` reads, so the table is drawn by the same code either way."""
-
-    __slots__ = ROW_FIELDS
-
-    def __init__(self, values: list[Any]) -> None:
-        parse = datetime.fromisoformat
-        for name, value in zip(ROW_FIELDS, values, strict=True):
-            setattr(
-                self, name, parse(value) if value is not None and name in ("created_at", "due") else value
-            )
 
 
 def width(text: str) -> int:
@@ -81,14 +63,14 @@ def age(created: datetime | None, now: datetime) -> str:
     return f"{secs / (86400 * 365):.1f}y"
 
 
-def due_text(task: Task | Row, tz: tzinfo) -> str:
+def due_text(task: Task, tz: tzinfo) -> str:
     if task.due is None:
         return ""
     local = task.due.astimezone(tz)
     return local.strftime("%Y-%m-%d") if task.due_all_day else local.strftime("%Y-%m-%d %H:%M")
 
 
-def render_tasks(tasks: Sequence[Task] | Sequence[Row], *, now: datetime, tz: tzinfo, color: bool, total: int | None = None,
+def render_tasks(tasks: Sequence[Task], *, now: datetime, tz: tzinfo, color: bool, total: int | None = None,
                  columns: int | None = None) -> Iterable[str]:  # fmt: skip
     """Yield the lines of a task table (header, rows, footer)."""
     if not tasks:

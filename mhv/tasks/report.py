@@ -1,27 +1,14 @@
 """What a one-shot command reports, as JSON-ready data. The CLI's direct path and the sync service's
-``cli.*`` methods both build it here, and the CLI renders it (mhv/cli/render.py), so `mhv tc`, `td`
-and `tl` print the same text whether or not they went through the service."""
+``cli.*`` methods both build it here, and the CLI renders it (mhv/cli/render.py), so `mhv tc` and
+`td` print the same text whether or not they went through the service."""
 
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # not at run time: the CLI's client reads ROW_FIELDS without the models
+if TYPE_CHECKING:
     from mhv.tasks.models import Task
-
-# The columns of a task table, in the order `compact_rows` sends them (mhv/cli/table.py reads them).
-ROW_FIELDS = ("number", "status", "created_at", "priority", "repo", "tags", "due", "due_all_day", "title")
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def compact_rows(tasks: list[Task]) -> list[list[Any]]:
-    """The task table's rows only (a tenth of the full task JSON, for `mhv tl` through the service)."""
-    return [[t.number, t.status, _iso(t.created_at), t.priority, t.repo, list(t.tags), _iso(t.due),
-             t.due_all_day, t.title] for t in tasks]  # fmt: skip
 
 
 def next_occurrence(nxt: Task | None, tz: tzinfo) -> dict[str, Any] | None:

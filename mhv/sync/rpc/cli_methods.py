@@ -1,4 +1,4 @@
-"""The ``cli.*`` methods: what the one-shot `mhv tc`, `tl` and `td` need to print exactly the text
+"""The ``cli.*`` methods: what the one-shot `mhv tc` and `td` need to print exactly the text
 they print without the service (mhv/tasks/report.py builds it on both sides; mhv/cli/render.py
 prints it). They act as the ``actor`` the CLI names (the socket is the user's own, mode 0600), so
 `mhv show` history reads the same either way.
@@ -63,18 +63,3 @@ def register(d: Dispatcher, ctx: SyncContext) -> None:
             return completion(svc, ref)
 
         return await ctx.run(_actor(p, session), complete)
-
-    @d.method("cli.list")
-    async def cli_list(raw: Any, session: Session) -> Any:
-        """Plain `mhv tl`: every open task; ``json`` gives `mhv tl --json`'s objects, otherwise the
-        table's rows (`mhv.tasks.report.ROW_FIELDS`)."""
-        p = Params(raw, ("json", "actor"))
-        as_json = p.flag("json")
-
-        def rows(svc: TaskService) -> Any:
-            from mhv.tasks.report import compact_rows
-
-            tasks = svc.list_tasks(links=as_json)
-            return [t.to_json() for t in tasks] if as_json else compact_rows(tasks)
-
-        return await ctx.run(_actor(p, session), rows)
