@@ -2,11 +2,18 @@
 Typer app (~40 ms) or importing Pydantic (~110 ms), so adding a task beats `task add`. `tc WORDS` goes
 through the quick-add parser and `mhv.tasks.intents` exactly as the full command does.
 
+When the sync service answers on its socket (mhv/cli/remote.py), `tc WORDS` and `td N` are sent there and only
+the answer is rendered (no store, no parser in this process); when it does not, or the line needs the
+CLI itself (a command such as `done #42`, an unsure parse that asks first), they run directly. Either
+way the text, the JSON, the errors and the exit codes are the same (tests/unit/cli/test_service_path.py).
+
 It handles only plain forms; anything with other options (or help) goes to the full CLI, which
 gives the same results and output. tests/unit/cli/test_fast.py checks the two agree.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from mhv.cli.context import CliState
 
@@ -27,17 +34,31 @@ def try_fast(argv: list[str], st: CliState) -> bool:
         return False
     words, as_json = parsed
     cmd = argv[0]
+    if (cmd == "tc" and not words) or (cmd == "tl" and words):
+        return False
+    if cmd == "td" and not (words and all(w.lstrip("#").isdigit() for w in words)):
+        return False
     st.output.json = as_json
-    if cmd == "tc":
-        if not words:
-            return False
-        from mhv.cli.quick import run_create
+    from mhv.cli import remote
 
-        run_create(st, words[0] if len(words) == 1 else " ".join(words))
+    if cmd == "tc":
+        text = words[0] if len(words) == 1 else " ".join(words)
+        try:
+            answer = remote.call("cli.create", {"text": text, "actor": remote.actor()}, write=True)
+        except remote.Unavailable:
+            answer = {"direct": "no service"}
+        if "direct" in answer:
+            from mhv.cli.quick import run_create
+
+            run_create(st, text)
+        else:
+            from mhv.cli.render import print_outcome
+
+            print_outcome(st.output, answer)
         return True
     if cmd == "tl":
-        if words:
-            return False
+        # Directly even with the service up: at 10,000 tasks the round trip costs more than it saves
+        # (the service builds every Task as the direct path does; docs/performance.md).
         svc = st.service
         tasks = svc.list_tasks(links=as_json)
         if as_json:
@@ -47,13 +68,29 @@ def try_fast(argv: list[str], st: CliState) -> bool:
 
             print_tasks(svc, tasks)
         return True
-    if not words or not all(w.lstrip("#").isdigit() for w in words):
-        return False
-    from mhv.cli.repo_cmds import needs_gates_or_worktree
-    from mhv.cli.report import complete_all, report_completed
+    done: list[dict[str, Any]] = []
+    for i, ref in enumerate(words):
+        try:
+            answer = remote.call("cli.complete", {"ref": ref, "actor": remote.actor()}, write=True)
+        except remote.Unavailable:
+            answer = {"direct": "no service"}
+        if "direct" in answer:  # no service, or gates / a worktree: the rest here
+            from mhv.cli.report import complete_all
+            from mhv.repos.completion import needs_gates_or_worktree
 
-    svc = st.service
-    if needs_gates_or_worktree(svc, words):  # gates or a worktree: the full `td`
-        return False
-    report_completed(st.output, svc, complete_all(svc, words))
+            if needs_gates_or_worktree(st.service, words[i:]):
+                if not done:
+                    return False  # the full `mhv td`: gates first, then the worktree
+                from mhv.cli.render import print_completed
+                from mhv.cli.repo_cmds import finish_tasks
+
+                print_completed(st.output, done)
+                finish_tasks(words[i:], override=False, reason=None, force=False)
+                return True
+            done += complete_all(st.service, words[i:])
+            break
+        done.append(answer)
+    from mhv.cli.render import print_completed
+
+    print_completed(st.output, done)
     return True

@@ -151,12 +151,9 @@ def _override(action: Action, overrides: dict[str, Any], registered: list[str]) 
 def _run(
     st: CliState, action: Action, now: datetime, *, yes: bool, confirm: Confirm | None
 ) -> Outcome | None:
-    out = st.output
     if action.needs_confirmation and not yes:
         _ask(st, action, now, confirm)
     outcome = apply(st.service, action)
-    for warning in action.warnings:
-        out.warn(warning)
     report(st, outcome, now)
     return outcome
 
@@ -190,12 +187,18 @@ def _tty_confirm(question: str) -> bool:
 
 
 def report(st: CliState, outcome: Outcome, now: datetime) -> None:
-    """Print the result: JSON (or the batch line) for scripts; the task and what was understood for people."""
+    """Print the result: JSON (or the batch line) for scripts; the task and what was understood for
+    people. Writes are rendered from their report (mhv/tasks/report.py), as answers from the service are."""
     out, action, svc = st.output, outcome.action, st.service
-    if out.json or out.batch:
-        out.result(outcome.to_json())
-        return
     kind = action.kind
+    if out.json or out.batch or kind not in (LIST, SEARCH, SHOW) or (outcome.task is None and kind == SHOW):
+        from mhv.cli.render import print_outcome
+        from mhv.tasks.report import outcome_report
+
+        print_outcome(out, outcome_report(outcome, now, svc.tz))
+        return
+    for warning in action.warnings:
+        out.warn(warning)
     if kind in (LIST, SEARCH):
         from mhv.cli.report import print_tasks
 
@@ -204,23 +207,10 @@ def report(st: CliState, outcome: Outcome, now: datetime) -> None:
             out.message(_dim("understood: " + " · ".join(pieces)))
         print_tasks(svc, outcome.tasks)
         return
-    if kind == SHOW and outcome.task is not None:
-        from mhv.cli.show import print_task
+    from mhv.cli.show import print_task
 
-        print_task(svc, outcome.task)
-        return
-    task = outcome.task
-    status = f"  [{task.status}]" if task is not None and task.status != "pending" and kind == CREATE else ""
-    out.message(outcome.message + status)
-    pieces = action.pieces(now)
-    if kind == CREATE and pieces:
-        out.message(_dim("  understood: " + " · ".join(pieces)))
-    elif kind == UPDATE and pieces:
-        out.message(_dim("  changed: " + " · ".join(pieces)))
-    if outcome.next_task is not None:
-        nxt = outcome.next_task
-        when = f", due {nxt.due.astimezone(svc.tz):%a %Y-%m-%d}" if nxt.due else ""
-        out.message(f"  next occurrence: task {nxt.number}{when}")
+    assert outcome.task is not None
+    print_task(svc, outcome.task)
 
 
 def _dim(text: str) -> str:

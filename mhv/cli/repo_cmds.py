@@ -240,51 +240,24 @@ def _repo_wants_worktrees(repo: str | None) -> bool:
     """A cheap look (tomllib alone) at whether ``[repos.REPO] worktrees`` is set at all."""
     if not repo:
         return False
+    from mhv.repos.completion import _raw_repos
+
     raw = _raw_repos().get(repo)
     return isinstance(raw, dict) and bool(raw.get("worktrees"))
-
-
-def _raw_repos() -> dict[str, Any]:
-    import tomllib
-
-    from mhv import paths
-
-    try:
-        with open(paths.config_dir() / "config.toml", "rb") as fh:
-            repos = tomllib.load(fh).get("repos")
-    except (OSError, ValueError):
-        return {}
-    return repos if isinstance(repos, dict) else {}
-
-
-def needs_gates_or_worktree(svc: Any, refs: list[str]) -> bool:
-    """Does completing these tasks involve gates or a worktree? (The fast path leaves those to us.)"""
-    raw = _raw_repos()
-    for ref in refs:
-        try:
-            task = svc.get(ref)
-        except Exception:
-            return True  # the full command reports it
-        if task.worktree_path:
-            return True
-        if task.repo and (isinstance(raw.get(task.repo), dict) and raw[task.repo].get("gates")):
-            return True
-        if task.repo and any(r.gates for r in svc.list_repos() if r.name == task.repo):
-            return True
-    return False
 
 
 def finish_tasks(refs: list[str], *, override: bool, reason: str | None, force: bool) -> None:
     """`mhv td`: required gates first (or a passing run of the same commit), then complete, then
     remove the worktree when clean and merged (else keep it and say why)."""
     from mhv.cli.report import complete_all, report_completed
+    from mhv.repos.completion import needs_gates_or_worktree
 
     out = state().output
     svc = state().service
     if (override or force) and not (reason or "").strip():
         raise UsageError("--override and --force need --reason", 'say why: --reason "flaky test, see #51"')
     if not needs_gates_or_worktree(svc, refs):
-        report_completed(out, svc, complete_all(svc, refs))
+        report_completed(out, complete_all(svc, refs))
         return
     from mhv.repos.gates import Gates
     from mhv.repos.worktrees import Worktrees
@@ -296,8 +269,8 @@ def finish_tasks(refs: list[str], *, override: bool, reason: str | None, force: 
     for ref in refs:
         gates.before_completion(ref, override_reason=reason if override else None, on_line=on_line, on_done=on_done)
         done = complete_all(svc, [ref])
-        report_completed(out, svc, done) if not (out.json or out.batch) else None
-        removal = worktrees.finish(done[0][0].id, force=force, reason=reason)
+        report_completed(out, done) if not (out.json or out.batch) else None
+        removal = worktrees.finish(done[0]["json"]["id"], force=force, reason=reason)
         if removal is not None:
             removals.append(removal)
             if removal.removed:
@@ -305,7 +278,7 @@ def finish_tasks(refs: list[str], *, override: bool, reason: str | None, force: 
             else:
                 out.warn(removal.describe())
         if out.json or out.batch:
-            item = done[0][0].to_json() | {"unblocked": [t.number for t in done[0][2]]}
+            item = dict(done[0]["json"])
             if removal is not None:
                 item["worktree"] = removal.to_json()
             out.result(item)

@@ -452,6 +452,9 @@ def mhv_dispatcher(ctx: SyncContext) -> Dispatcher:
         session.state["subscription"] = None
         return True
 
+    from mhv.sync.rpc.cli_methods import register  # the one-shot CLI's methods (cli.create/complete)
+
+    register(d, ctx)
     return d
 
 

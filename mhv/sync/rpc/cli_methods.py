@@ -1,0 +1,68 @@
+"""The ``cli.*`` methods: what the one-shot `mhv tc` and `td` need to print exactly the text
+they print without the service (mhv/tasks/report.py builds it on both sides; mhv/cli/render.py
+prints it). They act as the ``actor`` the CLI names (the socket is the user's own, mode 0600), so
+`mhv show` history reads the same either way.
+
+``cli.create`` answers ``{"direct": why}`` instead of acting when the line needs the CLI itself: a
+command (`done #42`), an empty line, or an unsure parse (the CLI asks on a terminal, or refuses with
+its own message). Nothing is written then; the CLI runs the line directly.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from mhv.sync.rpc.jsonrpc import Dispatcher, InvalidParams, Session
+from mhv.sync.rpc.methods import Params, _known_repos, _now, _quick
+
+if TYPE_CHECKING:
+    from mhv.sync.context import SyncContext
+    from mhv.tasks.service import TaskService
+
+
+def _actor(p: Params, session: Session) -> str:
+    name = p.text("actor", max_len=100)
+    if name is None:
+        return session.actor
+    if not name.strip() or any(not c.isprintable() for c in name):
+        raise InvalidParams("actor must be printable text")
+    return name
+
+
+def register(d: Dispatcher, ctx: SyncContext) -> None:
+    @d.method("cli.create")
+    async def cli_create(raw: Any, session: Session) -> Any:
+        p = Params(raw, ("text", "actor"))
+        text = p.text("text", required=True, max_len=100_000)
+        assert text is not None
+
+        def create(svc: TaskService) -> Any:
+            from mhv.tasks.intents import CREATE, apply, understand
+            from mhv.tasks.report import outcome_report
+
+            if not text.strip():
+                return {"direct": "empty"}
+            now = _now(svc)
+            action = understand(text, now=now, known_repos=_known_repos(ctx, svc), settings=_quick(ctx))
+            if action.kind != CREATE:
+                return {"direct": "command"}
+            if action.needs_confirmation:
+                return {"direct": "unsure"}
+            return outcome_report(apply(svc, action), now, svc.tz)
+
+        return await ctx.run(_actor(p, session), create)
+
+    @d.method("cli.complete")
+    async def cli_complete(raw: Any, session: Session) -> Any:
+        p = Params(raw, ("ref", "actor"))
+        ref = p.ref()
+
+        def complete(svc: TaskService) -> Any:
+            from mhv.repos.completion import needs_gates_or_worktree
+            from mhv.tasks.report import completion
+
+            if needs_gates_or_worktree(svc, [str(ref)]):  # gates first: the CLI's own `mhv td`
+                return {"direct": "gates or worktree"}
+            return completion(svc, ref)
+
+        return await ctx.run(_actor(p, session), complete)

@@ -1,0 +1,195 @@
+"""The one-shot commands give the same output, JSON, errors and exit codes with and without the sync
+service: every test runs twice, once on the direct path and once with the real `python -m mhv.sync.rpc`
+serving the same MHV_HOME (test_the_service_really_answers shows `tc`/`td` do go through it).
+Also: a service that dies between two commands, and a stale socket file."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+class Service:
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.log = home / "server.log"
+        self.proc: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, "MHV_HOME": str(self.home), "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "mhv.sync.rpc"], env=env, text=True,
+                                     stdout=subprocess.PIPE, stderr=self.log.open("w"))  # fmt: skip
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        assert line.startswith("listening on "), self.log.read_text()
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(30)
+        self.proc = None
+
+
+@pytest.fixture
+def home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(prefix="mhv-c-", dir="/tmp"))  # a short path: sun_path is 108 bytes
+    monkeypatch.setenv("MHV_HOME", str(folder))
+    monkeypatch.setenv("MHV_ACTOR", "tester")
+    monkeypatch.delenv("MHV_NO_SERVICE", raising=False)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(params=["direct", "service"])
+def way(request: pytest.FixtureRequest, home: Path) -> Iterator[str]:
+    service = Service(home)
+    if request.param == "service":
+        service.start()
+    yield request.param
+    service.stop()
+
+
+def _norm(text: str) -> str:
+    """Ages of tasks made a moment ago ("0s", "1s") are the only thing time may change."""
+    return re.sub(r"(?m)^(\s*\d+\s+\S?\s*)\d+s ", lambda m: m.group(1) + "0s ", text)
+
+
+def served(home: Path) -> bool:
+    path = home / "run" / "mhv.sock"
+    if not path.exists():
+        return False
+    with socket.socket(socket.AF_UNIX) as s:
+        try:
+            s.connect(str(path))
+        except OSError:
+            return False
+    return True
+
+
+def test_create_list_complete_same_text(mhv, way, home):
+    assert served(home) == (way == "service")
+    assert mhv("tc", "fix login @api p1 #ci") == (
+        0, "Created task 1: fix login\n  understood: @api · p1 critical · #ci\n",
+        "warning: @api is not a registered repository (mhv repo add api PATH)\n")  # fmt: skip
+    assert mhv("tc", "write docs after #1")[:2] == (
+        0,
+        "Created task 2: write docs  [blocked]\n  understood: after #1\n",
+    )
+    code, out, err = mhv("tl")
+    assert (code, err) == (0, "")
+    assert _norm(out) == (
+        "ID   Age P  Repo Tags Description\n"
+        "-- - --- -- ---- ---- --------------------\n"
+        " 1    0s P1 api  ci   fix login\n"
+        " 2 ⧗  0s              write docs\n"
+        "\n"
+        "2 tasks\n"
+    )
+    assert mhv("td", "1") == (0, "Completed task 1: fix login\n  unblocked: task 2: write docs\n", "")
+    assert mhv("td", "#2") == (0, "Completed task 2: write docs\n", "")
+    assert mhv("tl") == (0, "No tasks match.\n", "")
+
+
+def test_json_the_same(mhv, way):
+    code, out, _ = mhv("tc", "ship it tomorrow #rel", "--json")
+    made = json.loads(out)
+    assert code == 0 and made["title"] == "ship it" and made["tags"] == ["rel"] and made["due_all_day"]
+    listed = json.loads(mhv("tl", "--json")[1])
+    assert (
+        [t["number"] for t in listed] == [1] and listed[0]["depends_on"] == [] and listed[0]["blocks"] == []
+    )
+    assert listed[0] == {**made, "depends_on": [], "blocks": []} or listed[0]["id"] == made["id"]
+    code, out, _ = mhv("td", "1", "--json")
+    done = json.loads(out)
+    assert code == 0 and done["status"] == "completed" and done["unblocked"] == []
+
+
+def test_errors_and_exit_codes_the_same(mhv, way):
+    assert mhv("td", "99") == (
+        3,
+        "",
+        "error MHV-101 no task '#99'\n  hint: list tasks with `mhv tl --all` to find its number\n",
+    )
+    code, _, err = mhv("td", "99", "--json")
+    assert code == 3 and json.loads(err)["code"] == "MHV-101"
+    code, _, err = mhv("tc", "x" * 300)
+    assert code == 4 and "MHV-102" in err
+    mhv("tc", "one")
+    mhv("td", "1")
+    code, _, err = mhv("td", "1")
+    assert code == 5 and "MHV-103 #1 is already completed" in err
+
+
+def test_commands_and_unsure_lines_behave_the_same(mhv, way, home):
+    mhv("tc", "one")
+    assert mhv("tc", "done #1") == (0, "Completed task 1: one\n", "")  # a command typed as a line
+    code, out, err = mhv("tc", "delete 1")  # asks first: refused without a terminal, nothing changed
+    assert code == 7 and out == "" and "MHV-111" in err
+    assert json.loads(mhv("tl", "--json")[1]) == []
+
+
+def test_recurring_next_occurrence(mhv, way):
+    code, out, _ = mhv("tc", "water plants every monday")
+    assert code == 0 and out.startswith("Created task 1: water plants")
+    code, out, _ = mhv("td", "1")
+    assert code == 0 and re.fullmatch(
+        r"Completed task 1: water plants\n  next occurrence: task 2, due Mon \S+\n", out
+    )
+
+
+def test_history_records_the_same_actor(mhv, way):
+    mhv("tc", "one")
+    events = json.loads(mhv("history", "1", "--json")[1])
+    assert [e["actor"] for e in events] == ["tester"]
+
+
+def test_service_dies_between_two_commands(mhv, home):
+    service = Service(home)
+    service.start()
+    assert mhv("tc", "first")[0] == 0
+    service.stop(signal.SIGKILL)  # no clean shutdown: the socket file stays, nobody listens
+    assert (home / "run" / "mhv.sock").exists() and not served(home)
+    assert mhv("tc", "second") == (0, "Created task 2: second\n", "")
+    assert [t["title"] for t in json.loads(mhv("tl", "--json")[1])] == ["first", "second"]
+    service.start()  # a new server replaces the stale socket; the CLI uses it again
+    assert served(home)
+    assert mhv("td", "2") == (0, "Completed task 2: second\n", "")
+    service.stop()
+
+
+def test_stale_socket_file(mhv, home):
+    run = home / "run"
+    run.mkdir(mode=0o700)
+    stale = socket.socket(socket.AF_UNIX)
+    stale.bind(str(run / "mhv.sock"))  # bound, never listening, then closed: connect is refused
+    stale.close()
+    assert mhv("tc", "works") == (0, "Created task 1: works\n", "")
+    (run / "mhv.sock").unlink()
+    (run / "mhv.sock").write_text("not a socket")
+    assert mhv("tl")[1].splitlines()[-1] == "1 task"
+
+
+def test_the_service_really_answers(mhv, home, monkeypatch):
+    """With the service up and this process's database URL pointing at a folder (unopenable), `tc`
+    and `td` still work: they went through the socket (`tl` runs directly even then)."""
+    service = Service(home)
+    service.start()
+    try:
+        (home / "isdir").mkdir()
+        monkeypatch.setenv("MHV_DATABASE_URL", f"sqlite:///{home / 'isdir'}")
+        assert mhv("tc", "via socket") == (0, "Created task 1: via socket\n", "")
+        assert mhv("td", "1") == (0, "Completed task 1: via socket\n", "")
+        monkeypatch.setenv("MHV_NO_SERVICE", "1")
+        assert mhv("tl")[0] == 6  # the direct path cannot open that database
+    finally:
+        service.stop()
