@@ -258,3 +258,33 @@ public struct SubscribeResult: Codable, Sendable, Hashable {
     public var subscription: JSONValue
     public var seq: Int?
 }
+
+/// `server.hello`'s answer.
+public struct ServerHello: Codable, Sendable, Hashable {
+    public var server: String?
+    public var version: String?
+    public var `protocol`: Int?
+    public var actor: String?
+}
+
+/// `server.version`'s answer.
+public struct ServerVersion: Codable, Sendable, Hashable {
+    public var version: String
+    public var `protocol`: Int?
+    public var schema: String?
+    public var database: String?
+}
+
+/// `tasks.undo` / `tasks.redo`'s answer.
+public struct UndoResult: Codable, Sendable, Hashable {
+    public var undone: String?
+    public var redone: String?
+    public var txn: String?
+    public var tasks: [MhvTask]
+}
+
+public enum MhvKitInfo {
+    public static let version = "0.1.0"
+    /// The JSON-RPC protocol version this companion speaks (`server.version`'s `protocol`).
+    public static let protocolVersion = 1
+}

@@ -119,6 +119,12 @@ public actor RPCClient {
         }
     }
 
+    /// `server.hello`: names this connection's actor (`rpc:<clientName>`) for every change it makes.
+    @discardableResult
+    public func hello(version: String = MhvKitInfo.version) async throws -> ServerHello {
+        try await call("server.hello", ["client": .string(clientName), "version": .string(version)], as: ServerHello.self)
+    }
+
     /// Sends a JSON-RPC notification (no id, no answer).
     public func notify(_ method: String, _ params: JSONValue? = nil) throws {
         guard let socket, isConnected else { throw MhvKitError.connectionClosed }
@@ -157,6 +163,7 @@ public actor RPCClient {
         }
         if let method = envelope.method {
             if method == "event", let params = envelope.params { deliverEvent(params) }
+            if method == "events.dropped" { endSubscription(envelope.params?["subscription"]) }
             return
         }
         guard let id = envelope.id?.intValue else { return }
@@ -170,6 +177,15 @@ public actor RPCClient {
         for (_, sink) in sinks {
             if let subscription, let mine = sink.subscription, mine != subscription { continue }
             sink.continuation.yield(event)
+        }
+    }
+
+    /// The server ended a subscription (`events.dropped`, MHV-707: this client fell behind): its stream
+    /// finishes, and the consumer subscribes again with the last seq it saw.
+    private func endSubscription(_ subscription: JSONValue?) {
+        for (key, sink) in sinks where subscription == nil || sink.subscription == nil || sink.subscription == subscription {
+            sink.continuation.finish()
+            sinks[key] = nil
         }
     }
 
