@@ -35,7 +35,9 @@ def test_swift_build_and_test(tmp_path: Path) -> None:
     server = None
     command = _serve_command()
     if command is not None:
-        server = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        server = subprocess.Popen(
+            command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         socket = tmp_path / "home" / "run" / "mhv.sock"
         deadline = time.monotonic() + 30
         while not socket.exists() and time.monotonic() < deadline and server.poll() is None:
@@ -45,7 +47,9 @@ def test_swift_build_and_test(tmp_path: Path) -> None:
     try:
         for step in (["swift", "build"], ["swift", "test"]):
             done = subprocess.run(step, cwd=PACKAGE, env=env, capture_output=True, text=True, timeout=1800)
-            assert done.returncode == 0, f"{' '.join(step)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+            assert done.returncode == 0, (
+                f"{' '.join(step)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+            )
     finally:
         if server is not None:
             server.terminate()
