@@ -1,0 +1,220 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A write the user made while the server was away, replayed in order when it comes back.
+public struct QueuedWrite: Codable, Sendable, Hashable, Identifiable {
+    public enum Action: Codable, Sendable, Hashable {
+        case create(text: String)
+        case complete(number: Int)
+        case update(number: Int, text: String)
+    }
+
+    public var id: String
+    public var action: Action
+    /// The task's `updated_at` as the user last saw it: replay refuses the write if it changed since.
+    public var baseUpdatedAt: String?
+    public var queuedAt: String
+
+    public init(id: String = UUID().uuidString, action: Action, baseUpdatedAt: String?, queuedAt: String) {
+        self.id = id
+        self.action = action
+        self.baseUpdatedAt = baseUpdatedAt
+        self.queuedAt = queuedAt
+    }
+
+    public var summary: String {
+        switch action {
+        case .create(let text): return "add \"\(text)\""
+        case .complete(let number): return "done #\(number)"
+        case .update(let number, let text): return "update #\(number) \"\(text)\""
+        }
+    }
+}
+
+/// A queued write that replay did not apply: the task changed (or went) meanwhile, or the server refused it.
+public struct WriteConflict: Codable, Sendable, Hashable {
+    public var write: QueuedWrite
+    public var reason: String
+    /// The task as the server has it now (when it still exists).
+    public var serverTask: MhvTask?
+    public var mhvCode: String?
+    public var detectedAt: String
+
+    public init(write: QueuedWrite, reason: String, serverTask: MhvTask?, mhvCode: String?, detectedAt: String) {
+        self.write = write
+        self.reason = reason
+        self.serverTask = serverTask
+        self.mhvCode = mhvCode
+        self.detectedAt = detectedAt
+    }
+}
+
+/// What the companion remembers between runs: the last known tasks, the last event seq it applied,
+/// the offline queue, the conflicts not yet seen by the user, and the notifications already posted.
+public struct CacheSnapshot: Codable, Sendable, Hashable {
+    public static let currentVersion = 1
+
+    public var version: Int = CacheSnapshot.currentVersion
+    public var tasks: [MhvTask] = []
+    public var lastSeq: Int?
+    /// When `tasks` last came from the server (ISO 8601).
+    public var refreshedAt: String?
+    public var queue: [QueuedWrite] = []
+    public var conflicts: [WriteConflict] = []
+    /// Notification id -> the signature it was posted with (so one cause is posted once).
+    public var posted: [String: String] = [:]
+
+    public init() {}
+
+    public func task(number: Int) -> MhvTask? { tasks.first { $0.number == number } }
+    public func task(id: String) -> MhvTask? { tasks.first { $0.id == id } }
+
+    /// Replaces the task list with a fresh one from the server.
+    public mutating func refresh(tasks fresh: [MhvTask], at date: Date) {
+        tasks = fresh.sorted { $0.number < $1.number }
+        refreshedAt = ISODate.format(date)
+    }
+
+    /// Inserts or replaces one task (keeping its dependency numbers when `task` carries none, as event
+    /// snapshots don't).
+    public mutating func upsert(_ task: MhvTask, keepDependencies: Bool = false) {
+        var task = task
+        if let index = tasks.firstIndex(where: { $0.id == task.id }) {
+            if keepDependencies {
+                task.dependsOn = tasks[index].dependsOn
+                task.blocks = tasks[index].blocks
+            }
+            tasks[index] = task
+        } else {
+            tasks.append(task)
+            tasks.sort { $0.number < $1.number }
+        }
+    }
+
+    /// Applies one event of the log, in seq order (an event at or below `lastSeq` is ignored: replaying
+    /// a backlog twice changes nothing).
+    public mutating func apply(_ event: MhvEvent) {
+        if let lastSeq, event.seq <= lastSeq { return }
+        lastSeq = event.seq
+        switch event.kind {
+        case "task.deleted":
+            if let id = event.taskId { tasks.removeAll { $0.id == id } }
+        case "dependency.added", "dependency.removed":
+            let added = event.kind == "dependency.added"
+            guard let link = added ? event.after : event.before,
+                link["kind"]?.stringValue ?? "blocks" == "blocks",
+                let waiting = link["task_id"]?.stringValue, let blocker = link["depends_on_id"]?.stringValue,
+                let waitingIndex = tasks.firstIndex(where: { $0.id == waiting }),
+                let blockerIndex = tasks.firstIndex(where: { $0.id == blocker })
+            else { return }
+            let waitingNumber = tasks[waitingIndex].number
+            let blockerNumber = tasks[blockerIndex].number
+            if added {
+                if !tasks[waitingIndex].dependsOn.contains(blockerNumber) {
+                    tasks[waitingIndex].dependsOn.append(blockerNumber)
+                    tasks[waitingIndex].dependsOn.sort()
+                }
+                if !tasks[blockerIndex].blocks.contains(waitingNumber) {
+                    tasks[blockerIndex].blocks.append(waitingNumber)
+                    tasks[blockerIndex].blocks.sort()
+                }
+            } else {
+                tasks[waitingIndex].dependsOn.removeAll { $0 == blockerNumber }
+                tasks[blockerIndex].blocks.removeAll { $0 == waitingNumber }
+            }
+        default:
+            if let task = event.taskAfter { upsert(task, keepDependencies: true) }
+        }
+    }
+}
+
+/// The snapshot on disk: `<companion folder>/cache.json`, written atomically (a crash leaves the old
+/// file or the new one, never half of one), changed under an exclusive `flock` so the command line and
+/// a running `watch` don't lose each other's updates. A file that doesn't decode is kept aside
+/// (`cache.json.unreadable`), never overwritten silently.
+public final class OfflineCache: @unchecked Sendable {
+    public let directory: URL
+    public var fileURL: URL { directory.appendingPathComponent("cache.json") }
+    private let lock = NSLock()
+
+    public init(directory: URL) {
+        self.directory = directory
+    }
+
+    public func load() throws -> CacheSnapshot {
+        lock.lock()
+        defer { lock.unlock() }
+        return try withFileLock { try read() }
+    }
+
+    public func save(_ snapshot: CacheSnapshot) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try withFileLock { try write(snapshot) }
+    }
+
+    /// Load, change, save, as one step.
+    @discardableResult
+    public func update<T>(_ change: (inout CacheSnapshot) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try withFileLock {
+            var snapshot = try read()
+            let result = try change(&snapshot)
+            try write(snapshot)
+            return result
+        }
+    }
+
+    private func read() throws -> CacheSnapshot {
+        guard let data = try? Data(contentsOf: fileURL) else { return CacheSnapshot() }
+        do {
+            let snapshot = try JSONDecoder().decode(CacheSnapshot.self, from: data)
+            guard snapshot.version <= CacheSnapshot.currentVersion else {
+                throw MhvKitError.local(
+                    "\(fileURL.path) was written by a newer companion (version \(snapshot.version)); update mhv-companion")
+            }
+            return snapshot
+        } catch let error as MhvKitError {
+            throw error
+        } catch {
+            let aside = fileURL.appendingPathExtension("unreadable")
+            try? FileManager.default.removeItem(at: aside)
+            try? FileManager.default.moveItem(at: fileURL, to: aside)
+            return CacheSnapshot()
+        }
+    }
+
+    private func write(_ snapshot: CacheSnapshot) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        do {
+            try encoder.encode(snapshot).write(to: fileURL, options: .atomic)
+        } catch {
+            throw MhvKitError.local("cannot write the companion cache \(fileURL.path): \(error.localizedDescription)")
+        }
+    }
+
+    private func withFileLock<T>(_ body: () throws -> T) throws -> T {
+        do {
+            try FileManager.default.createDirectory(
+                at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw MhvKitError.local("cannot create the companion folder \(directory.path): \(error.localizedDescription)")
+        }
+        let lockPath = directory.appendingPathComponent("cache.lock").path
+        let fd = open(lockPath, O_CREAT | O_RDWR, 0o600)
+        guard fd >= 0 else { return try body() }
+        defer { close(fd) }
+        flock(fd, LOCK_EX)
+        defer { flock(fd, LOCK_UN) }
+        return try body()
+    }
+}
