@@ -65,11 +65,23 @@ def test_tests_do_not_read_todays_date():
 
 
 def test_taskwarrior_runs_under_a_pinned_clock():
-    """Every test that starts the real `task` program pins its clock with faketime."""
+    """Every test that starts the real `task` program pins its clock with libfaketime (tests/faketime.py).
+
+    Not through Debian's `faketime` wrapper: a killed wrapper leaves its semaphore behind and a later
+    one with the same pid fails ("sem_open: File exists"), which failed CI on 4 December.
+    """
     direct = re.compile(r"""(run|Popen|check_output)\(\s*\[\s*["']task["']""")
+    wrapper = re.compile(r"""\[\s*["']faketime["']""")
     for path in sorted((ROOT / "tests").rglob("*.py")):
         if "bench" in path.parts:
             continue
-        for number, line in enumerate(path.read_text().splitlines(), 1):
+        text = path.read_text()
+        for number, line in enumerate(text.splitlines(), 1):
             if direct.search(line):
                 pytest.fail(f"{path.relative_to(ROOT)}:{number} runs `task` without faketime: {line.strip()}")
+            if wrapper.search(line):
+                pytest.fail(
+                    f"{path.relative_to(ROOT)}:{number} runs the faketime wrapper; use tests.faketime.faked_env"
+                )
+        if re.search(r"""\[\s*["']task["'],""", text) and "subprocess" in text and "faked_env(" not in text:
+            pytest.fail(f"{path.relative_to(ROOT)} starts `task` without tests.faketime.faked_env")

@@ -30,7 +30,9 @@ def percentiles(samples: list[float]) -> str:
     def at(q: float) -> float:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1e3
 
-    return f"p50 {at(0.50):.3f} ms  p99 {at(0.99):.3f} ms  max {ordered[-1] * 1e3:.3f} ms  (n={len(ordered):,})"
+    return (
+        f"p50 {at(0.50):.3f} ms  p99 {at(0.99):.3f} ms  max {ordered[-1] * 1e3:.3f} ms  (n={len(ordered):,})"
+    )
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -131,7 +133,9 @@ def service_bench(args: argparse.Namespace, rng: random.Random) -> int:
         print(f"    CPU time of the same inserts:               {percentiles(cpu)}")
         pairs = [tuple(rng.sample(range(1, args.tasks + 1), 2)) for _ in range(args.inserts // 2)]
         samples, rejected = insert_all(pairs, svc)  # type: ignore[arg-type]
-        print(f"service: {len(pairs):,} random edges (kept graph):       {percentiles(samples)}; {rejected:,} cycles rejected")
+        print(
+            f"service: {len(pairs):,} random edges (kept graph):       {percentiles(samples)}; {rejected:,} cycles rejected"
+        )
         print(f"    CPU time of the same inserts:               {percentiles(cpu)}")
         samples = []
         for n in rng.sample(range(1, args.tasks + 1), min(2_000, args.inserts)):
@@ -147,7 +151,9 @@ def service_bench(args: argparse.Namespace, rng: random.Random) -> int:
         sql = TaskService(store, actor="bench", keep_graph=False)
         pairs = [tuple(rng.sample(range(1, args.tasks + 1), 2)) for _ in range(args.sql_samples)]
         samples, rejected = insert_all(pairs, sql)  # type: ignore[arg-type]
-        print(f"before (SQL BFS), {len(pairs):,} random edges:         {percentiles(samples)}; {rejected:,} rejected")
+        print(
+            f"before (SQL BFS), {len(pairs):,} random edges:         {percentiles(samples)}; {rejected:,} rejected"
+        )
         print(f"    CPU time of the same inserts:               {percentiles(cpu)}")
         store.close()
     return 0
@@ -199,9 +205,13 @@ def view_bench(runs: int = 10) -> int:
             with svc.dependency_graph():
                 pass  # the graph is loaded once per process; not part of drawing a view
             view = svc.graph_view(1000)
-            print(f"component around #1000: {len(view.graph):,} tasks, {sum(1 for _ in view.graph.edges()):,} links")
+            print(
+                f"component around #1000: {len(view.graph):,} tasks, {sum(1 for _ in view.graph.edges()):,} links"
+            )
             lay = [timed(lambda: layout_text(view.graph, focus=view.focus)) for _ in range(runs)]
-            print(f"layout_text alone:                    median {statistics.median(lay) * 1e3:.1f} ms, max {max(lay) * 1e3:.1f} ms")
+            print(
+                f"layout_text alone:                    median {statistics.median(lay) * 1e3:.1f} ms, max {max(lay) * 1e3:.1f} ms"
+            )
             if os.environ.get("MHV_BENCH_PROFILE"):
                 import cProfile
                 import pstats
@@ -218,7 +228,9 @@ def view_bench(runs: int = 10) -> int:
             opens, keys, first_keys = [], [], []
             for _ in range(runs):
                 opens.append(await frame_after(app, lambda: app.show_graph(task=1000)))
-                for i, key in enumerate(("k",) * 10 + ("j",) * 10):  # the cursor starts on #1000, the last line
+                for i, key in enumerate(
+                    ("k",) * 10 + ("j",) * 10
+                ):  # the cursor starts on #1000, the last line
                     took = await frame_after(app, lambda key=key: app.post_message(events.Key(key, key)))
                     (first_keys if i == 0 else keys).append(took)
                 await pilot.press("escape")
@@ -258,7 +270,9 @@ def view_bench(runs: int = 10) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--edges", type=int, default=200_000)
     parser.add_argument("--deep", action="store_true", help="edges span at most 20 tasks: long chains")
@@ -273,16 +287,27 @@ def main() -> int:
     if args.view:
         return view_bench()
     if args.service:
-        print(f"python {platform.python_version()} on {platform.machine()}; service on SQLite; "
-              f"{'deep (span 20)' if args.deep else 'uniform random'} DAG, seed {args.seed}")
+        print(
+            f"python {platform.python_version()} on {platform.machine()}; service on SQLite; "
+            f"{'deep (span 20)' if args.deep else 'uniform random'} DAG, seed {args.seed}"
+        )
         return service_bench(args, rng)
     span = 20 if args.deep else 0
-    print(f"python {platform.python_version()} on {platform.machine()}; {args.tasks:,} tasks, "
-          f"{args.edges:,} edges, {'deep (span 20)' if args.deep else 'uniform random'} DAG, seed {args.seed}")
+    print(
+        f"python {platform.python_version()} on {platform.machine()}; {args.tasks:,} tasks, "
+        f"{args.edges:,} edges, {'deep (span 20)' if args.deep else 'uniform random'} DAG, seed {args.seed}"
+    )
 
     ids = [f"t{i}" for i in range(args.tasks)]
-    nodes = {t: NodeInfo(number=i + 1, title=f"task {i}", estimate_minutes=rng.choice([None, 30, 60, 120]),
-                         repo=rng.choice(["api", "web", "infra"])) for i, t in enumerate(ids)}
+    nodes = {
+        t: NodeInfo(
+            number=i + 1,
+            title=f"task {i}",
+            estimate_minutes=rng.choice([None, 30, 60, 120]),
+            repo=rng.choice(["api", "web", "infra"]),
+        )
+        for i, t in enumerate(ids)
+    }
     edges = make_edges(rng, ids, args.edges, span)
 
     bulk: list[DependencyGraph] = []
@@ -317,8 +342,10 @@ def main() -> int:
 
     # Blocked state: queries are O(1) (a counter per task); status changes update dependents.
     queries = timed(lambda: [graph.is_blocked(t) for t in ids])
-    print(f"is_blocked over all tasks:                      {queries * 1e3:.1f} ms "
-          f"({queries / len(ids) * 1e9:.0f} ns per task)")
+    print(
+        f"is_blocked over all tasks:                      {queries * 1e3:.1f} ms "
+        f"({queries / len(ids) * 1e9:.0f} ns per task)"
+    )
     samples = []
     for t in rng.sample(ids, 10_000):
         start = time.perf_counter()
@@ -333,9 +360,11 @@ def main() -> int:
     runs = [timed(lambda: layout_text(graph, component, focus=ids[0])) for _ in range(5)]
     layout = layout_text(graph, component)
     width = max(len(line) for line in layout.lines)
-    print(f"text view of a {len(component):,}-task component:           "
-          f"median {statistics.median(runs) * 1e3:.1f} ms, max {max(runs) * 1e3:.1f} ms "
-          f"({len(layout.lines):,} lines, widest {width} chars)")
+    print(
+        f"text view of a {len(component):,}-task component:           "
+        f"median {statistics.median(runs) * 1e3:.1f} ms, max {max(runs) * 1e3:.1f} ms "
+        f"({len(layout.lines):,} lines, widest {width} chars)"
+    )
     cp = timed(lambda: graph.critical_path())
     print(f"critical path over the whole graph:             {cp * 1e3:.0f} ms")
     return 0

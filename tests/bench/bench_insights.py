@@ -24,7 +24,20 @@ from pathlib import Path
 
 REPOS = ["api", "web", "infra", "docs", "mobile", "data"]
 TAGS = ["db", "ui", "ci", "perf", "bug", "docs", "security", "refactor"]
-WORDS = ["fix", "add", "migrate", "cache", "login", "schema", "page", "flaky", "test", "deploy", "index", "query"]
+WORDS = [
+    "fix",
+    "add",
+    "migrate",
+    "cache",
+    "login",
+    "schema",
+    "page",
+    "flaky",
+    "test",
+    "deploy",
+    "index",
+    "query",
+]
 
 
 def history_csv(n: int, n_open: int, seed: int = 17) -> str:

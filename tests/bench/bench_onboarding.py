@@ -55,17 +55,23 @@ def main() -> None:
         return TaskService(open_store(f"sqlite:///{work / name}.db"), tz=UTC, actor="bench")
 
     real = service("real")
-    print(f"tour sandbox (new database + 17 sample tasks): {timed(lambda: open_sandbox(real).close(), args.repeat) * 1000:.0f} ms")
+    print(
+        f"tour sandbox (new database + 17 sample tasks): {timed(lambda: open_sandbox(real).close(), args.repeat) * 1000:.0f} ms"
+    )
     full = "\n".join(line.replace("# ", "", 1) if line.startswith("# ") and ("=" in line or "[" in line) else line
                      for line in DEFAULT_CONFIG.splitlines())  # fmt: skip
-    print(f"config check (every key set): {timed(lambda: check_text(full, work), args.repeat * 20) * 1000:.2f} ms")
+    print(
+        f"config check (every key set): {timed(lambda: check_text(full, work), args.repeat * 20) * 1000:.2f} ms"
+    )
 
     lines = [f"({'ABCD'[i % 4]}) 2026-11-{1 + i % 28:02d} task number {i} +repo{i % 7} @ctx{i % 5} due:2026-12-{1 + i % 28:02d}"
              for i in range(args.rows)]  # fmt: skip
     todo = service("todo")
     t0 = time.perf_counter()
     summary = import_todotxt(todo, "\n".join(lines))
-    print(f"todo.txt import, {args.rows:,} lines: {time.perf_counter() - t0:.2f} s ({summary.created:,} created)")
+    print(
+        f"todo.txt import, {args.rows:,} lines: {time.perf_counter() - t0:.2f} s ({summary.created:,} created)"
+    )
     text = export_text(todo, "csv")
     other = service("csv")
     t0 = time.perf_counter()
@@ -73,7 +79,9 @@ def main() -> None:
     print(f"CSV import, {args.rows:,} rows: {time.perf_counter() - t0:.2f} s ({summary.created:,} created)")
     t0 = time.perf_counter()
     summary = import_csv(other, text)
-    print(f"CSV re-import, {args.rows:,} unchanged rows: {time.perf_counter() - t0:.2f} s ({summary.skipped[0][0]} skipped)")
+    print(
+        f"CSV re-import, {args.rows:,} unchanged rows: {time.perf_counter() - t0:.2f} s ({summary.skipped[0][0]} skipped)"
+    )
 
     src = work / "src"
     for i in range(50):

@@ -85,13 +85,17 @@ def main() -> None:
         git(repo, "worktree", "add", "-q", "-b", f"proc-{i}", str(base / "proc" / str(i)), "main")
         git_proc.append(time.perf_counter() - t0)
     print(f"git worktree add (subprocess from Python) : {ms(raw)}")
-    print(f"Worktrees.create in-process                 : {ms(inproc)}  overhead p50 "
-          f"{(statistics.median(inproc) - statistics.median(raw)) * 1000:.1f} ms")
+    print(
+        f"Worktrees.create in-process                 : {ms(inproc)}  overhead p50 "
+        f"{(statistics.median(inproc) - statistics.median(raw)) * 1000:.1f} ms"
+    )
     print(f"mhv start N --worktree (process)            : {ms(cli_wt)}")
     print(f"mhv start N (process, no worktree)          : {ms(cli_plain)}")
     print(f"git worktree add (another run)              : {ms(git_proc)}")
-    print(f"  => worktree part of `mhv start` p50 {(statistics.median(cli_wt) - statistics.median(cli_plain)) * 1000:.1f} ms, "
-          f"over git's own {(statistics.median(cli_wt) - statistics.median(cli_plain) - statistics.median(git_proc)) * 1000:.1f} ms")
+    print(
+        f"  => worktree part of `mhv start` p50 {(statistics.median(cli_wt) - statistics.median(cli_plain)) * 1000:.1f} ms, "
+        f"over git's own {(statistics.median(cli_wt) - statistics.median(cli_plain) - statistics.median(git_proc)) * 1000:.1f} ms"
+    )
 
     from mhv.config import check_text
     from mhv.repos.gates import Gates
@@ -111,8 +115,10 @@ def main() -> None:
             p.wait()
         by_hand.append(time.perf_counter() - t0)
     print(f"3 gates (0.2 s each) by Gates.run           : {ms(by_gates)}")
-    print(f"the same 3 commands by hand, in parallel    : {ms(by_hand)}  overhead p50 "
-          f"{(statistics.median(by_gates) - statistics.median(by_hand)) * 1000:.1f} ms")
+    print(
+        f"the same 3 commands by hand, in parallel    : {ms(by_hand)}  overhead p50 "
+        f"{(statistics.median(by_gates) - statistics.median(by_hand)) * 1000:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

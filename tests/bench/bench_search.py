@@ -146,7 +146,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--hnsw-m", type=int, default=None, help="build the HNSW index with this m")
     parser.add_argument("--ef-construction", type=int, default=None)
-    parser.add_argument("--ef-search", type=int, nargs="+", default=[100], help="HNSW ef_search values to measure")
+    parser.add_argument(
+        "--ef-search", type=int, nargs="+", default=[100], help="HNSW ef_search values to measure"
+    )
     args = parser.parse_args()
 
     import mhv.tasks.search.pgvector as search_module
@@ -162,7 +164,9 @@ def main() -> None:
         emit("embed", texts=len(base), texts_per_s=round(rate, 1), rss_mb=round(rss_mb()))
     vectors = corpus_vectors(base, args.rows)
     _titles, _docs, eval_queries = eval_texts()
-    queries = (eval_queries + [t.partition("\n")[0] for t in texts[:: max(1, args.rows // 120)]])[: args.queries]
+    queries = (eval_queries + [t.partition("\n")[0] for t in texts[:: max(1, args.rows // 120)]])[
+        : args.queries
+    ]
 
     with tempfile.TemporaryDirectory(prefix="mhv-bench-search-") as tmp:
         store = open_store(database(args.db, Path(tmp)))
@@ -182,7 +186,9 @@ def main() -> None:
         started = time.perf_counter()
         with search.bulk_load():  # PostgreSQL: drop the HNSW index, build it after (what `mhv index` does)
             for start in range(0, len(keys), 1000):
-                search.store_vectors(embedder.model_name, keys[start : start + 1000], vectors[start : start + 1000])
+                search.store_vectors(
+                    embedder.model_name, keys[start : start + 1000], vectors[start : start + 1000]
+                )
         stored = time.perf_counter() - started
         emit("load", db=args.db, rows=args.rows, hnsw_m=search_module.HNSW_M,
              ef_construction=search_module.HNSW_EF_CONSTRUCTION, import_s=round(imported, 1), store_vectors_s=round(stored, 1),

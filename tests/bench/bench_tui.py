@@ -179,9 +179,13 @@ async def keystrokes(n: int, count: int) -> dict[str, tuple[float, ...]]:
             await pilot.press(closer)
             results[name] = (*_p50_p99(samples), *_p50_p99(cpu), *_p50_p99(settled))
             slow = sorted(range(len(samples)), key=samples.__getitem__)[-5:]
-            SLOWEST[name] = [(f"{samples[i]:.1f} ms", i, text[max(0, i - 12) : i + 1]) for i in reversed(slow)]
+            SLOWEST[name] = [
+                (f"{samples[i]:.1f} ms", i, text[max(0, i - 12) : i + 1]) for i in reversed(slow)
+            ]
             slow = sorted(range(len(settled)), key=settled.__getitem__)[-5:]
-            SLOWEST[f"{name} settled"] = [(f"{settled[i]:.1f} ms", i, text[max(0, i - 12) : i + 1]) for i in reversed(slow)]
+            SLOWEST[f"{name} settled"] = [
+                (f"{settled[i]:.1f} ms", i, text[max(0, i - 12) : i + 1]) for i in reversed(slow)
+            ]
     return results
 
 
@@ -247,7 +251,9 @@ async def live_updates(n: int, runs: int = 5) -> list[float]:
     return out
 
 
-SLOWEST: dict[str, list[tuple[str, int, str]]] = {}  # the five slowest keys of each surface (to the first frame,
+SLOWEST: dict[
+    str, list[tuple[str, int, str]]
+] = {}  # the five slowest keys of each surface (to the first frame,
 # and to settle): ms, index, text up to it
 
 
@@ -258,12 +264,17 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--keys", type=int, default=200)
     parser.add_argument("--keys-only", action="store_true", help="only the keystroke latencies (part 2)")
-    parser.add_argument("--live", action="store_true", help="only another process's change to the screen (part 4)")
+    parser.add_argument(
+        "--live", action="store_true", help="only another process's change to the screen (part 4)"
+    )
     args = parser.parse_args()
     if args.live:
         ms = asyncio.run(live_updates(max(args.sizes)))
-        print(f"another process's new task on screen at {max(args.sizes):,} tasks: "
-              + ", ".join(f"{m:.0f}" for m in ms) + f" ms (max {max(ms):.0f})")
+        print(
+            f"another process's new task on screen at {max(args.sizes):,} tasks: "
+            + ", ".join(f"{m:.0f}" for m in ms)
+            + f" ms (max {max(ms):.0f})"
+        )
         return
     for n in [] if args.keys_only else args.sizes:
         seconds, total = first_rows(n)
@@ -273,8 +284,10 @@ def main() -> None:
     if args.keys <= 0:
         return
     for name, (p50, p99, c50, c99, s50, s99) in asyncio.run(keystrokes(max(args.sizes), args.keys)).items():
-        print(f"{name:>9} keystroke to screen at {max(args.sizes):,} tasks: p50 {p50:.1f} ms, p99 {p99:.1f} ms"
-              f" (CPU on the UI thread: p50 {c50:.1f} ms, p99 {c99:.1f} ms)")
+        print(
+            f"{name:>9} keystroke to screen at {max(args.sizes):,} tasks: p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+            f" (CPU on the UI thread: p50 {c50:.1f} ms, p99 {c99:.1f} ms)"
+        )
         print(f"{'':>9} until the screen settles (list or results drawn): p50 {s50:.1f} ms, p99 {s99:.1f} ms")
         print(f"{'':>9} slowest keys: {SLOWEST[name]}")
         print(f"{'':>9} slowest to settle: {SLOWEST[name + ' settled']}")

@@ -134,14 +134,18 @@ def to_csv(hist: list[Issue], held: list[Issue], path: Path) -> None:
             if done:
                 row["completed_at"] = i.resolved.isoformat()
                 if i.duration:
-                    row["started_at"] = datetime.fromtimestamp(i.resolved.timestamp() - i.duration * 60, UTC).isoformat()
+                    row["started_at"] = datetime.fromtimestamp(
+                        i.resolved.timestamp() - i.duration * 60, UTC
+                    ).isoformat()
             w.writerow(row)
 
 
 def mhv(home: Path, *args: str) -> str:
     env = dict(os.environ, MHV_HOME=str(home), TZ="UTC", NO_COLOR="1")
     env.pop("MHV_DATABASE_URL", None)
-    done = subprocess.run([sys.executable, "-m", "mhv", *args], env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "mhv", *args], env=env, capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         raise SystemExit(f"mhv {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
     return done.stdout
@@ -245,7 +249,11 @@ def report(result: dict[str, object]) -> str:
         lines.append(f"**{label}**: 80% interval holds {cov:.1%} of {t['predicted']} actuals"
                      + (f"; {t['not_enough_history']} without a prediction (scored with the global median)"
                         if t["not_enough_history"] else ""))  # fmt: skip
-        lines += ["", "| model | n | mean abs error (h) | median abs error (h) | within 2x |", "|---|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "| model | n | mean abs error (h) | median abs error (h) | within 2x |",
+            "|---|---:|---:|---:|---:|",
+        ]
         for name, m in t["metrics"].items():
             lines.append(f"| {name} | {m['n']} | {m['mae_h']:.2f} | {m['mdae_h']:.2f} | {m['within2']:.1%} |")
         lines.append("")

@@ -41,7 +41,10 @@ def _ignored(path: str, patterns: list[str]) -> bool:
         negate = raw.startswith("!")
         pattern = raw[1:] if negate else raw
         pattern = pattern.strip("/").removeprefix("**/")
-        if any(fnmatch.fnmatchcase(p, pattern) or fnmatch.fnmatchcase(p.split("/")[-1], pattern) for p in prefixes):
+        if any(
+            fnmatch.fnmatchcase(p, pattern) or fnmatch.fnmatchcase(p.split("/")[-1], pattern)
+            for p in prefixes
+        ):
             ignored = not negate
     return ignored
 
@@ -80,7 +83,13 @@ def problems(text: str, ignore_text: str) -> list[str]:
         found.append("the runtime stage runs as root")
     elif not users[-1].split(":")[0].isdigit():
         found.append("USER should be numeric so Kubernetes can verify runAsNonRoot")
-    copies_from = [f.split("=", 1)[1].lower() for c in final if c.cmd == "COPY" for f in c.flags if f.startswith("--from=")]
+    copies_from = [
+        f.split("=", 1)[1].lower()
+        for c in final
+        if c.cmd == "COPY"
+        for f in c.flags
+        if f.startswith("--from=")
+    ]
     if not copies_from or not set(copies_from) <= {n for n in names[:-1] if n}:
         found.append("the runtime stage should COPY --from=<an earlier stage> (only the built venv)")
     if any(c.cmd == "RUN" and re.search(r"\bpip install\b", c.value[0]) for c in final):
@@ -90,7 +99,11 @@ def problems(text: str, ignore_text: str) -> list[str]:
     argv = [*(entry[-1].value if entry else ()), *(cmd[-1].value if cmd else ())]
     if not all(c.json for c in (entry[-1:] + cmd[-1:])):
         found.append("ENTRYPOINT/CMD should be exec form (JSON) so signals reach mhv serve")
-    if argv[:2] != ["mhv", "serve"] or "--host" not in argv or argv[argv.index("--host") + 1 :][:1] != ["0.0.0.0"]:
+    if (
+        argv[:2] != ["mhv", "serve"]
+        or "--host" not in argv
+        or argv[argv.index("--host") + 1 :][:1] != ["0.0.0.0"]
+    ):
         found.append(f"the container should run `mhv serve --host 0.0.0.0`, not {argv}")
     health = [c for c in final if c.cmd == "HEALTHCHECK"]
     if not health:
@@ -141,9 +154,13 @@ def test_dockerignore_keeps_local_state_out_of_the_build_context():
 
 
 BROKEN = {
-    "syntax": lambda t: t.replace("ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1", "ENV PIP_NO_CACHE_DIR"),
+    "syntax": lambda t: t.replace(
+        "ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1", "ENV PIP_NO_CACHE_DIR"
+    ),
     "empty from": lambda t: t.replace("FROM ${PYTHON_IMAGE} AS runtime", "FROM"),
-    "single stage": lambda t: t[t.index("FROM ${PYTHON_IMAGE} AS runtime") :].replace("COPY --from=build", "COPY"),
+    "single stage": lambda t: t[t.index("FROM ${PYTHON_IMAGE} AS runtime") :].replace(
+        "COPY --from=build", "COPY"
+    ),
     "root": lambda t: t.replace("USER 10001:10001", "USER root"),
     "no user": lambda t: t.replace("USER 10001:10001\n", ""),
     "latest": lambda t: t.replace("python:3.11-slim-bookworm", "python:latest"),

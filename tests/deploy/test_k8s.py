@@ -114,7 +114,9 @@ def test_deployment_runs_mhv_serve_safely(rendered):
     overlay, docs = rendered
     deploy = one(docs, "Deployment")
     pod = deploy["spec"]["template"]["spec"]
-    assert matches(deploy["spec"]["selector"]["matchLabels"], deploy["spec"]["template"]["metadata"]["labels"])
+    assert matches(
+        deploy["spec"]["selector"]["matchLabels"], deploy["spec"]["template"]["metadata"]["labels"]
+    )
     assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] != 0
     assert pod["automountServiceAccountToken"] is False
     (server,) = pod["containers"]

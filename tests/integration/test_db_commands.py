@@ -23,7 +23,9 @@ from mhv.store.schema import HEAD, REVISIONS
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def mhv(*args: str, env: dict[str, str] | None = None, stdin: str | None = "") -> subprocess.CompletedProcess[str]:
+def mhv(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = ""
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "mhv", *args], capture_output=True, text=True, input=stdin,
                           env=env or os.environ.copy(), timeout=120, cwd=ROOT)  # fmt: skip
 
@@ -233,7 +235,9 @@ def _consistent(path: Path) -> tuple[int, int]:
         assert (first, last) == (1, count)  # no gap
         assert conn.execute("SELECT count(*) FROM event WHERE kind = 'task.created'").fetchone()[0] == tasks
         deps = conn.execute("SELECT count(*) FROM dependency").fetchone()[0]
-        assert conn.execute("SELECT count(*) FROM event WHERE kind = 'dependency.added'").fetchone()[0] == deps
+        assert (
+            conn.execute("SELECT count(*) FROM event WHERE kind = 'dependency.added'").fetchone()[0] == deps
+        )
         assert (
             conn.execute("SELECT count(*) FROM txn").fetchone()[0]
             == conn.execute("SELECT count(DISTINCT txn) FROM event").fetchone()[0]
@@ -246,7 +250,10 @@ def _consistent(path: Path) -> tuple[int, int]:
 def _rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
     conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
     try:
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("task", "event", "dependency")}
+        return {
+            t: conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+            for t in ("task", "event", "dependency")
+        }
     finally:
         conn.close()
 

@@ -37,6 +37,11 @@ def test_interval_coverage_is_near_80_percent(publicjira: dict[str, Any], target
 @pytest.mark.parametrize("target", ["duration", "lead"])
 def test_beats_the_baselines_on_median_error(publicjira: dict[str, Any], target: str) -> None:
     m = publicjira["targets"][target]["metrics"]
-    for baseline in ("global median", "project median", "project+type median", "EBS estimate / project ratio"):
+    for baseline in (
+        "global median",
+        "project median",
+        "project+type median",
+        "EBS estimate / project ratio",
+    ):
         assert m["mhv"]["mdae_h"] < m[baseline]["mdae_h"], baseline
     assert m["mhv"]["mae_h"] < m["project median"]["mae_h"]

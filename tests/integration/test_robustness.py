@@ -187,8 +187,16 @@ def test_one_shot_commands_import_only_what_they_use(mhv_home):
         "heavy = ('textual', 'sqlalchemy', 'sqlmodel', 'alembic', 'psycopg', 'numpy', 'fastembed')\n"
         "print('LOADED', sorted(m for m in heavy if m in sys.modules), 'pydantic' in sys.modules, file=sys.stderr)\n"
     )
-    quick = ["tc", "fix auth @api tomorrow 5pm start fri p1 #ci ~2h every monday after #1"]  # the quick-add path
-    for args, pydantic_ok in ((["tl"], False), (["tc", "hello"], False), (quick, False), (["td", "1"], False)):
+    quick = [
+        "tc",
+        "fix auth @api tomorrow 5pm start fri p1 #ci ~2h every monday after #1",
+    ]  # the quick-add path
+    for args, pydantic_ok in (
+        (["tl"], False),
+        (["tc", "hello"], False),
+        (quick, False),
+        (["td", "1"], False),
+    ):
         res = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True)
         line = next(x for x in res.stderr.splitlines() if x.startswith("LOADED"))
         assert line.startswith("LOADED []"), (args, line)

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SHARED_DATA
+from tests.faketime import faked_env
+from tests.faketime import library as faketime_library
 
 EXPORT = SHARED_DATA / "taskwarrior" / "export-2.6.2.json"
 COMPUTED = {"id", "urgency"}
@@ -23,7 +25,7 @@ COMPUTED = {"id", "urgency"}
 FIXTURE_DAY = "2026-11-24 12:00:00"
 
 needs_task = pytest.mark.skipif(
-    (shutil.which("task") is None or shutil.which("faketime") is None)
+    (shutil.which("task") is None or faketime_library() is None)
     and not os.environ.get("MHV_REQUIRE_TASKWARRIOR"),
     reason="Taskwarrior and faketime are not installed (apt-get install taskwarrior faketime); CI installs them",
 )
@@ -40,8 +42,10 @@ def task(tmp: Path, *args: str, stdin: str | None = None) -> subprocess.Complete
             f"data.location={tmp / 'twdata'}\nconfirmation=off\nverbose=nothing\nhooks=off\nnews.version=2.6.2\n"
         )
     env = os.environ | {"TASKRC": str(rc), "TASKDATA": str(tmp / "twdata"), "TZ": "UTC"}
-    argv = ["faketime", FIXTURE_DAY, "task", *args]
-    return subprocess.run(argv, input=stdin, capture_output=True, text=True, env=env, timeout=120)
+    argv = ["task", *args]
+    return subprocess.run(
+        argv, input=stdin, capture_output=True, text=True, env=faked_env(FIXTURE_DAY, env), timeout=120
+    )
 
 
 def by_uuid(records: list[dict]) -> dict[str, dict]:

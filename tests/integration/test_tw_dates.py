@@ -22,9 +22,11 @@ import pytest
 
 from mhv.nlp import ParseSettings, parse
 from mhv.nlp.dates import days_in_month
+from tests.faketime import faked_env
+from tests.faketime import library as faketime_library
 
 needs_task = pytest.mark.skipif(
-    (shutil.which("task") is None or shutil.which("faketime") is None)
+    (shutil.which("task") is None or faketime_library() is None)
     and not os.environ.get("MHV_REQUIRE_TASKWARRIOR"),
     reason="Taskwarrior and faketime are not installed (apt-get install taskwarrior faketime); CI installs them",
 )
@@ -130,9 +132,8 @@ def task_calc(tmp: Path, day: str, names: list[str]) -> list[str]:
     env = os.environ | {"TASKRC": str(rc), "TASKDATA": str(tmp / "twdata"), "TZ": "UTC"}
     out = []
     for name in names:
-        done = subprocess.run(
-            ["faketime", day, "task", "calc", name], capture_output=True, text=True, env=env, timeout=60
-        )
+        argv = ["task", "calc", name]
+        done = subprocess.run(argv, capture_output=True, text=True, env=faked_env(day, env), timeout=60)
         assert done.returncode == 0, done.stderr
         out.append(done.stdout.strip())
     return out

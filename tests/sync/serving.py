@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.faketime import faked_env
+
 GITHUB_SECRET = "gh-test-secret"
 GITLAB_TOKEN = "gl-test-token"
 WS_TOKEN = "ws-test-token"
@@ -61,8 +63,7 @@ def start(home: Path, *, database_url: str | None = None, env: dict[str, str] | 
     full = {k: v for k, v in full.items() if v != ""}
     argv = [sys.executable, "-m", "mhv", "serve", "--host", "127.0.0.1", "--port", "0", *args]
     if faketime:
-        argv = ["faketime", "-f", faketime, *argv]
-        full["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
+        full = faked_env(faketime, full)
     log = home / f"{name}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(argv, env=full, stdout=out, stderr=subprocess.STDOUT)

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from tests.conftest import SHARED_DATA
+from tests.faketime import library as faketime_library
 from tests.sync.serving import GITLAB_TOKEN, WS_TOKEN, Served, github_headers, start
 
 HOOKS = SHARED_DATA / "webhooks"
@@ -178,7 +179,9 @@ SW_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 SW_TIME = 1614265330
 
 
-@pytest.mark.skipif(not __import__("shutil").which("faketime"), reason="faketime is not installed")
+@pytest.mark.skipif(
+    faketime_library() is None, reason="libfaketime is not installed (apt-get install faketime)"
+)
 def test_gitlab_standard_webhooks_vector_and_stale_timestamps(home: Path) -> None:
     from standardwebhooks.webhooks import Webhook
 

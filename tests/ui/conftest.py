@@ -33,7 +33,9 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def make(ui_service: TaskService, clock: Any, settings: Settings) -> Any:
     def build(**kwargs: Any) -> Any:
-        return make_app(ui_service, clock=clock, live=False, settings=kwargs.pop("settings", settings), **kwargs)
+        return make_app(
+            ui_service, clock=clock, live=False, settings=kwargs.pop("settings", settings), **kwargs
+        )
 
     return build
 
@@ -42,13 +44,15 @@ def add_tasks(svc: TaskService, n: int = 20) -> None:
     repos = ["crackerjack", "acb", None]
     prios = ["critical", "high", "medium", "low"]
     for i in range(1, n + 1):
-        svc.create({
-            "title": f"task number {i} fix the thing",
-            "priority": prios[i % 4],
-            "repo": repos[i % 3],
-            "tags": ["ci"] if i % 2 else ["perf", "db"],
-            "due": f"2026-12-{(i % 28) + 1:02d}" if i % 3 else None,
-        })
+        svc.create(
+            {
+                "title": f"task number {i} fix the thing",
+                "priority": prios[i % 4],
+                "repo": repos[i % 3],
+                "tags": ["ci"] if i % 2 else ["perf", "db"],
+                "due": f"2026-12-{(i % 28) + 1:02d}" if i % 3 else None,
+            }
+        )
 
 
 async def settle(pilot: Any) -> None:

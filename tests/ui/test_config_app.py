@@ -32,7 +32,19 @@ def test_pane_binding_ids_match_the_widgets() -> None:
     from mhv.widgets.sidebar import ViewSidebar
     from mhv.widgets.task_list import TaskList
 
-    classes = (GraphScreen, TaskPrompt, GatePanel, RepositoriesScreen, ConfirmScreen, HelpScreen, TaskDetail, GraphView, QuickAdd, ViewSidebar, TaskList)
+    classes = (
+        GraphScreen,
+        TaskPrompt,
+        GatePanel,
+        RepositoriesScreen,
+        ConfirmScreen,
+        HelpScreen,
+        TaskDetail,
+        GraphView,
+        QuickAdd,
+        ViewSidebar,
+        TaskList,
+    )
     ids = {b.id for cls in classes for b in cls.BINDINGS if getattr(b, "id", None)}  # type: ignore[union-attr]
     assert ids == set(PANE_BINDING_IDS)
     for binding in MhvApp.BINDINGS:
@@ -64,7 +76,7 @@ async def test_bad_file_opens_with_defaults_and_a_warning(make: Any, tmp_path: P
         text = warnings[0].message
         assert text.startswith(f"2 problem(s) in {folder / 'config.toml'}; using defaults for those keys")
         assert 'config.toml:1: theme = "mhv-nrod" is not a known theme' in text
-        assert "config.toml:4: [keymap] \"task.complete\" = \"ctlr+x\": 'ctlr' is not a modifier" in text
+        assert 'config.toml:4: [keymap] "task.complete" = "ctlr+x": \'ctlr\' is not a modifier' in text
 
 
 async def test_broken_toml_still_opens(make: Any, tmp_path: Path) -> None:
@@ -91,5 +103,10 @@ async def test_config_keymap_theme_and_quick_add_defaults(make: Any, ui_service:
         await pilot.press("a", *"call bank 5/12 #money", "enter")
         await settle(pilot)
         task = ui_service.get(2)
-        assert (task.title, task.priority, task.repo, task.tags) == ("call bank", "low", "inbox", ["money", "triage"])
+        assert (task.title, task.priority, task.repo, task.tags) == (
+            "call bank",
+            "low",
+            "inbox",
+            ["money", "triage"],
+        )
         assert (task.due.month, task.due.day) == (12, 5)  # day/month order

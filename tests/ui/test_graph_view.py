@@ -62,7 +62,9 @@ def at(view: GraphView) -> int:
 
 
 class TestGraphKeys:
-    async def test_v_opens_the_selected_tasks_graph_and_escape_returns(self, make: Any, ui_service: Any) -> None:
+    async def test_v_opens_the_selected_tasks_graph_and_escape_returns(
+        self, make: Any, ui_service: Any
+    ) -> None:
         make_chain(ui_service, 3)
         app = make()
         async with app.run_test(size=SIZE) as pilot:
@@ -170,7 +172,9 @@ class TestGraphKeys:
             await pilot.pause()
             assert "@api" in str(app.screen.query_one("#graph-title").render())
 
-    async def test_detail_lists_blockers_with_state_and_what_finishing_unblocks(self, make: Any, ui_service: Any) -> None:
+    async def test_detail_lists_blockers_with_state_and_what_finishing_unblocks(
+        self, make: Any, ui_service: Any
+    ) -> None:
         make_diamond(ui_service)
         ui_service.complete(2)
         app = make()

@@ -70,7 +70,9 @@ class TestQuickAddKeystrokes:
             assert app.query_one("#quick-input", Input).value == "ship @crackerjack "
             assert not complete.display
 
-    async def test_narrowing_the_candidates_still_resizes_the_dropdown(self, make: Any, ui_service: Any) -> None:
+    async def test_narrowing_the_candidates_still_resizes_the_dropdown(
+        self, make: Any, ui_service: Any
+    ) -> None:
         ui_service.create({"title": "seed", "repo": "crackerjack"})
         ui_service.create({"title": "other", "repo": "acb"})
         app = make()
@@ -101,7 +103,9 @@ class TestQuickAddKeystrokes:
 
 
 class TestListUnderAPopup:
-    async def test_the_list_scrollbar_is_not_repainted_by_an_unrelated_layout(self, make: Any, ui_service: Any) -> None:
+    async def test_the_list_scrollbar_is_not_repainted_by_an_unrelated_layout(
+        self, make: Any, ui_service: Any
+    ) -> None:
         add_tasks(ui_service, 60)  # more rows than fit: the list shows a vertical scrollbar
         app = make()
         async with app.run_test(size=SIZE) as pilot:
@@ -221,7 +225,9 @@ class TestPromptFrames:
 class TestDropdown:
     async def test_it_opens_at_its_final_size_under_the_token(self, make: Any, ui_service: Any) -> None:
         for i, repo in enumerate(["crackerjack", "acb", "a-rather-long-repository-name"]):
-            ui_service.create({"title": f"t{i}", "repo": repo, "tags": [f"tag{n}" for n in range(i * 5, i * 5 + 5)]})
+            ui_service.create(
+                {"title": f"t{i}", "repo": repo, "tags": [f"tag{n}" for n in range(i * 5, i * 5 + 5)]}
+            )
         app = make()
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
@@ -230,7 +236,9 @@ class TestDropdown:
             complete = app.query_one(TokenAutoComplete)
             drawn: list[Any] = []  # where the dropdown was at each layout pass
             app.screen.screen_layout_refresh_signal.subscribe(
-                app, lambda _screen: drawn.append(complete.region if complete.display else None), immediate=True
+                app,
+                lambda _screen: drawn.append(complete.region if complete.display else None),
+                immediate=True,
             )
             await pilot.press("#")
             await asyncio.sleep(0.1)  # frames as the app draws them (pilot.pause adds one)
@@ -253,7 +261,9 @@ class TestDropdown:
             assert complete.region.bottom == field.region.y
             assert set(drawn) == {complete.region}
 
-    async def test_tab_straight_after_a_key_completes_what_was_typed(self, make: Any, ui_service: Any) -> None:
+    async def test_tab_straight_after_a_key_completes_what_was_typed(
+        self, make: Any, ui_service: Any
+    ) -> None:
         from textual import events
 
         ui_service.create({"title": "seed", "tags": ["ci", "cli"]})

@@ -38,7 +38,10 @@ class TestTour:
             sandbox = app.service
             for step_id in STEP_IDS:
                 assert tour.step.id == step_id
-                assert _state(settings)["tour"] == {"status": "active", "step": tour.step.resume_at or step_id}
+                assert _state(settings)["tour"] == {
+                    "status": "active",
+                    "step": tour.step.resume_at or step_id,
+                }
                 await do_step(pilot, step_id)
             assert app.tour is None and tour.finished
             added = [t for t in sandbox_tasks(tour) if t.title == "review PR"]
@@ -76,14 +79,19 @@ class TestTour:
             app.tour.hint_after = 0
             app.tour.check()
             text = app.tour.text()
-            assert "Hint:" in text and "is missing a date (tomorrow), a repo (@acb), a tag (#ci), a priority (p2)" in text
+            assert (
+                "Hint:" in text
+                and "is missing a date (tomorrow), a repo (@acb), a tag (#ci), a priority (p2)" in text
+            )
             await do_step(pilot, "add")
             assert app.tour.step.id == "move"
             await check(pilot)  # the list jumping to the new task is not a move by the user
             assert app.tour.step.id == "move"
 
     @pytest.mark.parametrize("step_id", STEP_IDS)
-    async def test_skip_at_each_step(self, make: Any, ui_service: Any, settings: Settings, step_id: str) -> None:
+    async def test_skip_at_each_step(
+        self, make: Any, ui_service: Any, settings: Settings, step_id: str
+    ) -> None:
         app = make(tour=True)
         async with app.run_test(size=SIZE) as pilot:
             await check(pilot)
@@ -105,7 +113,9 @@ class TestTour:
         assert ui_service.count(TaskFilter(statuses=STATUSES)) == 0
 
     @pytest.mark.parametrize("step_id", ["detail", "undo", "theme"])
-    async def test_quit_mid_tour_resumes(self, make: Any, ui_service: Any, settings: Settings, step_id: str) -> None:
+    async def test_quit_mid_tour_resumes(
+        self, make: Any, ui_service: Any, settings: Settings, step_id: str
+    ) -> None:
         app = make(tour=True)
         async with app.run_test(size=SIZE) as pilot:
             await check(pilot)
@@ -118,7 +128,7 @@ class TestTour:
             await check(pilot)
             assert app.tour is not None and app.tour.step.id == expected
             assert app.service is not ui_service
-            for n, current in enumerate(STEP_IDS[STEP_IDS.index(expected):]):
+            for n, current in enumerate(STEP_IDS[STEP_IDS.index(expected) :]):
                 await do_step(pilot, current, resumed=n == 0)
             assert app.tour is None
         assert _state(settings)["tour"]["status"] == "done"
@@ -176,7 +186,9 @@ class TestFirstRun:
         assert _state(fresh)["onboarded"] is True
         assert load_settings(fresh.folder).first_run is False
 
-    async def test_import_csv_with_summary(self, make: Any, ui_service: Any, fresh: Settings, tmp_path: Path) -> None:
+    async def test_import_csv_with_summary(
+        self, make: Any, ui_service: Any, fresh: Settings, tmp_path: Path
+    ) -> None:
         csv_file = tmp_path / "tasks.csv"
         csv_file.write_text("title,priority,tags\nship it,high,release\n,low,\nbad one,urgent,\n")
         app = make()
@@ -226,7 +238,9 @@ class TestFirstRun:
             assert not isinstance(app.screen, FirstRunScreen) and app.tour is None
 
 
-async def test_mhv_tour_on_a_fresh_home_starts_the_tour_not_the_choices(make: Any, settings: Settings) -> None:
+async def test_mhv_tour_on_a_fresh_home_starts_the_tour_not_the_choices(
+    make: Any, settings: Settings
+) -> None:
     settings.first_run = True
     app = make(tour=True)
     async with app.run_test(size=SIZE) as pilot:

@@ -32,7 +32,12 @@ class TestQuickIntents:
             await settle(pilot)
             await type_line(pilot, "fix auth @api #ci ~2h every monday after #1 blocks #3 fri 5pm p1")
             task = ui_service.get(4, links=True)
-            assert (task.title, task.priority, task.tags, task.repo) == ("fix auth", "critical", ["ci"], "api")
+            assert (task.title, task.priority, task.tags, task.repo) == (
+                "fix auth",
+                "critical",
+                ["ci"],
+                "api",
+            )
             assert task.estimate_minutes == 120 and task.recurrence == "FREQ=WEEKLY;BYDAY=MO"
             assert task.due is not None and task.due.date() == date(2026, 11, 27) and task.due.hour == 17
             assert task.depends_on == [1] and task.status == "blocked"

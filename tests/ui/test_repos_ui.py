@@ -50,7 +50,9 @@ async def _wait(pilot: Any, cond: Any) -> None:
 
 
 class TestWorktreeAndGates:
-    async def test_s_makes_the_worktree_and_starts(self, make: Any, ui_service: Any, settings: Any, repo: Path):
+    async def test_s_makes_the_worktree_and_starts(
+        self, make: Any, ui_service: Any, settings: Any, repo: Path
+    ):
         ui_service.add_repo("api", str(repo), None, "main")
         ui_service.create({"title": "add login page", "repo": "api"})
         _configure(settings, "[repos.api]\nworktrees = true\n")
@@ -67,7 +69,9 @@ class TestWorktreeAndGates:
                                                                          settings: Any, repo: Path):  # fmt: skip
         ui_service.add_repo("api", str(repo), None, "main")
         ui_service.create({"title": "fix flaky auth", "repo": "api"})
-        _configure(settings, f"[repos.api]\ngates = {{ tests = \"{PY} -c 'import sys; print(1); sys.exit(1)'\" }}\n")
+        _configure(
+            settings, f"[repos.api]\ngates = {{ tests = \"{PY} -c 'import sys; print(1); sys.exit(1)'\" }}\n"
+        )
         app = make()
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
@@ -94,12 +98,25 @@ def _fill(ui_service: Any, repo: Path, clock: Any) -> None:
 
     path = Worktrees(ui_service).create(1).path
     (path / "wip.py").write_text("draft\n")  # dirty: shown as ●
-    add_gate_run(ui_service, GateRunRecord(task_id=ui_service.get(1).id, repo="api", name="tests", command="pytest -q",
-                                           status="failed", started_at=clock(), finished_at=clock(), exit_code=1))
+    add_gate_run(
+        ui_service,
+        GateRunRecord(
+            task_id=ui_service.get(1).id,
+            repo="api",
+            name="tests",
+            command="pytest -q",
+            status="failed",
+            started_at=clock(),
+            finished_at=clock(),
+            exit_code=1,
+        ),
+    )
 
 
 class TestRepositoriesScreen:
-    async def test_screen_lists_repositories_and_blockers(self, make: Any, ui_service: Any, repo: Path, clock: Any):
+    async def test_screen_lists_repositories_and_blockers(
+        self, make: Any, ui_service: Any, repo: Path, clock: Any
+    ):
         _fill(ui_service, repo, clock)
         app = make()
         async with app.run_test(size=SIZE) as pilot:
@@ -120,7 +137,9 @@ class TestRepositoriesScreen:
             for _ in range(60):
                 await settle(pilot)
                 screen = pilot.app.screen
-                if isinstance(screen, RepositoriesScreen) and "waits on" in str(screen.query_one("#repos-blockers").render()):
+                if isinstance(screen, RepositoriesScreen) and "waits on" in str(
+                    screen.query_one("#repos-blockers").render()
+                ):
                     break
                 await pilot.pause(0.05)
 
@@ -134,9 +153,15 @@ def test_gate_panel_snapshot(make: Any, ui_service: Any, snap_compare: Any):
     task = ui_service.create({"title": "fix flaky auth test", "repo": "api"})
     results = [
         GateResult("lint", "ruff check .", True, 0, 840, "All checks passed!"),
-        GateResult("tests", "pytest -q", False, 1, 12_400,
-                   "tests/test_auth.py::test_login FAILED\nE   assert 401 == 200\n1 failed, 41 passed in 12.1s",
-                   reason="exit code 1"),
+        GateResult(
+            "tests",
+            "pytest -q",
+            False,
+            1,
+            12_400,
+            "tests/test_auth.py::test_login FAILED\nE   assert 401 == 200\n1 failed, 41 passed in 12.1s",
+            reason="exit code 1",
+        ),
     ]
 
     async def run_before(pilot: Any) -> None:

@@ -139,7 +139,9 @@ class TestTaskKeys:
             assert task.scheduled is not None and task.scheduled.date().isoformat() == "2026-12-01"
             assert task.estimate_minutes == 90 and task.assignee == "sam"
             assert task.recurrence == "FREQ=WEEKLY;BYDAY=FR;INTERVAL=2"
-            await pilot.press("e")  # the form shows what is stored, readably; saving unchanged changes nothing
+            await pilot.press(
+                "e"
+            )  # the form shows what is stored, readably; saving unchanged changes nothing
             assert app.query_one("#edit-estimate").value == "1h30m"
             assert app.query_one("#edit-recurrence").value == "every 2 weeks on Fri"
             assert app.query_one(TaskDetail).collect_changes() == {}
@@ -188,7 +190,6 @@ class TestFilter:
             await pilot.press("escape")
             await settle(pilot)
             assert detail.shown is not None
-
 
     async def test_sort_cycles_through_database_orders(self, make: Any, ui_service: Any) -> None:
         add_tasks(ui_service, 5)
@@ -363,8 +364,9 @@ class TestLive:
                     break
             assert app.query_one(TaskList).total == 1
 
-
-    async def test_messages_that_land_while_shutting_down_are_dropped(self, make: Any, ui_service: Any) -> None:
+    async def test_messages_that_land_while_shutting_down_are_dropped(
+        self, make: Any, ui_service: Any
+    ) -> None:
         from mhv.widgets.task_list import TaskList
 
         ui_service.create({"title": "one"})
@@ -410,8 +412,9 @@ class TestRowColumns:
             assert len({row.index("Dec") for row in rows}) == 1
             assert all(row.endswith(" 17:00 ") for row in rows)  # a blank cell before the edge
 
-
-    async def test_a_long_repository_name_in_the_sidebar_ends_in_an_ellipsis(self, make: Any, ui_service: Any) -> None:
+    async def test_a_long_repository_name_in_the_sidebar_ends_in_an_ellipsis(
+        self, make: Any, ui_service: Any
+    ) -> None:
         from mhv.widgets.sidebar import ViewSidebar
 
         ui_service.create({"title": "t", "repo": "a-rather-long-repository-name-indeed"})
@@ -433,7 +436,9 @@ class TestNotifications:
         app = make()
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            app._warn_model(EmbeddingModelError("no embedding model is available", "install it", reason="not_installed"))
+            app._warn_model(
+                EmbeddingModelError("no embedding model is available", "install it", reason="not_installed")
+            )
             await pilot.pause()
             note = list(app._notifications)[-1]
             # Rendered as Textual's toast does: markup only when the notification asks for it.

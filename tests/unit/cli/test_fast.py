@@ -29,7 +29,9 @@ def test_same_created_task(capsys):
     fast = json.loads(run_fast(capsys, "tc", "fix login #auth @api", "--json").out)
     full = json.loads(run_full(capsys, "tc", "fix login #auth @api", "--json").out)
     drop = {"id", "number", "created_at", "updated_at"}
-    assert {k: v for k, v in fast.items() if k not in drop} == {k: v for k, v in full.items() if k not in drop}
+    assert {k: v for k, v in fast.items() if k not in drop} == {
+        k: v for k, v in full.items() if k not in drop
+    }
     assert fast["tags"] == ["auth"] and fast["repo"] == "api"
 
 
@@ -46,7 +48,15 @@ def test_same_human_output(capsys):
 
 def test_declines_forms_it_does_not_handle():
     st = CliState()
-    for args in (["tc"], ["tc", "x", "--due", "fri"], ["tl", "+ci"], ["td", "abc"], ["show", "1"], ["tc", "-h"], []):
+    for args in (
+        ["tc"],
+        ["tc", "x", "--due", "fri"],
+        ["tl", "+ci"],
+        ["td", "abc"],
+        ["show", "1"],
+        ["tc", "-h"],
+        [],
+    ):
         assert try_fast(args, st) is False
 
 

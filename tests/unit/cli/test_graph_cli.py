@@ -85,7 +85,7 @@ def test_dot_renders_with_graphviz(mhv, diamond, args):
     assert code == 0
     svg = subprocess.run(["dot", "-Tsvg"], input=out, capture_output=True, text=True, check=False)
     assert svg.returncode == 0, svg.stderr
-    assert "<svg" in svg.stdout and "#4 deploy" in svg.stdout and svg.stdout.count("class=\"node\"") >= 3
+    assert "<svg" in svg.stdout and "#4 deploy" in svg.stdout and svg.stdout.count('class="node"') >= 3
 
 
 def test_show_lists_what_finishing_unblocks_and_subtasks(mhv, diamond):

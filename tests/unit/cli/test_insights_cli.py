@@ -115,7 +115,11 @@ def test_add_and_list_never_import_insights(argv: list[str], tmp_path: Any) -> N
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "mhv", *argv], env=env, cwd=REPO_ROOT,
                           capture_output=True, text=True, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
-    modules = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    modules = {
+        line.rsplit("|", 1)[-1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
     assert "mhv.cli" in modules or "mhv" in modules
     assert not {m for m in modules if m.startswith("mhv.insights")}
     assert "numpy" not in modules

@@ -74,7 +74,9 @@ def test_parse_known_repos_default_to_the_registered_ones(mhv):
 
 
 def test_parse_human_breakdown_and_bad_now(mhv):
-    code, out, _ = mhv("parse", "plan june offsite #ops ~1d", "--now", "2025-11-26T10:00", "--known-repos", "")
+    code, out, _ = mhv(
+        "parse", "plan june offsite #ops ~1d", "--now", "2025-11-26T10:00", "--known-repos", ""
+    )
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == "plan june offsite #ops ~1d"

@@ -49,7 +49,7 @@ class TestConfig:
         text = (mhv_home / "config.toml").read_text()
         assert text.startswith('week_start = "sunday"\n# mhv configuration')
         assert "Created" in out and "no problems" in out
-        editor.write_text('#!/bin/sh\nsed -i \'1s/.*/week_start = 7/\' "$1"\n')
+        editor.write_text("#!/bin/sh\nsed -i '1s/.*/week_start = 7/' \"$1\"\n")
         code, _, err = mhv("config", "edit")
         assert code == 4 and "config.toml:1: week_start = 7 has the wrong type or value" in err
         monkeypatch.delenv("VISUAL")
@@ -61,7 +61,9 @@ class TestConfig:
 class TestAliases:
     def test_alias_runs_its_command(self, mhv, mhv_home: Path):
         mhv_home.mkdir(parents=True, exist_ok=True)
-        (mhv_home / "config.toml").write_text('[aliases]\nbl = "tl --status blocked"\nadd = "tc"\ntl = "tc nope"\n')
+        (mhv_home / "config.toml").write_text(
+            '[aliases]\nbl = "tl --status blocked"\nadd = "tc"\ntl = "tc nope"\n'
+        )
         assert mhv("add", "first", "task")[0] == 0
         assert mhv("add", "second")[0] == 0
         assert mhv("block", "2", "--on", "1")[0] == 0
@@ -86,7 +88,10 @@ class TestImport:
         assert out.splitlines() == ["Imported from todo.txt: 2 created, 0 updated, 1 skipped",
                                     "  skipped line 2 ('(B)'): no task text"]  # fmt: skip
         code, out, _ = mhv("import", "todotxt", str(f), "--json")
-        assert json.loads(out)["skipped"][-1] == {"item": "2 task(s)", "reason": "already imported and unchanged"}
+        assert json.loads(out)["skipped"][-1] == {
+            "item": "2 task(s)",
+            "reason": "already imported and unchanged",
+        }
 
     def test_csv_round_trip(self, mhv, tmp_path: Path):
         mhv("tc", "one", "-t", "x", "-p", "high")

@@ -84,9 +84,9 @@ def test_bad_keymap(tmp_path: Path) -> None:
         'config.toml:2: unknown binding id "task.compelte" in [keymap]; expected an id from the help screen, '
         'e.g. task.complete. Fix: did you mean "task.complete"?',
         'config.toml:3: [keymap] "task.add" = "ctlr+a": \'ctlr\' is not a modifier; expected keys like "x", '
-        "\"ctrl+x\", \"f5\" or \"enter\", several separated by commas. Fix: did you mean 'ctrl'?",
+        '"ctrl+x", "f5" or "enter", several separated by commas. Fix: did you mean \'ctrl\'?',
         'config.toml:4: [keymap] "app.help" = "questionmark": \'questionmark\' is not a key name; expected keys '
-        "like \"x\", \"ctrl+x\", \"f5\" or \"enter\", several separated by commas. Fix: did you mean 'question_mark'?",
+        'like "x", "ctrl+x", "f5" or "enter", several separated by commas. Fix: did you mean \'question_mark\'?',
     ]
     assert config.keymap == {"task.edit": "ctrl+e,f5,question_mark"}  # the good line still applies
 
@@ -120,11 +120,25 @@ def test_good_keys_are_kept_when_others_are_bad(tmp_path: Path) -> None:
 
 
 def test_key_names() -> None:
-    for good in ("x", "D", "ctrl+x", "ctrl+shift+up", "f12", "enter", "question_mark", "slash", "?", "pageup"):
+    for good in (
+        "x",
+        "D",
+        "ctrl+x",
+        "ctrl+shift+up",
+        "f12",
+        "enter",
+        "question_mark",
+        "slash",
+        "?",
+        "pageup",
+    ):
         assert key_problem(good) is None, good
     assert key_problem("ctlr+x") == ("'ctlr' is not a modifier", "did you mean 'ctrl'?")
     assert key_problem("entr") == ("'entr' is not a key name", "did you mean 'enter'?")
-    assert key_problem("ctrl+") == ("the key name is empty", 'write a key such as "x", "ctrl+x", "f5" or "enter"')
+    assert key_problem("ctrl+") == (
+        "the key name is empty",
+        'write a key such as "x", "ctrl+x", "f5" or "enter"',
+    )
     assert len(set(BINDING_IDS)) == len(BINDING_IDS)
 
 
@@ -162,7 +176,7 @@ def test_repo_worktree_and_gate_keys_are_checked_with_line_and_fix():
         '[repos.acb]\nworktrees = "yes"\n'
         'gates = { tests = "pytest -q", lint = { command = "ruff check .", timeout = -1 } }\n'
         '[repos.cj.gates.cov]\nkind = "crackerjack"\ntimeou = 3\n'
-        '[repos.cj.gates.empty]\nrequired = false\n'
+        "[repos.cj.gates.empty]\nrequired = false\n"
         '[worktrees]\npath = "{worktrees}/{nope}"\n'
     )
     config, problems = check_text(text)
@@ -179,4 +193,7 @@ def test_repo_worktree_and_gate_keys_are_checked_with_line_and_fix():
         "{branch} or {number}, using only {worktrees} {repo} {branch} {number}. "
         'Fix: write path = "{worktrees}/{repo}/{branch}"',
     ]
-    assert config.repos["acb"].gates["lint"].timeout == 600 and config.repos["cj"].gates["cov"].kind == "crackerjack"
+    assert (
+        config.repos["acb"].gates["lint"].timeout == 600
+        and config.repos["cj"].gates["cov"].kind == "crackerjack"
+    )

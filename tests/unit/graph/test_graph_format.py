@@ -46,18 +46,16 @@ def cross_repo() -> DependencyGraph:
 
 def random_repo_graph(n: int, seed: int = 3) -> DependencyGraph:
     rng = random.Random(seed)
-    nodes = {f"t{i}": NodeInfo(number=i + 1, title=f"task {i}", repo=rng.choice(["api", "web"])) for i in range(n)}
+    nodes = {
+        f"t{i}": NodeInfo(number=i + 1, title=f"task {i}", repo=rng.choice(["api", "web"])) for i in range(n)
+    }
     edges = {(f"t{j}", f"t{rng.randrange(j)}") for j in range(1, n) for _ in range(2)}
     return DependencyGraph(sorted(edges), nodes)
 
 
 def test_text_chain() -> None:
     assert render_graph(chain(), "text") == (
-        "○ #1 design [completed]\n"
-        "│\n"
-        "● #2 build [pending]\n"
-        "│\n"
-        "● #3 ship [pending, blocked]"
+        "○ #1 design [completed]\n│\n● #2 build [pending]\n│\n● #3 ship [pending, blocked]"
     )
 
 
@@ -103,7 +101,7 @@ def test_dot_shape() -> None:
     assert source.startswith("digraph mhv {")
     assert '"migrate" -> "deploy";' in source  # blocker -> waiting task
     assert "subgraph cluster_" in source
-    assert r'say \"hi\" <b> #1; \\ back' in source
+    assert r"say \"hi\" <b> #1; \\ back" in source
     assert "dir=none, style=dashed" in source
 
 

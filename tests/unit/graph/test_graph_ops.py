@@ -110,7 +110,9 @@ def test_critical_path_and_slack_on_a_diamond() -> None:
 
 
 def test_component_directions_and_limit() -> None:
-    graph = build([("b", "a"), ("c", "b"), ("d", "c"), ("x", "b"), ("b", "y"), ("z", "y"), ("b", "r", "related")])
+    graph = build(
+        [("b", "a"), ("c", "b"), ("d", "c"), ("x", "b"), ("b", "y"), ("z", "y"), ("b", "r", "related")]
+    )
     assert graph.component("c", "up").nodes == ("c", "b", "a", "y")
     assert graph.component("c", "down").nodes == ("c", "d")
     assert set(graph.component("c", "both").nodes) == {"a", "b", "c", "d", "y"}

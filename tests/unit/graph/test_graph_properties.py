@@ -42,7 +42,13 @@ def dags(draw: st.DrawFn, max_nodes: int = 9) -> tuple[int, list[Pair]]:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(1, 8).flatmap(lambda n: st.tuples(st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=25))))
+@given(
+    st.integers(1, 8).flatmap(
+        lambda n: st.tuples(
+            st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=25)
+        )
+    )
+)
 def test_never_accepts_a_cycle(case: tuple[int, list[Pair]]) -> None:
     n, attempts = case
     graph = DependencyGraph([], node_ids(n))
@@ -143,7 +149,11 @@ OPS = st.lists(
     st.one_of(
         st.tuples(st.just("add"), st.integers(0, 5), st.integers(0, 5)),
         st.tuples(st.just("remove"), st.integers(0, 5), st.integers(0, 5)),
-        st.tuples(st.just("status"), st.integers(0, 5), st.sampled_from(["pending", "completed", "cancelled", "in_progress"])),
+        st.tuples(
+            st.just("status"),
+            st.integers(0, 5),
+            st.sampled_from(["pending", "completed", "cancelled", "in_progress"]),
+        ),
         st.tuples(st.just("delete"), st.integers(0, 5), st.just(0)),
     ),
     max_size=30,

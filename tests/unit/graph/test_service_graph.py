@@ -257,5 +257,7 @@ class TestViewsWithoutTheGraphInMemory:
             assert shape(oneshot.graph_view(**kwargs)) == shape(kept.graph_view(**kwargs)), kwargs
             assert not oneshot._graph.loaded
         assert shape(oneshot.graph_view(4, max_nodes=2))[2] is True
-        assert shape(oneshot.graph_view(repo="db", max_nodes=2)) == shape(kept.graph_view(repo="db", max_nodes=2))
+        assert shape(oneshot.graph_view(repo="db", max_nodes=2)) == shape(
+            kept.graph_view(repo="db", max_nodes=2)
+        )
         assert oneshot.render_graph(4, fmt="dot") == kept.render_graph(4, fmt="dot")

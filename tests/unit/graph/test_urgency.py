@@ -19,6 +19,8 @@ from mhv.tasks.graph.urgency import (
     due_factor,
     urgency,
 )
+from tests.faketime import faked_env
+from tests.faketime import library as faketime_library
 
 NOW = datetime(2026, 11, 24, 2, 6, 23, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -29,13 +31,26 @@ TASKWARRIOR_CASES = [
     # (description, input, is_blocking, is_blocked, taskwarrior urgency)
     (
         "one: pri:H project:web +a +b due:now+3d, 1 annotation, blocking",
-        UrgencyInput(NOW - 10 * DAY, "high", NOW + 3 * DAY - timedelta(seconds=1), tags=("a", "b"), repo="web", annotation_count=1),
+        UrgencyInput(
+            NOW - 10 * DAY,
+            "high",
+            NOW + 3 * DAY - timedelta(seconds=1),
+            tags=("a", "b"),
+            repo="web",
+            annotation_count=1,
+        ),
         True,
         False,
         24.1834,
     ),
     ("two: pri:L entered 400 days ago, blocked", UrgencyInput(NOW - 400 * DAY, "low"), False, True, -1.2),
-    ("three: +next due:now-9d", UrgencyInput(NOW - 2 * DAY, None, NOW - 9 * DAY, tags=("next",)), False, False, 27.811),
+    (
+        "three: +next due:now-9d",
+        UrgencyInput(NOW - 2 * DAY, None, NOW - 9 * DAY, tags=("next",)),
+        False,
+        False,
+        27.811,
+    ),
     (
         "four: pri:M scheduled:now-1d, started",
         UrgencyInput(NOW - 30 * DAY, "medium", status="in_progress", scheduled=NOW - DAY),
@@ -53,8 +68,14 @@ TASKWARRIOR_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "task", "blocking", "blocked", "expected"), TASKWARRIOR_CASES, ids=[c[0] for c in TASKWARRIOR_CASES])
-def test_matches_taskwarrior(name: str, task: UrgencyInput, blocking: bool, blocked: bool, expected: float) -> None:
+@pytest.mark.parametrize(
+    ("name", "task", "blocking", "blocked", "expected"),
+    TASKWARRIOR_CASES,
+    ids=[c[0] for c in TASKWARRIOR_CASES],
+)
+def test_matches_taskwarrior(
+    name: str, task: UrgencyInput, blocking: bool, blocked: bool, expected: float
+) -> None:
     result = urgency(task, NOW, is_blocking=blocking, is_blocked=blocked)
     assert result.score == pytest.approx(expected, abs=1e-4)
     assert sum(v for _, v in result.breakdown) == pytest.approx(result.score)
@@ -62,13 +83,29 @@ def test_matches_taskwarrior(name: str, task: UrgencyInput, blocking: bool, bloc
 
 def test_breakdown_names_each_term() -> None:
     result = urgency(TASKWARRIOR_CASES[0][1], NOW, is_blocking=True)
-    assert [t for t, _ in result.breakdown] == ["blocking", "due", "priority high", "project", "tags", "annotations", "age"]
+    assert [t for t, _ in result.breakdown] == [
+        "blocking",
+        "due",
+        "priority high",
+        "project",
+        "tags",
+        "annotations",
+        "age",
+    ]
     assert result.terms[0].coefficient == 8.0 and result.terms[0].factor == 1.0
 
 
 @pytest.mark.parametrize(
     ("offset_days", "factor"),
-    [(-30, 0.2), (-14, 0.2), (-7, 0.2 + 7 * 0.8 / 21), (0, 0.2 + 14 * 0.8 / 21), (6.99, 0.2 + 20.99 * 0.8 / 21), (7, 1.0), (100, 1.0)],
+    [
+        (-30, 0.2),
+        (-14, 0.2),
+        (-7, 0.2 + 7 * 0.8 / 21),
+        (0, 0.2 + 14 * 0.8 / 21),
+        (6.99, 0.2 + 20.99 * 0.8 / 21),
+        (7, 1.0),
+        (100, 1.0),
+    ],
 )
 def test_due_curve(offset_days: float, factor: float) -> None:
     # offset_days > 0 means overdue by that many days
@@ -92,10 +129,18 @@ def test_critical_priority_and_defaults() -> None:
 
 
 def test_overrides_and_bonuses() -> None:
-    coefficients = UrgencyCoefficients().with_overrides({"due": 6, "tag.ci": 2.5, "repo.infra": 1.5, "tag.next": 0})
+    coefficients = UrgencyCoefficients().with_overrides(
+        {"due": 6, "tag.ci": 2.5, "repo.infra": 1.5, "tag.next": 0}
+    )
     task = UrgencyInput(NOW, None, NOW + 14 * DAY, tags=("ci", "next"), repo="infra.db")
     result = dict(urgency(task, NOW, coefficients=coefficients).breakdown)
-    assert result == {"due": pytest.approx(6 * 0.2), "tag ci": 2.5, "repo infra": 1.5, "project": 1.0, "tags": 0.9}
+    assert result == {
+        "due": pytest.approx(6 * 0.2),
+        "tag ci": 2.5,
+        "repo infra": 1.5,
+        "project": 1.0,
+        "tags": 0.9,
+    }
     with pytest.raises(ValueError, match=r"urgency\.colour: unknown"):
         UrgencyCoefficients().with_overrides({"colour": 1})
     with pytest.raises(ValueError, match="expected a number"):
@@ -104,7 +149,8 @@ def test_overrides_and_bonuses() -> None:
 
 @pytest.mark.taskwarrior
 @pytest.mark.skipif(
-    (shutil.which("task") is None or shutil.which("faketime") is None) and not os.environ.get("MHV_REQUIRE_TASKWARRIOR"),
+    (shutil.which("task") is None or faketime_library() is None)
+    and not os.environ.get("MHV_REQUIRE_TASKWARRIOR"),
     reason="needs the real `task` program and faketime (apt-get install taskwarrior faketime)",
 )
 def test_against_the_real_taskwarrior(tmp_path: Path) -> None:
@@ -113,8 +159,9 @@ def test_against_the_real_taskwarrior(tmp_path: Path) -> None:
 
     def task(*args: str) -> str:
         # The same pinned day for every call, so `now-10d` and the urgency's age terms never drift.
-        argv = ["faketime", "2026-11-24 12:00:00", "task", *args]
-        return subprocess.run(argv, env=env, check=True, capture_output=True, text=True).stdout
+        argv = ["task", *args]
+        pinned = faked_env("2026-11-24 12:00:00", env)
+        return subprocess.run(argv, env=pinned, check=True, capture_output=True, text=True).stdout
 
     task("add", "one", "entry:now-10d", "priority:H", "project:web", "+a", "+b", "due:now+3d")
     task("add", "two", "entry:now-400d", "priority:L", "depends:1")

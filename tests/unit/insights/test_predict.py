@@ -91,7 +91,10 @@ def test_blocker_risk_from_history_and_graph() -> None:
     done = [rec(i, 60.0, repo="infra", blocked=i % 2 == 0) for i in range(40)]
     done += [rec(100 + i, 60.0, repo="docs") for i in range(40)]
     model = Model(done, calibrate=False)
-    infra, docs = model.blocker_risk(rec(500, None, repo="infra")), model.blocker_risk(rec(501, None, repo="docs"))
+    infra, docs = (
+        model.blocker_risk(rec(500, None, repo="infra")),
+        model.blocker_risk(rec(501, None, repo="docs")),
+    )
     assert infra[0] is not None and docs[0] is not None and infra[0] > 0.35 > docs[0]
     assert model.blocker_risk(rec(502, None, repo="docs"), graph_blocked=True)[0] == 1.0
 
@@ -105,7 +108,9 @@ def test_open_task_already_older_than_the_prediction() -> None:
     assert math.isclose(model.predict(old).lead.minutes, 120.0)  # type: ignore[union-attr]
 
 
-durations = st.lists(st.floats(min_value=1.0, max_value=1e6, allow_nan=False), min_size=MIN_SIMILAR, max_size=60)
+durations = st.lists(
+    st.floats(min_value=1.0, max_value=1e6, allow_nan=False), min_size=MIN_SIMILAR, max_size=60
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -136,7 +141,10 @@ def test_quantiles_are_monotone(values: list[float]) -> None:
 def test_monte_carlo_dates_are_ordered(values: list[float], n_open: int, seed: int) -> None:
     from dateutil.tz import UTC as tz
 
-    done = [rec(i, v, created=T0 + timedelta(days=2 * i), estimate=(30 if i % 3 else None)) for i, v in enumerate(values)]
+    done = [
+        rec(i, v, created=T0 + timedelta(days=2 * i), estimate=(30 if i % 3 else None))
+        for i, v in enumerate(values)
+    ]
     model = Model(done, calibrate=False)
     now = T0 + timedelta(days=200)
     todo = [rec(900 + i, None, estimate=(60 if i % 2 else None)) for i in range(n_open)]
@@ -161,7 +169,13 @@ def test_order_flags_likely_misses() -> None:
     soon, later = rec(500, None, created=now), rec(501, None, created=now)
     items = [
         (500, 5.0, soon.created, now + timedelta(days=1), model.predict(soon, now)),  # due tomorrow: misses
-        (501, 6.0, later.created, now + timedelta(days=20), model.predict(later, now)),  # due in 20 days: fine
+        (
+            501,
+            6.0,
+            later.created,
+            now + timedelta(days=20),
+            model.predict(later, now),
+        ),  # due in 20 days: fine
     ]
     ranked = adjust(items, now)
     assert [r.number for r in ranked] == [500, 501]

@@ -26,5 +26,7 @@ def test_date_corpus_clocks_and_settings() -> None:
     assert len({c.now for c in DATE_CASES}) >= 6
     assert {c.settings.week_start for c in DATE_CASES if c.settings} >= {0, 6}
     assert {c.settings.date_order for c in DATE_CASES if c.settings} >= {"mdy", "dmy"}
-    negatives = [c for c in DATE_CASES if set(c.expected) == {"intent", "title"} and c.expected["title"] == c.text]
+    negatives = [
+        c for c in DATE_CASES if set(c.expected) == {"intent", "title"} and c.expected["title"] == c.text
+    ]
     assert len(negatives) >= 15

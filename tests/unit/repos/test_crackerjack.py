@@ -22,14 +22,14 @@ from mhv.repos.gates import run_gate
 
 PY = sys.executable
 
-STAND_IN = '''\
+STAND_IN = """\
 import subprocess, sys
 flags = sys.argv[2:]
 print("crackerjack run", " ".join(flags))
 subprocess.run([sys.executable, "-m", "coverage", "run", "app.py"], check=True)
 subprocess.run([sys.executable, "-m", "coverage", "json", "-q"], check=True)
 sys.exit(1 if "--fail" in flags else 0)
-'''
+"""
 
 
 class TestCliMode:
@@ -98,9 +98,15 @@ class CrackerjackLike:
                 return json.dumps({"job_id": job_id, "current_stage": stage, "message": f"iteration {n}"})
             if self.final == "hang":
                 return json.dumps({"job_id": job_id, "current_stage": "heartbeat", "message": "still going"})
-            return json.dumps({"job_id": job_id, "current_stage": self.final, "status": self.final,
-                               "message": "3 tests failed" if self.final == "failed" else "all hooks passed",
-                               "coverage": 91.0})
+            return json.dumps(
+                {
+                    "job_id": job_id,
+                    "current_stage": self.final,
+                    "status": self.final,
+                    "message": "3 tests failed" if self.final == "failed" else "all hooks passed",
+                    "coverage": 91.0,
+                }
+            )
 
         return srv
 
@@ -155,7 +161,12 @@ class TestMcpMode:
         lines: list[str] = []
         result = run_gate("cj", _mcp_gate(url), tmp_path, lambda n, line: lines.append(line))
         assert not result.passed and result.reason == "crackerjack job failed: 3 tests failed"
-        assert lines[:4] == ["job job-2 running", "heartbeat iteration 1", "retrying iteration 2", "heartbeat iteration 3"]
+        assert lines[:4] == [
+            "job job-2 running",
+            "heartbeat iteration 1",
+            "retrying iteration 2",
+            "heartbeat iteration 3",
+        ]
         assert fake.kwargs[-1] == {"working_directory": str(tmp_path)}
 
     def test_completed_job_passes_with_its_coverage(self, mcp_server: Any, tmp_path: Path):
@@ -174,5 +185,7 @@ class TestMcpMode:
         assert not gone.passed and gone.reason.startswith("could not talk to crackerjack")
 
     def test_config_accepts_the_mcp_gate(self):
-        config, problems = check_text('[repos.cj.gates.quality]\nkind = "crackerjack"\nmode = "mcp"\nflags = ["-t"]\n')
+        config, problems = check_text(
+            '[repos.cj.gates.quality]\nkind = "crackerjack"\nmode = "mcp"\nflags = ["-t"]\n'
+        )
         assert problems == [] and config.repos["cj"].gates["quality"].mcp_url == "http://localhost:8676/mcp"

@@ -53,8 +53,12 @@ class TestCommands:
 class TestTaskGates:
     def test_runs_in_parallel_are_stored_and_set_gate_status(self, service, make_repo):
         repo = make_repo()
-        gates = _gates(service, repo, f'gates = {{ ok = "{PY} -c pass", slow = "{PY} -c \'import time; time.sleep(0.6)\'", '
-                                      f'slow2 = "{PY} -c \'import time; time.sleep(0.6)\'" }}')
+        gates = _gates(
+            service,
+            repo,
+            f'gates = {{ ok = "{PY} -c pass", slow = "{PY} -c \'import time; time.sleep(0.6)\'", '
+            f"slow2 = \"{PY} -c 'import time; time.sleep(0.6)'\" }}",
+        )
         task = service.create({"title": "t", "repo": "api"})
         outcome = gates.run(task.number)
         assert outcome.passed and [r.name for r in outcome.results] == ["ok", "slow", "slow2"]
@@ -65,12 +69,20 @@ class TestTaskGates:
 
     def test_td_refuses_on_failure_then_overrides(self, service, make_repo):
         repo = make_repo()
-        gates = _gates(service, repo, f'gates = {{ tests = "{PY} -c \'import sys; print(\\"2 failed\\"); sys.exit(1)\'", '
-                                      'docs = { command = "false", required = false } }')
+        gates = _gates(
+            service,
+            repo,
+            f'gates = {{ tests = "{PY} -c \'import sys; print(\\"2 failed\\"); sys.exit(1)\'", '
+            'docs = { command = "false", required = false } }',
+        )
         service.create({"title": "t", "repo": "api"})
         with pytest.raises(GateFailedError) as err:
             gates.before_completion(1)
-        assert err.value.exit_code == 8 and "2 failed" in err.value.message and err.value.details["failed"] == ["tests"]
+        assert (
+            err.value.exit_code == 8
+            and "2 failed" in err.value.message
+            and err.value.details["failed"] == ["tests"]
+        )
         assert service.get(1).gate_status == "failed" and service.get(1).status == "pending"
         gates.before_completion(1, override_reason="flaky, see #9")
         assert service.get(1).gate_status == "overridden"
@@ -78,7 +90,9 @@ class TestTaskGates:
 
     def test_passing_run_of_the_same_commit_is_reused(self, service, make_repo):
         repo = make_repo()
-        (repo / "count.py").write_text("import pathlib\np = pathlib.Path('runs.txt')\np.write_text(p.read_text() + 'x' if p.exists() else 'x')\n")
+        (repo / "count.py").write_text(
+            "import pathlib\np = pathlib.Path('runs.txt')\np.write_text(p.read_text() + 'x' if p.exists() else 'x')\n"
+        )
         (repo / ".gitignore").write_text("runs.txt\n")
         git(repo, "add", ".")
         git(repo, "commit", "-qm", "counter")
@@ -93,12 +107,21 @@ class TestTaskGates:
 
     def test_min_coverage_and_unreadable_result_fail(self, service, make_repo):
         repo = make_repo()
-        gates = _gates(service, repo, f'gates = {{ cov = {{ command = "{PY} -c pass", min_coverage = 80 }} }}')
+        gates = _gates(
+            service, repo, f'gates = {{ cov = {{ command = "{PY} -c pass", min_coverage = 80 }} }}'
+        )
         service.create({"title": "t", "repo": "api"})
         result = gates.run(1).results[0]
         assert not result.passed and result.reason.startswith("coverage unknown: no coverage.json")
-        (repo / "write.py").write_text("import json\njson.dump({'totals': {'percent_covered': 71.5}}, open('coverage.json', 'w'))\n")
-        gates = Gates(service, check_text(f'[repos.api]\ngates = {{ cov = {{ command = "{PY} write.py", min_coverage = 80 }} }}\n')[0])
+        (repo / "write.py").write_text(
+            "import json\njson.dump({'totals': {'percent_covered': 71.5}}, open('coverage.json', 'w'))\n"
+        )
+        gates = Gates(
+            service,
+            check_text(
+                f'[repos.api]\ngates = {{ cov = {{ command = "{PY} write.py", min_coverage = 80 }} }}\n'
+            )[0],
+        )
         result = gates.run(1).results[0]
         assert not result.passed and result.coverage == 71.5 and "below the minimum 80%" in result.reason
 
@@ -110,7 +133,9 @@ class TestCli:
         git(repo, "add", ".")
         git(repo, "commit", "-qm", "check")
         mhv_home.mkdir(parents=True, exist_ok=True)
-        (mhv_home / "config.toml").write_text(f'[repos.api]\nworktrees = true\ngates = {{ check = "{PY} check.py" }}\n')
+        (mhv_home / "config.toml").write_text(
+            f'[repos.api]\nworktrees = true\ngates = {{ check = "{PY} check.py" }}\n'
+        )
         assert mhv("repo", "add", "api", str(repo))[0] == 0
         assert mhv("tc", "add check @api")[0] == 0
         code, out, err = mhv("start", "1", "--json")
@@ -126,7 +151,12 @@ class TestCli:
         (path / "check.py").write_text("print('fine')\n")
         git(path, "commit", "-qam", "fix")
         code, out, err = mhv("td", "1")
-        assert code == 0 and "Completed task 1" in out and "kept worktree" in err and "2 commits not on main" in err
+        assert (
+            code == 0
+            and "Completed task 1" in out
+            and "kept worktree" in err
+            and "2 commits not on main" in err
+        )
         git(repo, "merge", "-q", "--no-edit", "mhv-1-add-check")
         code, out, _ = mhv("worktree", "prune", "--json")
         assert code == 0 and json.loads(out)[0]["removed"] is True and not path.exists()
@@ -139,7 +169,7 @@ class TestCli:
 def test_worktree_open_runs_the_shell_in_the_worktree(mhv, make_repo, tmp_path: Path, monkeypatch):
     repo = make_repo()
     shell = tmp_path / "shell.sh"
-    shell.write_text(f'#!/bin/sh\npwd > {tmp_path / "where.txt"}\nexit 3\n')
+    shell.write_text(f"#!/bin/sh\npwd > {tmp_path / 'where.txt'}\nexit 3\n")
     shell.chmod(0o755)
     monkeypatch.setenv("SHELL", str(shell))
     mhv("repo", "add", "api", str(repo))

@@ -22,12 +22,27 @@ def test_status_on_both_stores(service, make_repo, clock):
     service.start(1)
     path = Worktrees(service).create(1).path
     (path / "draft.py").write_text("x")
-    add_gate_run(service, GateRunRecord(task_id=service.get(1).id, repo="api", name="tests", command="pytest",
-                                        status="failed", started_at=clock(), finished_at=clock(), exit_code=1))
+    add_gate_run(
+        service,
+        GateRunRecord(
+            task_id=service.get(1).id,
+            repo="api",
+            name="tests",
+            command="pytest",
+            status="failed",
+            started_at=clock(),
+            finished_at=clock(),
+            exit_code=1,
+        ),
+    )
     status = repo_status(service, Config())
     data = {r["name"]: r for r in status.to_json()["repos"]}
     assert {k: data["api"][k] for k in ("open", "in_progress", "blocked", "overdue")} == {
-        "open": 2, "in_progress": 1, "blocked": 1, "overdue": 1}
+        "open": 2,
+        "in_progress": 1,
+        "blocked": 1,
+        "overdue": 1,
+    }
     assert data["api"]["worktrees"][0]["untracked"] == 1 and data["api"]["worktrees"][0]["dirty"]
     assert data["api"]["last_gate"]["status"] == "failed" and data["akosha"]["last_gate"] is None
     assert status.blocker_lines() == ["api #2 waits on akosha #3"]

@@ -76,7 +76,9 @@ class TestCreate:
         _commit(path, "a.py")
         shutil.rmtree(path)
         again = wt.create(1)
-        assert again.path == path and not again.reused and (path / "a.py").exists()  # the branch kept its commit
+        assert (
+            again.path == path and not again.reused and (path / "a.py").exists()
+        )  # the branch kept its commit
         assert service.get(1).metadata["worktree"]["created_branch"] is True
 
     def test_existing_branch_is_reused_and_not_marked_as_ours(self, service, make_repo):
@@ -132,7 +134,9 @@ class TestCreate:
         service.create({"title": "one", "repo": "api"})
         created = wt.create(1)
         assert created.path.is_dir() and "exit code 3" in created.warnings[0]
-        wt = Worktrees(service, check_text('[repos.api]\npost_create = "sleep 5"\npost_create_timeout = 0.3\n')[0])
+        wt = Worktrees(
+            service, check_text('[repos.api]\npost_create = "sleep 5"\npost_create_timeout = 0.3\n')[0]
+        )
         service.create({"title": "two", "repo": "api"})
         created = wt.create(2)
         assert created.path.is_dir() and "did not finish in 0.3 s" in created.warnings[0]
@@ -196,7 +200,10 @@ class TestRemove:
         else:
             git(repo, "cherry-pick", "main..mhv-1-work")
         state = wt.state(1)
-        assert state.merged is True and state.merged_by == {"merge": "ancestry", "squash": "squash", "rebase": "cherry"}[how]
+        assert (
+            state.merged is True
+            and state.merged_by == {"merge": "ancestry", "squash": "squash", "rebase": "cherry"}[how]
+        )
         removal = wt.remove(1)
         assert removal.removed and removal.branch_deleted
         assert not path.exists() and "mhv-1-work" not in git(repo, "branch")
@@ -237,5 +244,8 @@ class TestRemove:
         assert [(r.task.number, r.removed) for r in dry] == [(1, True), (2, False)]
         assert Path(service.get(1).worktree_path).exists()
         done = wt.prune()
-        assert [(r.task.number, r.removed, r.reasons) for r in done] == [(1, True, []), (2, False, ["1 untracked"])]
+        assert [(r.task.number, r.removed, r.reasons) for r in done] == [
+            (1, True, []),
+            (2, False, ["1 untracked"]),
+        ]
         assert service.get(1).worktree_path is None and service.get(3).worktree_path is not None

@@ -40,8 +40,16 @@ class TestTodoTxt:
                                    ("line 6 ('bad date due:2026-13-01')", "bad date (month must be in 1..12)")]  # fmt: skip
         assert seen[-1] == (4, 4)
         mom, pr, plain, someday = everything(service)
-        assert (mom.title, mom.status, mom.priority, mom.repo, mom.tags) == ("Call Mom", "completed", "critical", "family", ["phone"])
-        assert mom.completed_at == datetime(2026, 11, 20, tzinfo=UTC) and mom.created_at == datetime(2026, 11, 1, tzinfo=UTC)
+        assert (mom.title, mom.status, mom.priority, mom.repo, mom.tags) == (
+            "Call Mom",
+            "completed",
+            "critical",
+            "family",
+            ["phone"],
+        )
+        assert mom.completed_at == datetime(2026, 11, 20, tzinfo=UTC) and mom.created_at == datetime(
+            2026, 11, 1, tzinfo=UTC
+        )
         assert mom.due == datetime(2026, 12, 5, tzinfo=UTC) and mom.due_all_day
         assert (pr.priority, pr.repo, pr.tags) == ("high", "crackerjack", ["ci", "work"])
         assert pr.scheduled == datetime(2026, 11, 30, tzinfo=UTC)
@@ -70,12 +78,14 @@ class TestTodoTxt:
 class TestCsv:
     def test_round_trip_of_the_exporter(self, service, tmp_path):
         load_sample(service)
-        service.update(3, {"description": "multi\nline, with \"quotes\"", "metadata": {"k": [1, 2]}})
+        service.update(3, {"description": 'multi\nline, with "quotes"', "metadata": {"k": [1, 2]}})
         text = export_text(service, "csv")
         from mhv.store import open_store
         from mhv.tasks.service import TaskService
 
-        other = TaskService(open_store(f"sqlite:///{tmp_path / 'other.db'}"), clock=service.clock, tz=service.tz, actor="t")
+        other = TaskService(
+            open_store(f"sqlite:///{tmp_path / 'other.db'}"), clock=service.clock, tz=service.tz, actor="t"
+        )
         try:
             summary = import_csv(other, text)
             assert (summary.created, summary.updated, summary.skipped) == (17, 0, [])
@@ -90,9 +100,17 @@ class TestCsv:
         text = "title,priority,tags,depends_on,number\nship it,high,release,2,1\nwrite notes,,docs,,2\n,low,,,\nx,urgent,,,\n"
         summary = import_csv(service, text)
         assert (summary.created, summary.updated) == (2, 0)
-        assert summary.skipped == [("line 4", "empty title"), ("line 5 ('x')", "unknown priority 'urgent' (use critical, high, medium, low)")]
+        assert summary.skipped == [
+            ("line 4", "empty title"),
+            ("line 5 ('x')", "unknown priority 'urgent' (use critical, high, medium, low)"),
+        ]
         ship = service.get(1, links=True)
-        assert (ship.title, ship.priority, ship.tags, ship.status) == ("ship it", "high", ["release"], "blocked")
+        assert (ship.title, ship.priority, ship.tags, ship.status) == (
+            "ship it",
+            "high",
+            ["release"],
+            "blocked",
+        )
         assert ship.depends_on == [2]
         # a row with an id updates that task
         row = f"id,title,priority\n{ship.id},ship it now,critical\n"

@@ -46,7 +46,10 @@ class TestTitleIndex:
         typed = "fix flaky auth"
         answers = [[h.number for h in index.containing(typed[:i])] for i in range(1, len(typed) + 1)]
         # each answer equals what a fresh index (no previous query to narrow) gives for the same text
-        fresh = [[h.number for h in TitleIndex.load(service).containing(typed[:i])] for i in range(1, len(typed) + 1)]
+        fresh = [
+            [h.number for h in TitleIndex.load(service).containing(typed[:i])]
+            for i in range(1, len(typed) + 1)
+        ]
         assert answers == fresh
         assert answers[-1] == [1]
         assert [h.number for h in index.containing("release")] == [3]  # a new query: a new scan
@@ -57,7 +60,11 @@ class TestTitleIndex:
         index = TitleIndex.load(service)
         assert [h.number for h in index.containing("task", limit=5)] == [1, 2, 3, 4, 5]
         # every word anywhere in the title: "task 1", "task 10" ... "task 19", and "task 21"
-        assert [h.title for h in index.containing("task 1")] == ["task 1", *(f"task {i}" for i in range(10, 20)), "task 21"]
+        assert [h.title for h in index.containing("task 1")] == [
+            "task 1",
+            *(f"task {i}" for i in range(10, 20)),
+            "task 21",
+        ]
 
     def test_by_number_and_its_continuations(self, service):
         for i in range(45):

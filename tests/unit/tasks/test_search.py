@@ -221,7 +221,10 @@ def test_bulk_load_builds_the_index_again(search, filled):
         search.index()
     if filled.store.dialect.name == "postgresql":
         with filled.store.read() as conn:
-            names = {r["indexname"] for r in conn.all("SELECT indexname FROM pg_indexes WHERE tablename = 'embedding'")}
+            names = {
+                r["indexname"]
+                for r in conn.all("SELECT indexname FROM pg_indexes WHERE tablename = 'embedding'")
+            }
         assert "ix_embedding_vec_hnsw" in names
         with filled.store.read() as conn:
             assert search.hnsw_ef_search(conn) == 100  # a small table: the measured default

@@ -14,7 +14,17 @@ from hypothesis import strategies as st
 from mhv.tasks.models import STATUSES, TaskFilter
 
 TRICKY = ["bug", "[bug", "bug]", "x]bug", "bu", "ug", "débug", "bug\\", "\\", "[", "]", "[]"]
-RAW = [*TRICKY, 'x"bug', 'bug"', '"', ",bug", 'a,"bug', "", " bug", ","]  # not valid tags, but the condition must not care
+RAW = [
+    *TRICKY,
+    'x"bug',
+    'bug"',
+    '"',
+    ",bug",
+    'a,"bug',
+    "",
+    " bug",
+    ",",
+]  # not valid tags, but the condition must not care
 
 
 def test_tricky_tags_match_exactly(service: Any) -> None:
@@ -22,13 +32,19 @@ def test_tricky_tags_match_exactly(service: Any) -> None:
     for i, tag in enumerate(TRICKY):
         made[tag] = service.create({"title": f"t{i}", "tags": [tag, "other"] if i % 2 else [tag]}).number
     for tag in TRICKY:
-        found = [t.number for t in service.list_tasks(TaskFilter(statuses=STATUSES, tags=(tag,), order="number"))]
+        found = [
+            t.number for t in service.list_tasks(TaskFilter(statuses=STATUSES, tags=(tag,), order="number"))
+        ]
         assert found == [made[tag]], tag
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    stored=st.lists(st.lists(st.sampled_from(RAW) | st.text(alphabet='ab"[],\\é ', max_size=4), max_size=3), min_size=1, max_size=4),
+    stored=st.lists(
+        st.lists(st.sampled_from(RAW) | st.text(alphabet='ab"[],\\é ', max_size=4), max_size=3),
+        min_size=1,
+        max_size=4,
+    ),
     wanted=st.sampled_from(RAW) | st.text(alphabet='ab"[],\\é ', max_size=4),
 )
 def test_condition_is_membership(store: Any, stored: list[list[str]], wanted: str) -> None:
@@ -40,5 +56,7 @@ def test_condition_is_membership(store: Any, stored: list[list[str]], wanted: st
         conn.execute("DELETE FROM tagprobe")
         for n, tags in enumerate(stored):
             conn.execute("INSERT INTO tagprobe VALUES (?, ?)", [n, d.json_in(tags)])
-        rows = conn.all(f"SELECT n FROM tagprobe WHERE {d.has_tag('tagprobe.tags')} ORDER BY n", [d.tag_param(wanted)])
+        rows = conn.all(
+            f"SELECT n FROM tagprobe WHERE {d.has_tag('tagprobe.tags')} ORDER BY n", [d.tag_param(wanted)]
+        )
     assert [r["n"] for r in rows] == [n for n, tags in enumerate(stored) if wanted in tags]
