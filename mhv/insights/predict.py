@@ -154,7 +154,10 @@ def _levels(rec: Record) -> list[tuple[str, tuple[Any, ...]]]:
         (f"{repo}, #{first}" if first else f"{repo}, no tags", ("rt", rec.repo, first)),
         (f"{repo}, {tagged}", ("rT", rec.repo, all_tags)),
         (f"{repo}, {tagged}, {rec.priority} priority", ("rTp", rec.repo, all_tags, rec.priority)),
-        (f"{repo}, {tagged}, {rec.priority} priority, {who}", ("rTpa", rec.repo, all_tags, rec.priority, rec.assignee)),
+        (
+            f"{repo}, {tagged}, {rec.priority} priority, {who}",
+            ("rTpa", rec.repo, all_tags, rec.priority, rec.assignee),
+        ),
     ]
 
 
@@ -309,7 +312,11 @@ class Model:
         if rec.estimate and rec.estimate > 0 and target == "duration":
             v = _shrink(_velocity_levels(rec), self.velocity)
             if v is not None:
-                ebs = (math.log(rec.estimate) + v[0], f"the estimate x velocity ({v[1]}, {v[2]} estimates)", v[2])
+                ebs = (
+                    math.log(rec.estimate) + v[0],
+                    f"the estimate x velocity ({v[1]}, {v[2]} estimates)",
+                    v[2],
+                )
         if got is None and ebs is None:
             return None
         if got is None:
@@ -419,7 +426,9 @@ class Model:
                         continue
                     est = fit._estimate(r, target, sim)
                     if est is not None:
-                        pairs.append((math.log(actual), math.log(est.low), math.log(est.minutes), math.log(est.high)))
+                        pairs.append(
+                            (math.log(actual), math.log(est.low), math.log(est.minutes), math.log(est.high))
+                        )
                 if len(pairs) < 5 * MIN_SIMILAR:
                     break
                 shift = float(np.median([a - m for a, _, m, _ in pairs]))

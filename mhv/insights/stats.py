@@ -17,6 +17,7 @@ from mhv.insights.history import Record
 from mhv.insights.predict import MIN_SIMILAR, words
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def _dist(values: Sequence[float] | np.ndarray) -> dict[str, Any] | None:
@@ -35,7 +36,9 @@ def week_start(at: datetime, tz: tzinfo) -> str:
     return (local.date() - timedelta(days=local.weekday())).isoformat()
 
 
-def throughput(done: Sequence[Record], tz: tzinfo, weeks: dict[str, str] | None = None) -> list[tuple[str, int]]:
+def throughput(
+    done: Sequence[Record], tz: tzinfo, weeks: dict[str, str] | None = None
+) -> list[tuple[str, int]]:
     """Tasks completed per week (weeks start Monday), every week from the first to the last.
     ``weeks``: each task's week by id, when already known."""
     if weeks is None:
@@ -78,6 +81,7 @@ class LocalDates:
     def __init__(self, tz: tzinfo) -> None:
         self.tz = tz
         self._offsets: dict[date, timedelta | None] = {}
+        self._by_epoch_day: dict[int, float] = {}
 
     def __call__(self, at: datetime) -> date:
         utc = at.astimezone(UTC) if at.utcoffset() else at
@@ -91,6 +95,19 @@ class LocalDates:
         if off is None:
             return at.astimezone(self.tz).date()
         return (utc.replace(tzinfo=None) + off).date()  # type: ignore[operator]
+
+    def ordinal(self, ts: float) -> int:
+        """The proleptic ordinal (``date.toordinal``) of the local date of POSIX seconds ``ts``."""
+        utc_day = int(ts // 86400)
+        off = self._by_epoch_day.get(utc_day)
+        if off is None:
+            start = datetime.fromtimestamp(utc_day * 86400, UTC)
+            a = start.astimezone(self.tz).utcoffset()
+            b = (start + timedelta(days=1)).astimezone(self.tz).utcoffset()
+            off = self._by_epoch_day[utc_day] = a.total_seconds() if a is not None and a == b else math.nan
+        if off != off:  # the zone's offset changes this day: ask it for this instant
+            return datetime.fromtimestamp(ts, UTC).astimezone(self.tz).date().toordinal()
+        return _EPOCH_ORDINAL + int((ts + off) // 86400)
 
 
 def _dist_arr(arr: np.ndarray) -> dict[str, Any] | None:
@@ -127,11 +144,11 @@ def summarize(records: Sequence[Record], tz: tzinfo) -> dict[str, Any]:
         ip[i] = nan if r.in_progress is None else r.in_progress
         lead[i] = nan if r.lead is None else r.lead
         ratio[i] = r.in_progress / r.estimate if r.estimate and r.in_progress else nan
-        if r.completed is not None:
-            day = local_date(r.completed)
-            wd = day.weekday()
+        if r.completed_ts is not None:
+            day = local_date.ordinal(r.completed_ts)
+            wd = (day - 1) % 7  # ordinal 1 (1 January of year 1) is a Monday
             weekday[wd] += 1
-            monday[i] = day.toordinal() - wd
+            monday[i] = day - wd
         by[("repo", r.repo or "-")].append(i)
         by[("priority", r.priority)].append(i)
         by[("assignee", r.assignee or "-")].append(i)
@@ -189,7 +206,9 @@ def patterns(done: Sequence[Record], by: dict[tuple[str, str], list[int]] | None
         return out
     blocked = np.fromiter((r.ever_blocked for r in done), dtype=bool, count=len(done))
     if ratio is None:
-        ratio = np.array([r.in_progress / r.estimate if r.estimate and r.in_progress else math.nan for r in done])
+        ratio = np.array(
+            [r.in_progress / r.estimate if r.estimate and r.in_progress else math.nan for r in done]
+        )
     base = float(blocked.mean())
     feats: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, r in enumerate(done):

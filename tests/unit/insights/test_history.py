@@ -146,3 +146,28 @@ def test_local_dates_match_astimezone(at: datetime, zone: str) -> None:
     tz = gettz(zone)
     assert tz is not None
     assert LocalDates(tz)(at) == at.astimezone(tz).date()
+
+
+def test_local_ordinal_matches_the_zone_on_every_kind_of_day() -> None:
+    """`mhv stats` buckets completions by local day from POSIX seconds with one offset lookup per UTC
+    day; days on which the zone's offset changes (DST, Lord Howe's half hour) must still be right."""
+    import random
+    from datetime import UTC as utc
+    from datetime import datetime as dtm
+
+    from dateutil import tz
+
+    from mhv.insights.stats import LocalDates
+
+    rnd = random.Random(5)
+    for zone in ("Europe/Paris", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"):
+        z = tz.gettz(zone)
+        local = LocalDates(z)
+        stamps = [rnd.uniform(1.6e9, 1.9e9) for _ in range(3000)]
+        # and the minutes around each 2026 transition of the zone
+        stamps += [dtm(2026, m, d, h, tzinfo=utc).timestamp() + s for m, d in ((3, 8), (3, 29), (10, 25), (11, 1), (4, 5))
+                   for h in range(24) for s in (-1, 0, 1)]  # fmt: skip
+        for ts in stamps:
+            want = dtm.fromtimestamp(ts, utc).astimezone(z).date()
+            assert local.ordinal(ts) == want.toordinal(), (zone, ts)
+            assert (want.toordinal() - 1) % 7 == want.weekday()
