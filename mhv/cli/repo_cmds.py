@@ -40,7 +40,7 @@ def _config() -> Any:
 def _worktrees() -> Any:
     from mhv.repos.worktrees import Worktrees
 
-    return Worktrees(state().service, _config())
+    return Worktrees(state().service, load_config=_config)  # the model only when config.toml needs it
 
 
 def _say_created(out: Any, created: Any) -> None:

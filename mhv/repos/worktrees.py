@@ -14,9 +14,8 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mhv.config.model import Config
 from mhv.errors import NotFoundError, ValidationError
 from mhv.repos import git
 from mhv.repos.errors import (
@@ -29,9 +28,12 @@ from mhv.repos.errors import (
     WorktreeKeptError,
     WorktreeLockedError,
 )
-from mhv.repos.settings import RepoSettings, repo_settings
+from mhv.repos.settings import RepoSettings, plain_worktree_settings, raw_config, repo_settings
 from mhv.tasks.models import FINISHED_STATUSES, Task
-from mhv.tasks.service import TaskService
+
+if TYPE_CHECKING:
+    from mhv.config.model import Config
+    from mhv.tasks.service import TaskService
 
 SLUG_MAX = 40
 Progress = Callable[[str], None]
@@ -284,18 +286,41 @@ WRAPPER = '#!/bin/sh\n# mhv: the repository\'s own hook, run from this worktree\
 class Worktrees:
     """Worktrees of tasks, over the task service and the configuration."""
 
-    def __init__(self, service: TaskService, config: Config | None = None) -> None:
+    def __init__(self, service: TaskService, config: Config | None = None, *,
+                 load_config: Callable[[], Config] | None = None) -> None:  # fmt: skip
+        """``config`` as given; or, with ``load_config``, config.toml read as plain TOML when its
+        worktree keys are plain values (no Pydantic: `mhv start N --worktree` stays one short process),
+        the model (``load_config()``, which reports problems) only when they are not."""
         self.service = service
-        self.config = config or Config()
+        self._config = config
+        self._load_config = load_config
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            if self._load_config is not None:
+                self._config = self._load_config()
+            else:
+                from mhv.config.model import Config
+
+                self._config = Config()
+        return self._config
 
     def settings(self, repo: str) -> RepoSettings:
+        if self._config is None and self._load_config is not None:
+            raw = raw_config()
+            plain = plain_worktree_settings(self.service, repo, raw) if raw is not None else None
+            if plain is not None:
+                return plain
         return repo_settings(self.service, self.config, repo)
 
     def wants_worktree(self, task: Task) -> bool:
         """Does `mhv start` make a worktree for this task by itself (``[repos.NAME] worktrees = true``)?"""
         return task.repo is not None and self.settings(task.repo).worktrees
 
-    def _checkout(self, task: Task) -> tuple[RepoSettings, Path, list[WorktreeInfo]]:
+    def _repository(self, task: Task) -> tuple[RepoSettings, Path, str]:
+        """The task's repository settings and checkout (which must be a folder), and the fix to
+        name when it is not where it should be."""
         if not task.repo:
             raise NoRepoError(f"#{task.number} has no repository, so it cannot have a worktree",
                               f"give it one: mhv tu {task.number} @REPO")  # fmt: skip
@@ -307,6 +332,11 @@ class Worktrees:
                else f"mhv repo add {s.name} NEW_PATH --replace")  # fmt: skip
         if not s.path.is_dir():
             raise RepoMovedError(f"repository @{s.name} is not at {s.path} any more (moved or deleted)", fix)
+        return s, s.path, fix
+
+    def _checkout(self, task: Task) -> tuple[RepoSettings, Path, list[WorktreeInfo]]:
+        s, _repo, fix = self._repository(task)
+        assert s.path is not None
         try:
             worktrees = list_worktrees(s.path)
         except GitError:
@@ -340,6 +370,10 @@ class Worktrees:
         (reused too) or a new ``mhv-N-slug`` branch from the default branch."""
         say = progress or (lambda _text: None)
         task = self.service.get(ref)
+        if not task.worktree_path and not task.branch:
+            made = self._create_fresh(task, say)
+            if made is not None:
+                return made
         s, repo, worktrees = self._checkout(task)
         meta = dict(task.metadata.get("worktree") or {})
         if task.worktree_path:
@@ -388,10 +422,57 @@ class Worktrees:
             meta.update({"created_branch": True, "base": base})
         meta.setdefault("created_branch", False)
         meta.setdefault("base", s.default_branch or self._base(s, repo))
+        return self._set_up(task, s, repo, path, branch, meta, say, created_branch=created_branch)
+
+    def _create_fresh(self, task: Task, say: Progress) -> Created | None:
+        """The common case in two git calls: a task with no branch yet gets a new worktree on a new
+        branch. One ``rev-parse`` tells the hooks folder, whether a ``mhv-N`` branch exists and which
+        base refs do; then ``git worktree add -b``. None when anything is less simple (a branch to
+        reuse, the path taken, git refusing): the caller's full path then looks at every worktree."""
+        s, repo, fix = self._repository(task)
+        base = self._base(s, repo)
+        if base[:1] in ("!", "^", "]"):  # would not survive the [x] glob trick below
+            return None
+        first, rest = base[0], base[1:]
+        # a glob with [..] matches the name itself; a plain one would mean "refs/heads/main/*"
+        probe = git.run(repo, "rev-parse", "--git-path", "hooks", "--symbolic-full-name",
+                        f"--glob=refs/heads/mhv-{task.number}*", f"--glob=refs/heads/[{first}]{rest}",
+                        f"--glob=refs/remotes/origin/[{first}]{rest}", check=False)  # fmt: skip
+        if probe.returncode != 0:
+            raise RepoMovedError(f"{repo} (repository @{s.name}) is no longer a git checkout", fix)
+        hooks, *refs = probe.stdout.splitlines()
+        mine = f"refs/heads/mhv-{task.number}"
+        if any(r == mine or r.startswith(mine + "-") for r in refs):
+            return None  # a branch of this task to reuse
+        start = next((r for r in (f"refs/heads/{base}", f"refs/remotes/origin/{base}") if r in refs), None)
+        if start is None:
+            raise BaseBranchMissingError(
+                f"the base branch {base!r} of @{s.name} does not exist in {repo}",
+                f"create or fetch it (git -C {repo} fetch origin {base}), or set another: "
+                f"mhv repo add {s.name} {repo} --branch NAME --replace")  # fmt: skip
+        branch = branch_name(task.number, task.title)
+        path = self.target_path(s, task, branch)
+        if path.exists() or path.is_symlink():
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        say(f"adding worktree {path} on a new branch {branch} from {base}")
+        added = git.run(repo, "worktree", "add", "--no-track", "-b", branch, str(path), start, check=False)
+        if added.returncode != 0:
+            # `git worktree add -b` makes the branch before it checks the path (a stale, registered
+            # one): a branch made here with no worktree on it is ours to take back
+            if not path.exists():
+                git.run(repo, "branch", "-D", branch, check=False)
+            return None
+        meta = {**(task.metadata.get("worktree") or {}), "created_branch": True, "base": base}
+        return self._set_up(task, s, repo, path, branch, meta, say, created_branch=True, hooks=(repo / hooks).resolve())
+
+    def _set_up(self, task: Task, s: RepoSettings, repo: Path, path: Path, branch: str, meta: dict[str, Any],
+                say: Progress, *, created_branch: bool, hooks: Path | None = None) -> Created:  # fmt: skip
+        """A new worktree's hook, included files, the task's record and post_create."""
         meta["repo"] = s.name
         result = Created(task, path, branch, created_branch=created_branch, reused=False)
         say("installing the mhv-N commit hook")
-        self._install_hook(path, task.number)
+        self._install_hook(path, task.number, hooks)
         self._copy_included(repo, path, result)
         result.task = self._record(task, path, branch, meta)
         if s.post_create:
@@ -423,12 +504,16 @@ class Worktrees:
         metadata = {**task.metadata, "worktree": meta}
         return self.service.update(task.id, {"worktree_path": str(path), "branch": branch, "metadata": metadata})
 
-    def _install_hook(self, path: Path, number: int) -> None:
+    def _install_hook(self, path: Path, number: int, hooks: Path | None = None) -> None:
         """prepare-commit-msg in this worktree only: core.hooksPath in its config.worktree, pointing at
-        a folder in its private git dir, with wrappers for the repository's own hooks."""
-        git_dir, hooks = git.out(path, "rev-parse", "--git-dir", "--git-path", "hooks").splitlines()
-        private = (path / git_dir).resolve() / "mhv-hooks"
-        orig = (path / hooks).resolve()
+        a folder in its private git dir, with wrappers for the repository's own hooks (``hooks``, the
+        repository's hooks folder, when the caller knows it already)."""
+        git_dir = _private_git_dir(path) if hooks is not None else None
+        if git_dir is None or hooks is None:
+            found, hooks_text = git.out(path, "rev-parse", "--git-dir", "--git-path", "hooks").splitlines()
+            git_dir, hooks = (path / found).resolve(), (path / hooks_text).resolve()
+        private = git_dir / "mhv-hooks"
+        orig = hooks
         private.mkdir(parents=True, exist_ok=True)
         if orig.is_dir():
             for hook in orig.iterdir():
@@ -436,8 +521,13 @@ class Worktrees:
                     continue
                 _write_exec(private / hook.name, WRAPPER.format(hook=hook))
         _write_exec(private / "prepare-commit-msg", HOOK.format(number=number, orig=orig))
-        git.run(path, "config", "extensions.worktreeConfig", "true")
-        git.run(path, "config", "--worktree", "core.hooksPath", str(private))
+        if not _worktree_config_on(git_dir):
+            git.run(path, "config", "extensions.worktreeConfig", "true")
+        own = git_dir / "config.worktree"
+        if own.exists() or not _config_safe(str(private)):
+            git.run(path, "config", "--worktree", "core.hooksPath", str(private))
+        else:  # a new worktree's own config file: written as `git config --worktree` would
+            own.write_text(f'[core]\n\thooksPath = "{_config_quote(str(private))}"\n', encoding="utf-8")
 
     def _copy_included(self, repo: Path, path: Path, result: Created) -> None:
         """Untracked, ignored files of the main checkout that ``.worktreeinclude`` lists (``.env``),
@@ -633,6 +723,44 @@ def _kill(proc: subprocess.Popen[Any]) -> None:
     except (ProcessLookupError, PermissionError):
         proc.kill()
     proc.wait()
+
+
+def _private_git_dir(path: Path) -> Path | None:
+    """The worktree's own git dir, from its ``.git`` file (``gitdir: ...``); None when unreadable."""
+    try:
+        text = (path / ".git").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text.startswith("gitdir: "):
+        return None
+    found = (path / text[len("gitdir: "):].strip()).resolve()
+    return found if found.is_dir() else None
+
+
+def _worktree_config_on(git_dir: Path) -> bool:
+    """Is ``extensions.worktreeConfig = true`` plainly in the common config? False when unsure (the
+    caller then sets it with git, which is harmless when it was set)."""
+    try:
+        common = (git_dir / (git_dir / "commondir").read_text(encoding="utf-8").strip()).resolve()
+        text = (common / "config").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    section = ""
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            section = line.strip("[] \t").lower()
+        elif section == "extensions" and re.fullmatch(r"worktreeconfig\s*=\s*true", line, flags=re.IGNORECASE):
+            return True
+    return False
+
+
+def _config_safe(value: str) -> bool:
+    return "\n" not in value and "\r" not in value and "\0" not in value
+
+
+def _config_quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _write_exec(path: Path, text: str) -> None:

@@ -7,12 +7,23 @@
    --worktree` process vs `mhv start N` without one vs a plain `git worktree add` process;
 2. gates' scheduling overhead: three gates run by Gates.run (parallel, streamed, stored) against the
    same three commands started by hand in parallel.
+
+    .venv/bin/python tests/bench/bench_repos.py --hyperfine [--before main] [--runs 20]
+
+3. the one-shot processes under hyperfine, before and after side by side in one run: a plain
+   `git worktree add -b`, and `mhv start N` with and without `--worktree` from this checkout and from
+   ``--before`` (a git ref of this repository, unpacked to a temporary folder with `git archive`). Each
+   run starts a fresh task (hyperfine's --prepare makes it and writes its number to a file the command
+   reads with `cat`, the same for every command). The overhead is mhv's worktree part less git's own:
+   (start --worktree) - (start) - (git worktree add).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -46,10 +57,76 @@ def ms(values: list[float]) -> str:
     return f"p50 {statistics.median(values) * 1000:.1f} ms (min {min(values) * 1000:.1f})"
 
 
+LAUNCH = """import sys
+src = sys.argv[1]
+sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f)]  # not the editable install
+sys.path.insert(0, src)
+from mhv.cli.entry import main
+main(sys.argv[2:])
+"""
+
+PREPARE = """import sys
+sys.path.insert(0, sys.argv[1])
+from mhv.store import open_store
+from mhv.tasks.service import TaskService
+svc = TaskService(open_store(), actor="bench", keep_graph=False)
+task = svc.create({"title": "bench task", "repo": "repo"})
+open(sys.argv[2], "w").write(str(task.number))
+"""
+
+
+def hyperfine(runs: int, before_ref: str) -> None:
+    """`mhv start N [--worktree]` before and after, and git's own `worktree add`, in one hyperfine run."""
+    base = Path(tempfile.mkdtemp())
+    os.environ["MHV_HOME"] = str(base / "home")
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    repo = make_repo(base)
+    before = base / "before"
+    before.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", before_ref, "mhv"], check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(before)], input=archive.stdout, check=True)
+    (base / "launch.py").write_text(LAUNCH)
+    (base / "prepare.py").write_text(PREPARE)
+    number = base / "n"
+    py = shlex.quote(sys.executable)
+    subprocess.run([sys.executable, str(base / "launch.py"), str(ROOT), "repo", "add", "repo", str(repo), "--branch", "main"],
+                   check=True, capture_output=True)  # fmt: skip
+    prepare = f"{py} {base / 'prepare.py'} {ROOT} {number}"
+    n = f"$(cat {number})"
+    commands = {
+        "git worktree add -b": f"git -C {repo} worktree add -q --no-track -b plain-{n} {base}/plain/{n} main",
+    }
+    for label, src in (("before", before), ("after", ROOT)):
+        mhv = f"{py} {base / 'launch.py'} {src}"
+        commands[f"{label}: mhv start N"] = f"{mhv} start {n}"
+        commands[f"{label}: mhv start N --worktree"] = f"{mhv} start {n} --worktree"
+    out = base / "hyperfine.json"
+    argv = ["hyperfine", "--runs", str(runs), "--warmup", "2", "--prepare", prepare, "--export-json", str(out), "--style", "basic"]
+    for label, cmd in commands.items():
+        argv += ["-n", label, cmd]
+    print(f"load average before: {Path('/proc/loadavg').read_text().strip()}")
+    subprocess.run(argv, check=True)
+    print(f"load average after : {Path('/proc/loadavg').read_text().strip()}")
+    results = {r["command"]: r for r in json.loads(out.read_text())["results"]}
+    med = {k: statistics.median(r["times"]) * 1000 for k, r in results.items()}
+    git_ms = med["git worktree add -b"]
+    print(f"\n{'':8} {'start':>9} {'start --worktree':>17} {'worktree part':>14} {'over git':>9}   (medians, ms; git {git_ms:.1f})")
+    for label in ("before", "after"):
+        plain, wt = med[f"{label}: mhv start N"], med[f"{label}: mhv start N --worktree"]
+        print(f"{label:8} {plain:9.1f} {wt:17.1f} {wt - plain:14.1f} {wt - plain - git_ms:9.1f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=10)
-    n = ap.parse_args().repeat
+    ap.add_argument("--hyperfine", action="store_true", help="only the one-shot processes, before and after")
+    ap.add_argument("--before", default="main", help="the git ref to compare with (--hyperfine)")
+    ap.add_argument("--runs", type=int, default=20, help="hyperfine runs per command")
+    args = ap.parse_args()
+    if args.hyperfine:
+        hyperfine(args.runs, args.before)
+        return
+    n = args.repeat
     base = Path(tempfile.mkdtemp())
     os.environ["MHV_HOME"] = str(base / "home")
     repo = make_repo(base)

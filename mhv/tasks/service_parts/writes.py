@@ -116,10 +116,12 @@ class TaskWrites(Dependencies):
                blocks: Sequence[int | str] = (), unblock: Sequence[int | str] | None = ()) -> Task:  # fmt: skip
         """Change fields and, in the same action, dependencies: wait for ``depends_on``, make ``blocks``
         wait for this task, stop waiting for ``unblock`` (``None``: for every blocker)."""
-        from mhv.tasks.validation import validate_patch
+        fields = _simple_patch(changes)
+        if fields is None:
+            from mhv.tasks.validation import validate_patch
 
-        model = validate_patch(changes)
-        fields = self._coerce(model.model_dump(exclude_unset=True), None)
+            model = validate_patch(changes)
+            fields = self._coerce(model.model_dump(exclude_unset=True), None)
         if "title" in fields and fields["title"] is None:
             raise ValidationError("the title cannot be cleared", "give a new title instead")
         with self._action(f"update {ref}") as act:
@@ -333,3 +335,26 @@ def _simple_create(data: dict[str, Any]) -> dict[str, Any] | None:
     except ValueError:
         return None
     return out
+
+
+_GATE_STATUSES = frozenset({"unknown", "passed", "failed", "overridden"})
+
+
+def _simple_patch(changes: dict[str, Any]) -> dict[str, Any] | None:
+    """The repository features' own updates (a worktree's path and branch, its metadata, the gate
+    status) checked by the same rules as the Pydantic model, without importing it (`mhv start N
+    --worktree` stays one short process); None sends anything else, or any problem, to Pydantic."""
+    if not changes or not changes.keys() <= {"worktree_path", "branch", "gate_status", "metadata"}:
+        return None
+    for name in ("worktree_path", "branch"):
+        value = changes.get(name)
+        if value is not None and (not isinstance(value, str) or value != value.strip()):
+            return None  # the model strips whitespace
+    if len(changes.get("branch") or "") > 300:
+        return None
+    if "gate_status" in changes and changes["gate_status"] not in _GATE_STATUSES:
+        return None
+    meta = changes.get("metadata")
+    if meta is not None and (type(meta) is not dict or not all(isinstance(k, str) for k in meta)):
+        return None
+    return dict(changes)

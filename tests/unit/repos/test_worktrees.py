@@ -249,3 +249,102 @@ class TestRemove:
             (2, False, ["1 untracked"]),
         ]
         assert service.get(1).worktree_path is None and service.get(3).worktree_path is not None
+
+
+class TestShortRoad:
+    """`mhv start N --worktree` for a task with no branch yet: two git calls, config.toml read without
+    Pydantic when its worktree keys are plain; anything less simple takes the full road."""
+
+    def test_start_worktree_is_two_git_calls_without_pydantic(self, make_repo, mhv_home: Path, tmp_path: Path):
+        import os
+        import sys
+
+        repo = make_repo()
+        shim = tmp_path / "bin"
+        shim.mkdir()
+        log = tmp_path / "git.log"
+        real = subprocess.run(["sh", "-c", "command -v git"], capture_output=True, text=True).stdout.strip()
+        (shim / "git").write_text(f'#!/bin/sh\necho "$*" >> {log}\nexec {real} "$@"\n')
+        (shim / "git").chmod(0o755)
+        mhv_home.mkdir(parents=True, exist_ok=True)
+        (mhv_home / "config.toml").write_text('[repos.api]\npost_create_timeout = 30\n[worktrees]\npath = "{worktrees}/{repo}/{number}"\n')
+        env = {**os.environ, "PATH": f"{shim}:{os.environ['PATH']}"}
+
+        def mhv(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([sys.executable, "-X", "importtime", "-m", "mhv", *args], env=env,
+                                  capture_output=True, text=True, check=True)  # fmt: skip
+
+        mhv("repo", "add", "api", str(repo), "--branch", "main")
+        mhv("tc", "--yes", "write the login page @api")
+        mhv("tc", "--yes", "write the logout page @api")
+        log.write_text("")
+        done = mhv("start", "1", "--worktree")
+        assert "Created worktree for #1 on mhv-1-write-the-login-page" in done.stdout
+        calls = log.read_text().splitlines()
+        assert len(calls) == 3 and "rev-parse" in calls[0] and "worktree add" in calls[1], calls
+        assert "config extensions.worktreeConfig true" in calls[2]  # once per repository
+        log.write_text("")
+        done = mhv("start", "2", "--worktree")
+        calls = log.read_text().splitlines()
+        assert len(calls) == 2 and "rev-parse" in calls[0] and "worktree add" in calls[1], calls
+        assert not [line for line in done.stderr.splitlines() if line.rstrip().endswith("| pydantic")]
+        for number in (1, 2):
+            path = mhv_home / "data" / "worktrees" / "api" / str(number)
+            _commit(path, "page.py", msg="a page")
+            assert f"Refs: mhv-{number}" in git(path, "log", "-1", "--format=%B")
+        path = mhv_home / "data" / "worktrees" / "api" / "1"
+        assert "Refs: mhv-1" not in git(repo, "log", "-1", "--format=%B")  # the hook is the worktree's only
+
+    def test_a_stale_registration_at_the_path_takes_the_full_road(self, service, make_repo):
+        import shutil
+
+        repo = make_repo()
+        wt = _wt(service, repo)
+        task = service.create({"title": "stale", "repo": "api"})
+        path = wt.target_path(wt.settings("api"), task, "mhv-1-stale")
+        git(repo, "worktree", "add", "-q", "-b", "someone-else", str(path), "main")
+        shutil.rmtree(path)  # registered with git, folder gone
+        created = wt.create(1)
+        assert created.path == path and created.created_branch and path.is_dir()
+        branches = git(repo, "branch", "--format=%(refname:short)").splitlines()
+        assert sorted(branches) == ["main", "mhv-1-stale", "someone-else"]
+
+    @pytest.mark.parametrize(
+        "toml",
+        [
+            "",
+            '[repos.api]\nworktrees = true\ndefault_branch = "main"\npost_create = "make"\npost_create_timeout = 5\n',
+            '[repos.api]\nworktree_path = "/w/{repo}-{number}"\ngates = { tests = "pytest -q" }\n',
+            '[worktrees]\nroot = "~/trees"\npath = "{worktrees}/{branch}"\n[repos.other]\nworktrees = true\n',
+        ],
+    )
+    def test_plain_settings_are_the_models(self, service, make_repo, toml: str):
+        import tomllib
+
+        from mhv.repos.settings import plain_worktree_settings, repo_settings
+
+        service.add_repo("api", str(make_repo()), None, "main")
+        plain = plain_worktree_settings(service, "api", tomllib.loads(toml))
+        model = repo_settings(service, check_text(toml)[0], "api")
+        assert plain is not None
+        model.gates = {}  # the short road does not read gates (a worktree does not need them)
+        assert plain == model
+
+    @pytest.mark.parametrize(
+        "toml",
+        [
+            '[repos.api]\nworktrees = "yes"\n',
+            "[repos.api]\npost_create_timeout = 0\n",
+            "[repos.api]\nworktree = true\n",
+            '[worktrees]\npath = "{worktrees}/{title}"\n',
+            "[worktrees]\nroot = 3\n",
+        ],
+    )
+    def test_anything_else_is_read_by_the_model(self, service, make_repo, toml: str):
+        import tomllib
+
+        from mhv.repos.settings import plain_worktree_settings
+
+        service.add_repo("api", str(make_repo()), None, "main")
+        assert plain_worktree_settings(service, "api", tomllib.loads(toml)) is None
+        assert check_text(toml)[1]  # and the model reports it
