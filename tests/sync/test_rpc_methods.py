@@ -170,3 +170,51 @@ async def test_subscribe_backlog_then_live_as_event_notifications(rpc):
     await rpc.ctx.run("cli", lambda s: s.create({"title": "unseen"}))
     await asyncio.sleep(0.2)
     assert await rpc.result("server.ping") == "pong"  # no event notification came before it
+
+
+async def test_if_updated_at_refuses_a_change_to_a_task_changed_meanwhile(rpc, clock):
+    t = await rpc.result("tasks.create", {"text": "guarded"})
+    seen = t["updated_at"]
+    clock.advance(minutes=1)
+    renamed = await rpc.result("tasks.update", {"ref": t["number"], "text": "renamed", "if_updated_at": seen})
+    assert renamed["title"] == "renamed" and renamed["updated_at"] != seen
+    seq = await last_seq(rpc)
+    for method, params in (
+        ("tasks.complete", {}),
+        ("tasks.start", {}),
+        ("tasks.update", {"text": "stale p1"}),
+        ("tasks.update", {"fields": {"description": "stale"}}),
+    ):
+        answer = await rpc.call(method, {"ref": t["number"], "if_updated_at": seen, **params})
+        error = answer["error"]
+        assert error["code"] == -32000 and error["data"]["code"] == "MHV-103", answer
+        assert error["data"]["details"]["task"]["updated_at"] == renamed["updated_at"]
+        assert "changed since you saw it" in error["message"] and error["data"]["hint"]
+    assert await last_seq(rpc) == seq  # nothing written by a refused change
+    current = await rpc.result("tasks.get", {"ref": t["number"]})
+    assert current["title"] == "renamed" and current["status"] == "pending"
+    done = await rpc.result("tasks.complete", {"ref": t["number"], "if_updated_at": renamed["updated_at"]})
+    assert done["status"] == "completed"
+    undone = await rpc.result("tasks.undo")  # the guarded change is one undo step, named as itself
+    assert undone["undone"] == f"complete {t['number']}"
+    bad = await rpc.call("tasks.complete", {"ref": t["number"], "if_updated_at": 5})
+    assert bad["error"]["code"] == -32602
+
+
+async def test_client_key_makes_a_retried_create_return_the_first_task(rpc):
+    first = await rpc.result("tasks.create", {"text": "only once p1", "client_key": "k-1"})
+    assert first["metadata"]["client_key"] == "k-1" and first["priority"] == "critical"
+    seq = await last_seq(rpc)
+    again = await rpc.result("tasks.create", {"text": "only once p1", "client_key": "k-1"})
+    assert again["id"] == first["id"] and await last_seq(rpc) == seq
+    other = await rpc.result("tasks.create", {"text": "only once p1", "client_key": "k-2"})
+    assert other["number"] == first["number"] + 1
+    by_fields = await rpc.result(
+        "tasks.create", {"fields": {"title": "f", "metadata": {"a": 1}}, "client_key": "k-3"}
+    )
+    assert by_fields["metadata"] == {"a": 1, "client_key": "k-3"}
+    assert (await rpc.result("tasks.create", {"fields": {"title": "f"}, "client_key": "k-3"}))[
+        "id"
+    ] == by_fields["id"]
+    plain = await rpc.result("tasks.list", {"text": "only once"})
+    assert len(plain) == 2

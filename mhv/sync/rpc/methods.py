@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mhv import __version__
-from mhv.errors import CancelledError, UsageError
+from mhv.errors import CancelledError, ConflictError, UsageError
 from mhv.sync.errors import SubscriberTooSlow, SyncError
 from mhv.sync.rpc.jsonrpc import Dispatcher, InvalidParams, Session
 from mhv.tasks.models import STATUSES, TaskFilter
@@ -179,6 +179,50 @@ def _task_json(svc: TaskService, ref: int | str) -> dict[str, Any]:
     return svc.get(ref, links=True).to_json()
 
 
+_KEY_WINDOW = 2000  # how many of the latest tasks a `client_key` retry is looked up among
+
+
+def _expect_updated_at(svc: TaskService, conn: Any, ref: int | str, expected: str) -> None:
+    """The precondition of tasks.update/start/complete, read in the write's own transaction: the task's
+    ``updated_at`` must still be the one the client saw, else MHV-103 with the task as it is now."""
+    seen = svc._resolve(conn, ref).to_json()["updated_at"]  # read in this transaction
+    if seen != expected:
+        current = _task_json(svc, ref)
+        raise ConflictError(
+            f"#{current['number']} changed since you saw it (updated_at {seen}, you sent {expected}): not done",
+            "look at the task as it is now (details.task), then send the change again with its updated_at",
+            task=current,
+        )
+
+
+def _fresh(svc: TaskService, result: dict[str, Any]) -> dict[str, Any]:
+    """A task JSON made inside a transaction, read again once it committed (PostgreSQL's readers
+    don't see a transaction before its commit)."""
+    out = _task_json(svc, result["id"])
+    if "next" in result:
+        out["next"] = _task_json(svc, result["next"]["id"])
+    return out
+
+
+def _guarded(svc: TaskService, verb: str, ref: int | str, expected: str | None, change: Any) -> Any:
+    """``change()`` in one transaction (one undo step, labelled as the change itself) with the
+    ``if_updated_at`` check before it."""
+    if expected is None:
+        return change()
+    with svc.bulk(f"{verb} {ref}") as act:
+        _expect_updated_at(svc, act.conn, ref, expected)
+        result = change()
+    return _fresh(svc, result)
+
+
+def _keyed_task(svc: TaskService, key: str) -> dict[str, Any] | None:
+    """The task a ``tasks.create`` with this ``client_key`` made before (among the latest ones)."""
+    for task in svc.list_tasks(TaskFilter(statuses=STATUSES, order="created", limit=_KEY_WINDOW)):
+        if task.metadata.get("client_key") == key:
+            return {"id": task.id}
+    return None
+
+
 def mhv_dispatcher(ctx: SyncContext) -> Dispatcher:
     """The dispatcher with every method of docs/protocol.md, acting through ``ctx``."""
     d = Dispatcher()
@@ -308,16 +352,34 @@ def mhv_dispatcher(ctx: SyncContext) -> Dispatcher:
     # -- writing tasks -------------------------------------------------------------------------------
     @d.method("tasks.create")
     async def tasks_create(raw: Any, session: Session) -> Any:
-        p = Params(raw, ("text", "fields", "yes"))
+        p = Params(raw, ("text", "fields", "yes", "client_key"))
         text, fields, yes = p.text("text", max_len=2000), p.obj("fields"), p.flag("yes")
+        key = p.text("client_key", max_len=100)
         if (text is None) == (fields is None):
             raise InvalidParams('give either "text" (a quick-add line) or "fields" (an object)')
+
+        def keyed(svc: TaskService, make: Any) -> Any:
+            """Without a key: make it. With one: the task made before with this key, else make it
+            (remembering the key in its metadata), in one transaction."""
+            if key is None:
+                return _fresh(svc, make(svc, None))
+            with svc.bulk("create"):
+                made = _keyed_task(svc, key) or make(svc, key)
+            return _fresh(svc, made)
+
         if fields is not None:
-            data = dict(fields)
-            return await run(session, lambda svc: _task_json(svc, svc.create(data).id))
+            base = dict(fields)
+
+            def create_fields(svc: TaskService, key: str | None) -> Any:
+                data = dict(base)
+                if key is not None:
+                    data["metadata"] = {**(data.get("metadata") or {}), "client_key": key}
+                return {"id": svc.create(data).id}
+
+            return await run(session, lambda svc: keyed(svc, create_fields))
         assert text is not None
 
-        def create(svc: TaskService) -> Any:
+        def create(svc: TaskService, key: str | None) -> Any:
             from mhv.tasks.intents import CREATE, apply, understand
 
             if not text.strip():
@@ -336,16 +398,18 @@ def mhv_dispatcher(ctx: SyncContext) -> Dispatcher:
                     f"not done: {action.describe(now)} (the parse is unsure: confidence {action.confidence:.2f})",
                     'send it again with "yes": true to create it anyway, or rephrase ("quotes" keep words as title text)',
                 )
+            if key is not None:
+                action.fields["metadata"] = {**(action.fields.get("metadata") or {}), "client_key": key}
             outcome = apply(svc, action)
             assert outcome.task is not None
-            return _task_json(svc, outcome.task.id)
+            return {"id": outcome.task.id}
 
-        return await run(session, create)
+        return await run(session, lambda svc: keyed(svc, create))
 
     @d.method("tasks.update")
     async def tasks_update(raw: Any, session: Session) -> Any:
-        p = Params(raw, ("ref", "fields", "text", "depends_on", "blocks", "unblock", "yes"))
-        ref = p.ref()
+        p = Params(raw, ("ref", "fields", "text", "depends_on", "blocks", "unblock", "yes", "if_updated_at"))
+        ref, expected = p.ref(), p.text("if_updated_at", max_len=64)
         fields, text = p.obj("fields"), p.text("text", max_len=2000)
         if fields is not None and text is not None:
             raise InvalidParams('give "fields" or "text", not both')
@@ -354,25 +418,34 @@ def mhv_dispatcher(ctx: SyncContext) -> Dispatcher:
         yes = p.flag("yes")
         if text is not None:
             words = text.split()
-            return await run(session, lambda svc: _update_from_text(ctx, svc, ref, words, yes=yes))
+            return await run(session, lambda svc: _guarded(svc, "update", ref, expected, lambda: _update_from_text(
+                ctx, svc, ref, words, yes=yes)))  # fmt: skip
         if not (fields or depends_on or blocks or unblock is None or unblock):
             raise InvalidParams(
                 'nothing to change: give "fields", "text", "depends_on", "blocks" or "unblock"'
             )
         changes = dict(fields or {})
-        return await run(session, lambda svc: _task_json(
-            svc, svc.update(ref, changes, depends_on=depends_on, blocks=blocks, unblock=unblock).id))  # fmt: skip
+        return await run(session, lambda svc: _guarded(svc, "update", ref, expected, lambda: _task_json(
+            svc, svc.update(ref, changes, depends_on=depends_on, blocks=blocks, unblock=unblock).id)))  # fmt: skip
 
     @d.method("tasks.start")
     async def tasks_start(raw: Any, session: Session) -> Any:
-        ref = Params(raw, ("ref",)).ref()
-        return await run(session, lambda svc: _task_json(svc, svc.start(ref).id))
+        p = Params(raw, ("ref", "if_updated_at"))
+        ref, expected = p.ref(), p.text("if_updated_at", max_len=64)
+        return await run(
+            session,
+            lambda svc: _guarded(svc, "start", ref, expected, lambda: _task_json(svc, svc.start(ref).id)),
+        )
 
     @d.method("tasks.complete")
     async def tasks_complete(raw: Any, session: Session) -> Any:
-        ref = Params(raw, ("ref",)).ref()
+        p = Params(raw, ("ref", "if_updated_at"))
+        ref, expected = p.ref(), p.text("if_updated_at", max_len=64)
 
         def complete(svc: TaskService) -> Any:
+            return _guarded(svc, "complete", ref, expected, lambda: completed(svc))
+
+        def completed(svc: TaskService) -> Any:
             done, nxt = svc.complete(ref)
             data = _task_json(svc, done.id)
             if nxt is not None:
