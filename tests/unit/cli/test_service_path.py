@@ -1,5 +1,5 @@
 """The one-shot commands give the same output, JSON, errors and exit codes with and without the sync
-service: every test runs twice, once on the direct path and once with the real `python -m mhv.sync.rpc`
+service: every test runs twice, once on the direct path and once with a real `mhv serve`
 serving the same MHV_HOME (test_the_service_really_answers shows `tc`/`td` do go through it).
 Also: a service that dies between two commands, and a stale socket file."""
 
@@ -19,25 +19,31 @@ from pathlib import Path
 
 import pytest
 
+from tests.sync import serving
+
 
 class Service:
+    """A real `mhv serve` (tests/sync/serving.py) on this MHV_HOME: HTTP on a free port, and the
+    JSON-RPC socket the CLI looks for."""
+
     def __init__(self, home: Path) -> None:
         self.home = home
-        self.log = home / "server.log"
-        self.proc: subprocess.Popen[str] | None = None
+        self.served: serving.Served | None = None
 
     def start(self) -> None:
-        env = {**os.environ, "MHV_HOME": str(self.home), "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "mhv.sync.rpc"], env=env, text=True,
-                                     stdout=subprocess.PIPE, stderr=self.log.open("w"))  # fmt: skip
-        line = self.proc.stdout.readline() if self.proc.stdout else ""
-        assert line.startswith("listening on "), self.log.read_text()
+        self.served = serving.start(
+            self.home, env={"MHV_DATABASE_URL": os.environ.get("MHV_DATABASE_URL", "")}
+        )
+        assert self.served.socket == str(self.home / "run" / "mhv.sock"), self.served.socket
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(30)
-        self.proc = None
+        if self.served is not None:
+            if sig == signal.SIGKILL:
+                self.served.proc.kill()
+                self.served.proc.wait(30)
+            else:
+                self.served.stop(sig)
+        self.served = None
 
 
 @pytest.fixture
@@ -45,6 +51,7 @@ def home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="mhv-c-", dir="/tmp"))  # a short path: sun_path is 108 bytes
     monkeypatch.setenv("MHV_HOME", str(folder))
     monkeypatch.setenv("MHV_ACTOR", "tester")
+    monkeypatch.setenv("TZ", "UTC")  # the zone serving.start gives the service
     monkeypatch.delenv("MHV_NO_SERVICE", raising=False)
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
