@@ -41,14 +41,20 @@ def expand_alias(args: list[str]) -> list[str]:
     """
     if not args or args[0].startswith("-"):
         return args
-    import tomllib
-
     from mhv import paths
 
     try:
         with open(paths.config_dir() / "config.toml", "rb") as fh:
-            aliases = tomllib.load(fh).get("aliases")
-    except (OSError, ValueError):
+            data = fh.read()
+    except OSError:
+        return args
+    if b"aliases" not in data:  # no [aliases] table: no TOML parse (tomllib is ~5 ms to import)
+        return args
+    import tomllib
+
+    try:
+        aliases = tomllib.loads(data.decode()).get("aliases")
+    except (UnicodeDecodeError, ValueError):
         return args
     if not isinstance(aliases, dict) or not isinstance(aliases.get(args[0]), str):
         return args

@@ -1,8 +1,8 @@
-"""The fast path: the commonest one-shot forms (`tc WORDS`, `tl`, `td N`) run without building the
+"""The fast path: the commonest one-shot forms (`tc WORDS`, `tl`, `td N`, `tu N WORDS`) run without building the
 Typer app (~40 ms) or importing Pydantic (~110 ms), so adding a task beats `task add`. `tc WORDS` goes
 through the quick-add parser and `mhv.tasks.intents` exactly as the full command does.
 
-When the sync service answers on its socket (mhv/cli/remote.py), `tc WORDS` and `td N` are sent there and only
+When the sync service answers on its socket (mhv/cli/remote.py), `tc WORDS`, `tu N WORDS` and `td N` are sent there and only
 the answer is rendered (no store, no parser in this process); when it does not, or the line needs the
 CLI itself (a command such as `done #42`, an unsure parse that asks first), they run directly. Either
 way the text, the JSON, the errors and the exit codes are the same (tests/unit/cli/test_service_path.py).
@@ -27,7 +27,7 @@ def _plain(args: list[str]) -> tuple[list[str], bool] | None:
 
 def try_fast(argv: list[str], st: CliState) -> bool:
     """Run ``argv`` if it is a plain form; False means the caller must use the full CLI."""
-    if not argv or argv[0] not in ("tc", "tl", "td"):
+    if not argv or argv[0] not in ("tc", "tl", "td", "tu"):
         return False
     parsed = _plain(argv[1:])
     if parsed is None:
@@ -35,6 +35,8 @@ def try_fast(argv: list[str], st: CliState) -> bool:
     words, as_json = parsed
     cmd = argv[0]
     if (cmd == "tc" and not words) or (cmd == "tl" and words):
+        return False
+    if cmd == "tu" and len(words) < 2:
         return False
     if cmd == "td" and not (words and all(w.lstrip("#").isdigit() for w in words)):
         return False
@@ -51,6 +53,22 @@ def try_fast(argv: list[str], st: CliState) -> bool:
             from mhv.cli.quick import run_create
 
             run_create(st, text)
+        else:
+            from mhv.cli.render import print_outcome
+
+            print_outcome(st.output, answer)
+        return True
+    if cmd == "tu":
+        ref, rest = words[0], words[1:]
+        changes = [w for part in rest for w in (part.split() if len(rest) == 1 else [part])]
+        try:
+            answer = remote.call("cli.update", {"ref": ref, "words": changes, "actor": remote.actor()}, write=True)
+        except remote.Unavailable:
+            answer = {"direct": "no service"}
+        if "direct" in answer:
+            from mhv.cli.quick import run_update
+
+            run_update(st, ref, changes)
         else:
             from mhv.cli.render import print_outcome
 

@@ -32,8 +32,13 @@ def width(text: str) -> int:
 
 
 def _fit(text: str, size: int) -> str:
-    if width(text) <= size:
-        return text + " " * (size - width(text))
+    if text.isascii():  # most cells: no per-character width
+        if len(text) <= size:
+            return text.ljust(size)
+    else:
+        used = width(text)
+        if used <= size:
+            return text + " " * (size - used)
     out, used = [], 0
     for ch in text:
         w = width(ch)

@@ -125,6 +125,8 @@ class Dialect:
     def json_out(value: Any) -> Any:
         if value is None or not isinstance(value, str | bytes):
             return value
+        if value == "[]" or value == "{}":  # most rows' tags and metadata: no parse (~5 us a row)
+            return [] if value == "[]" else {}
         return json.loads(value)
 
     # -- fragments ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""mhv vs Taskwarrior 2.6 on the same N pending tasks: add, list, import.
+"""mhv vs Taskwarrior 2.6 on the same N pending tasks: add, list, import; add and list both without
+and with a running sync service (`python -m mhv.sync.rpc` on the same MHV_HOME), side by side.
 
 Run on purpose (not collected by pytest):
     .venv/bin/python tests/bench/bench_vs_taskwarrior.py --sizes 10000 100000 --runs 10
@@ -10,6 +11,7 @@ database already at N tasks. Adds are measured on a copy so every run starts fro
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -20,6 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 WORDS = ["fix", "add", "remove", "refactor", "document", "test", "migrate", "deploy", "review", "triage", "speed", "up", "clean", "handle", "auth", "login", "cache", "index", "query", "websocket", "parser", "config", "release", "build", "ci", "flaky", "memory", "leak", "api", "endpoint", "schema", "docs", "readme", "benchmark", "profile", "retry", "timeout", "backoff"]  # fmt: skip
@@ -65,6 +68,24 @@ def stats(samples: list[float]) -> dict[str, float]:
     }
 
 
+@contextlib.contextmanager
+def running_service(env: dict[str, str], root: Path) -> Iterator[None]:
+    """The JSON-RPC service on ``env``'s MHV_HOME until the block ends (the CLI finds its socket)."""
+    log = (root / "serve.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "mhv.sync.rpc"], env=env, stdout=subprocess.PIPE,
+                            stderr=log, text=True)  # fmt: skip
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        if not line.startswith("listening on "):
+            sys.exit(f"the service did not start: {(root / 'serve.log').read_text()}")
+        time.sleep(2)  # let it finish warming up (its graph, the first poll) before timing beside it
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        log.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000])
@@ -85,7 +106,10 @@ def main() -> None:
             f"data.location={root / 'tw'}\nconfirmation=off\nverbose=nothing\nhooks=off\ngc=on\n"
         )
         tw_env = os.environ | {"TASKRC": str(tw_rc), "TASKDATA": str(root / "tw")}
-        mhv_env = os.environ | {"MHV_HOME": str(root / "mhv")}
+        mhv_env = {k: v for k, v in os.environ.items() if k != "MHV_NO_SERVICE"} | {
+            "MHV_HOME": str(root / "mhv")
+        }
+        direct_env = mhv_env | {"MHV_NO_SERVICE": "1"}
         row: dict[str, dict[str, float]] = {}
         # import (once each, from empty): the first mhv run also creates the schema
         subprocess.run([args.mhv, "tl"], env=mhv_env, capture_output=True, check=True)
@@ -95,22 +119,27 @@ def main() -> None:
         print(f"[{n}] import: {row['import']}", flush=True)
         # list: all pending tasks, like `task list`
         subprocess.run(["task", "list"], env=tw_env, capture_output=True)  # warm caches, gc
-        tl = [timed([args.mhv, "tl"], mhv_env) for _ in range(args.runs)]
+        tl = [timed([args.mhv, "tl"], direct_env) for _ in range(args.runs)]
         tk = [timed(["task", "list"], tw_env) for _ in range(args.runs)]
-        row["list"] = {"mhv": stats(tl), "task": stats(tk)}
-        row["list"]["ratio"] = round(row["list"]["mhv"]["median_ms"] / row["list"]["task"]["median_ms"], 2)
-        print(f"[{n}] list: {row['list']}", flush=True)
-        # add: each run adds one task to the N-task database (N grows by `runs`, negligible)
         ta = [
-            timed([args.mhv, "tc", f"bench add {i} #bench @crackerjack"], mhv_env) for i in range(args.runs)
-        ]
-        tka = [
-            timed(["task", "add", f"bench add {i}", "+bench", "project:crackerjack"], tw_env)
+            timed([args.mhv, "tc", f"bench add {i} #bench @crackerjack"], direct_env)
             for i in range(args.runs)
         ]
-        row["add"] = {"mhv": stats(ta), "task": stats(tka)}
-        row["add"]["ratio"] = round(row["add"]["mhv"]["median_ms"] / row["add"]["task"]["median_ms"], 2)
-        print(f"[{n}] add: {row['add']}", flush=True)
+        tka = [timed(["task", "add", f"bench add {i}", "+bench", "project:crackerjack"], tw_env)
+               for i in range(args.runs)]  # fmt: skip
+        with running_service(mhv_env, root):
+            tls = [timed([args.mhv, "tl"], mhv_env) for _ in range(args.runs)]
+            tas = [
+                timed([args.mhv, "tc", f"served add {i} #bench @crackerjack"], mhv_env)
+                for i in range(args.runs)
+            ]
+        for name, mine, served, theirs in (("list", tl, tls, tk), ("add", ta, tas, tka)):
+            row[name] = {"mhv": stats(mine), "mhv_service": stats(served), "task": stats(theirs)}
+            row[name]["ratio"] = round(row[name]["mhv"]["median_ms"] / row[name]["task"]["median_ms"], 2)
+            row[name]["ratio_service"] = round(
+                row[name]["mhv_service"]["median_ms"] / row[name]["task"]["median_ms"], 2
+            )
+            print(f"[{n}] {name}: {row[name]}", flush=True)
         # export (what taskwarrior-tui runs before it can draw)
         te = [timed(["task", "export"], tw_env) for _ in range(max(3, args.runs // 3))]
         row["task_export"] = stats(te)

@@ -1,4 +1,4 @@
-"""The ``cli.*`` methods: what the one-shot `mhv tc` and `td` need to print exactly the text
+"""The ``cli.*`` methods: what the one-shot `mhv tc`, `tu` and `td` need to print exactly the text
 they print without the service (mhv/tasks/report.py builds it on both sides; mhv/cli/render.py
 prints it). They act as the ``actor`` the CLI names (the socket is the user's own, mode 0600), so
 `mhv show` history reads the same either way.
@@ -10,6 +10,7 @@ its own message). Nothing is written then; the CLI runs the line directly.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mhv.sync.rpc.jsonrpc import Dispatcher, InvalidParams, Session
@@ -51,6 +52,48 @@ def register(d: Dispatcher, ctx: SyncContext) -> None:
             return outcome_report(apply(svc, action), now, svc.tz)
 
         return await ctx.run(_actor(p, session), create)
+
+    @d.method("cli.update")
+    async def cli_update(raw: Any, session: Session) -> Any:
+        p = Params(raw, ("ref", "words", "actor"))
+        ref = p.ref()
+        words = p.strings("words") or []
+
+        def update(svc: TaskService) -> Any:
+            from mhv.nlp import parse
+            from mhv.tasks.intents import apply, plan_update
+            from mhv.tasks.report import outcome_report
+
+            task = svc.get(ref)
+            now = _now(svc)
+            add: list[str] = []
+            remove: list[str] = []
+            rest: list[str] = []
+            for w in words:  # as `mhv tu` reads them (mhv/cli/quick.py run_update)
+                if w.startswith("-") and len(w) > 1 and not w[1:].isdigit():
+                    remove.append(w[1:].lstrip("#").lower())
+                elif w.startswith("+") and len(w) > 1:
+                    add.append(w[1:].lstrip("#").lower())
+                else:
+                    rest.append(w)
+            text = " ".join(rest)
+            registered = _known_repos(ctx, svc)
+            parsed = parse(text, now=now, known_repos=registered, settings=_quick(ctx).parse)
+            if any(alt.get("kind") == "past" for alt in getattr(parsed, "alternatives", None) or []):
+                return {"direct": "past date"}  # the CLI's own refusal, word for word
+            action = plan_update(task.number, parsed, tz=now.tzinfo, text=text, registered=registered,
+                                 add_tags=add, remove_tags=remove)  # fmt: skip
+            for key in ("due", "scheduled"):  # a time belongs to the zone, as `mhv tu` does it
+                value = action.fields.get(key)
+                if isinstance(value, datetime):
+                    action.fields[key] = value.replace(tzinfo=svc.tz)
+            if not (action.fields or action.add_tags or action.remove_tags or action.depends_on or action.blocks):
+                return {"direct": "nothing to change"}
+            if action.needs_confirmation:
+                return {"direct": "unsure"}
+            return outcome_report(apply(svc, action), now, svc.tz)
+
+        return await ctx.run(_actor(p, session), update)
 
     @d.method("cli.complete")
     async def cli_complete(raw: Any, session: Session) -> Any:

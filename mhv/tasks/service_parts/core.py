@@ -27,9 +27,27 @@ def utc_now() -> datetime:
 
 
 def local_tz() -> tzinfo:
+    """The local zone: ``TZ``, else the zone /etc/localtime links to. The standard library's zoneinfo
+    reads a zone name in ~1 ms; dateutil (~20 ms to import) stays the fallback for what zoneinfo does
+    not take (a POSIX rule such as ``EST5EDT,M3.2.0,M11.1.0``, a ``:path``, no /etc/localtime link)."""
+    name = os.environ.get("TZ")
+    key = name
+    if not name:
+        try:
+            target = os.readlink("/etc/localtime")
+        except OSError:
+            target = ""
+        _, found, key = target.partition("zoneinfo/")
+        key = key if found else None
+    if key and not key.startswith((":", "/")) and ".." not in key:
+        from zoneinfo import ZoneInfo
+
+        try:
+            return ZoneInfo(key)
+        except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+            pass
     from dateutil.tz import gettz, tzlocal
 
-    name = os.environ.get("TZ")
     return (gettz(name) if name else None) or tzlocal()
 
 

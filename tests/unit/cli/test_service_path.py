@@ -1,5 +1,5 @@
 """The one-shot commands give the same output, JSON, errors and exit codes with and without the sync
-service: every test runs twice, once on the direct path and once with the real `python -m mhv.sync.rpc`
+service: every test runs twice, once on the direct path and once with a real `mhv serve`
 serving the same MHV_HOME (test_the_service_really_answers shows `tc`/`td` do go through it).
 Also: a service that dies between two commands, and a stale socket file."""
 
@@ -19,25 +19,31 @@ from pathlib import Path
 
 import pytest
 
+from tests.sync import serving
+
 
 class Service:
+    """A real `mhv serve` (tests/sync/serving.py) on this MHV_HOME: HTTP on a free port, and the
+    JSON-RPC socket the CLI looks for."""
+
     def __init__(self, home: Path) -> None:
         self.home = home
-        self.log = home / "server.log"
-        self.proc: subprocess.Popen[str] | None = None
+        self.served: serving.Served | None = None
 
     def start(self) -> None:
-        env = {**os.environ, "MHV_HOME": str(self.home), "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "mhv.sync.rpc"], env=env, text=True,
-                                     stdout=subprocess.PIPE, stderr=self.log.open("w"))  # fmt: skip
-        line = self.proc.stdout.readline() if self.proc.stdout else ""
-        assert line.startswith("listening on "), self.log.read_text()
+        self.served = serving.start(
+            self.home, env={"MHV_DATABASE_URL": os.environ.get("MHV_DATABASE_URL", "")}
+        )
+        assert self.served.socket == str(self.home / "run" / "mhv.sock"), self.served.socket
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(30)
-        self.proc = None
+        if self.served is not None:
+            if sig == signal.SIGKILL:
+                self.served.proc.kill()
+                self.served.proc.wait(30)
+            else:
+                self.served.stop(sig)
+        self.served = None
 
 
 @pytest.fixture
@@ -45,6 +51,7 @@ def home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="mhv-c-", dir="/tmp"))  # a short path: sun_path is 108 bytes
     monkeypatch.setenv("MHV_HOME", str(folder))
     monkeypatch.setenv("MHV_ACTOR", "tester")
+    monkeypatch.setenv("TZ", "UTC")  # the zone serving.start gives the service
     monkeypatch.delenv("MHV_NO_SERVICE", raising=False)
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
@@ -181,15 +188,59 @@ def test_stale_socket_file(mhv, home):
 
 def test_the_service_really_answers(mhv, home, monkeypatch):
     """With the service up and this process's database URL pointing at a folder (unopenable), `tc`
-    and `td` still work: they went through the socket (`tl` runs directly even then)."""
+    `tu` and `td` still work: they went through the socket (`tl` runs directly even then)."""
     service = Service(home)
     service.start()
     try:
         (home / "isdir").mkdir()
         monkeypatch.setenv("MHV_DATABASE_URL", f"sqlite:///{home / 'isdir'}")
         assert mhv("tc", "via socket") == (0, "Created task 1: via socket\n", "")
+        assert mhv("tu", "1", "p2") == (0, "Updated task 1: via socket\n  changed: p2 high\n", "")
         assert mhv("td", "1") == (0, "Completed task 1: via socket\n", "")
         monkeypatch.setenv("MHV_NO_SERVICE", "1")
         assert mhv("tl")[0] == 6  # the direct path cannot open that database
     finally:
         service.stop()
+
+
+def test_update_same_text_json_and_errors(mhv, way, home):
+    mhv("tc", "fix login")
+    assert mhv("tu", "1", "p1", "#ci") == (0, "Updated task 1: fix login\n  changed: p1 critical · #ci\n", "")
+    code, out, err = mhv("tu", "1", "new title", "--json")
+    changed = json.loads(out)
+    assert (code, err) == (0, "") and changed["title"] == "new title" and changed["priority"] == "critical"
+    assert mhv("tu", "99", "p2")[0] == 3 and "MHV-101 no task '#99'" in mhv("tu", "99", "p2")[2]
+    code, _, err = mhv("tu", "99", "p2", "--json")
+    assert code == 3 and json.loads(err)["code"] == "MHV-101"
+    code, out, err = mhv("tu", "1", "call bob yesterday")  # the CLI's own refusal of a past date
+    assert code == 4 and out == "" and "in the past" in err
+    assert [e["actor"] for e in json.loads(mhv("history", "1", "--json")[1])] == ["tester"] * 3
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                   env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t",
+                        "GIT_COMMITTER_EMAIL": "t@x"})  # fmt: skip
+
+
+def test_td_runs_the_gates_either_way(mhv, way, home):
+    """A task whose repository has a gate: the service hands `td` back and the CLI's full `mhv td`
+    runs the gate first (exit 8 and the task stays open on a failure), as without the service."""
+    repo = home / "api"
+    repo.mkdir()
+    (repo / "check.py").write_text("import sys\nprint('check failed')\nsys.exit(1)\n")
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "check")
+    (home / "config.toml").write_text(f'[repos.api]\ngates = {{ check = "{sys.executable} check.py" }}\n')
+    assert mhv("repo", "add", "api", str(repo))[0] == 0
+    assert mhv("tc", "ship @api")[0] == 0
+    assert mhv("tc", "plain one")[0] == 0
+    code, out, err = mhv("td", "2", "1")  # the plain one completes, then the gated one's gate fails
+    assert code == 8 and "Completed task 2: plain one" in out and "gate 'check' failed" in err
+    assert [t["number"] for t in json.loads(mhv("tl", "--json")[1])] == [1]
+    (repo / "check.py").write_text("print('fine')\n")
+    _git(repo, "commit", "-qam", "fix")
+    code, out, err = mhv("td", "1")
+    assert code == 0 and re.fullmatch(r"\s+check\s+✓ passed in \S+ s\nCompleted task 1: ship\n", out), err
+    assert served(home) == (way == "service")
