@@ -241,6 +241,7 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
         tasks.empty_text = (f"No match for “{self.filter_text}” in {label} · esc clears the filter"
                             if self.filter_text else f"Nothing in {label} · a adds a task")  # fmt: skip
         tasks.set_highest_number(message.highest)
+        tasks.date_field = "wait" if self.current_filter().waiting else "due"
         tasks.set_source(self._fetcher(self.current_filter()), message.total, message.first_page,
                          keep_cursor=message.keep_cursor)  # fmt: skip
         self._update_title()

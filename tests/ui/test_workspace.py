@@ -487,3 +487,44 @@ class TestLaunch:
             assert app._prefetched is None  # taken by the first reload
             await settle(pilot)
             assert app.query_one(TaskList).total == 3
+
+
+class TestWaitingView:
+    """Issue 18: tasks with a future `wait` leave the open views and show in Waiting, with the day."""
+
+    async def test_waiting_tasks_listed_with_when_they_show(
+        self, make: Any, ui_service: Any, clock: Any
+    ) -> None:
+        add_tasks(ui_service, 3)
+        ui_service.update(2, {"wait": "2026-12-01"})
+        ui_service.update(3, {"wait": "2026-11-27"})
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            tasks = app.query_one(TaskList)
+            assert tasks.total == 1  # Next: the waiting ones are hidden
+            await pilot.press("7")
+            await settle(pilot)
+            assert (app.view.id, tasks.total) == ("waiting", 2)
+            assert [tasks.row(i).number for i in range(2)] == [3, 2]  # the soonest to show first
+            line = "".join(seg.text for seg in tasks.render_line(0))
+            assert "from Nov 27" in line
+            assert "hidden until Fri 2026-11-27" in str(app.query_one("#detail-fields").render())
+            sidebar = app.query_one("#views")
+            assert "Waiting" in str(sidebar.get_option("waiting").prompt)
+            assert str(sidebar.get_option("waiting").prompt).rstrip().endswith("2")
+
+    async def test_reachable_from_the_palette_and_help(self, make: Any, ui_service: Any) -> None:
+        add_tasks(ui_service, 2)
+        ui_service.update(1, {"wait": "2026-12-01"})
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+k", *"view: waiting")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.view.id == "waiting"
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert "Waiting" in str(app.screen.query_one("#help-keys").render())
