@@ -509,7 +509,7 @@ class TestWaitingView:
             assert [tasks.row(i).number for i in range(2)] == [3, 2]  # the soonest to show first
             line = "".join(seg.text for seg in tasks.render_line(0))
             assert "from Nov 27" in line
-            assert "hidden until Fri 2026-11-27" in str(app.query_one("#detail-fields").render())
+            assert "until Fri 2026-11-27" in str(app.query_one("#detail-fields").render())
             sidebar = app.query_one("#views")
             assert "Waiting" in str(sidebar.get_option("waiting").prompt)
             assert str(sidebar.get_option("waiting").prompt).rstrip().endswith("2")
