@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -107,7 +107,8 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
         self.total = 0
         self._generation = 0
         self._status_counts: dict[str, int] = {}
-        self._counted = False
+        self._launched = False  # the first rows are drawn: what launch deferred has been started
+        self._prefetched: Future[tuple[list[Task], int]] | None = None
         self._follower: EventFollower | None = None
         for theme in BUILTIN_THEMES:
             self.register_theme(theme)
@@ -142,6 +143,13 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(APP_VARIABLE_DEFAULTS)
 
+    def on_load(self) -> None:
+        """Before the stylesheet is parsed and the widgets mounted: the first page's query starts on
+        the reader thread (SQLite leaves the GIL while it ranks), so it runs while Textual builds the
+        screen rather than after it (docs/tui.md, "Launch")."""
+        self._generation += 1
+        self._prefetched = self.db.submit(self._first_page, self.current_filter())
+
     def on_mount(self) -> None:
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
@@ -155,13 +163,29 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
             for field in self.query(Input):
                 field.cursor_blink = False
         self._update_title()
-        self.reload()  # the sidebar's counts follow the first page (on_mhv_app_reloaded)
+        # The first page was asked for in on_load; everything else waits until its rows are drawn
+        # (on_mhv_app_reloaded, then _after_first_rows).
+        self._reload(self._generation, self.current_filter(), False)
+
+    def _after_first_rows(self) -> None:
+        """Launch, once the first rows are on screen: what the first page does not need. The
+        sidebar's counts, the selected task's detail (with its prediction and similar tasks), the
+        file watcher, the dependency graph, the search index and the first-run choices each cost as
+        much as the page itself at 10,000 tasks, and drawn before it they only delay it."""
+        if self._launched or self._torn_down:
+            return
+        self._launched = True
+        self.refresh_counts()
+        task = self.current_task
+        if task is not None and not self.query_one(TaskDetail).editing:
+            self._show_detail(task.id)
+        self.refresh_bindings()
         if self.live:
             self._follower = EventFollower(self.service, self._deliver_events, start_seq=self.service.last_seq())
             self._follow()
             self._warm_graph()
         self.index_in_background()
-        self.call_after_refresh(on_start, self)  # first-run choices, the tour, or its resumption
+        on_start(self)  # first-run choices, the tour, or its resumption
 
     def on_unmount(self) -> None:
         if self._follower is not None:
@@ -194,12 +218,17 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
         self._generation += 1
         self._reload(self._generation, self.current_filter(), keep_cursor)
 
+    def _first_page(self, flt: TaskFilter) -> tuple[list[Task], int]:
+        """Rows 0.. of ``flt`` and the highest task number (the number column's width). Reader thread."""
+        return self.page_for(flt, 0, PAGE), self.service.highest_number()
+
     @work(exclusive=True, group="reload", exit_on_error=False)
     async def _reload(self, generation: int, flt: TaskFilter, keep_cursor: bool) -> None:
-        def first_page() -> tuple[list[Task], int]:  # with the highest number: the number column's width
-            return self.page_for(flt, 0, PAGE), self.service.highest_number()
-
-        first, highest = await self.read(first_page)  # the page first: a ranked view sorts once
+        prefetched, self._prefetched = self._prefetched, None
+        if prefetched is not None:  # launch: asked for in on_load
+            first, highest = await asyncio.wrap_future(prefetched)
+        else:
+            first, highest = await self.read(self._first_page, flt)  # the page first: a ranked view sorts once
         total = len(first) if len(first) < PAGE else await self.read(self.count_for, flt)
         self.post_message(self.Reloaded(generation, total, first, keep_cursor, highest))
 
@@ -212,14 +241,14 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
         tasks.empty_text = (f"No match for “{self.filter_text}” in {label} · esc clears the filter"
                             if self.filter_text else f"Nothing in {label} · a adds a task")  # fmt: skip
         tasks.set_highest_number(message.highest)
+        tasks.date_field = "wait" if self.current_filter().waiting else "due"
         tasks.set_source(self._fetcher(self.current_filter()), message.total, message.first_page,
                          keep_cursor=message.keep_cursor)  # fmt: skip
         self._update_title()
         if not message.first_page:
             self.query_one(TaskDetail).show_task(None)
-        if not self._counted:  # launch: the counts wait for the first rows, not the reverse
-            self._counted = True
-            self.refresh_counts()
+        if not self._launched:  # launch: the rest waits until these rows are drawn
+            self.call_after_refresh(self._after_first_rows)
 
     @property
     def _torn_down(self) -> bool:
@@ -316,7 +345,7 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
         return self.query_one(TaskList).current
 
     def on_task_list_highlighted(self, message: TaskList.Highlighted) -> None:
-        if self._torn_down:  # a late message from a reload
+        if self._torn_down or not self._launched:  # a late message from a reload; launch: _after_first_rows
             return
         if message.task is None:
             self.query_one(TaskDetail).show_task(None)

@@ -17,6 +17,8 @@ class View:
 
     def filter(self, now: datetime, tz: tzinfo, text: str = "", order: str | None = None) -> TaskFilter:
         flt = self.build(now, tz)
+        if flt.now is None:  # "waiting" as of this minute: every page of a view asks the same question
+            flt = replace(flt, now=now.replace(second=0, microsecond=0))
         if order:
             flt = replace(flt, order=order)
         return replace(flt, text=text or None) if text else flt
@@ -39,6 +41,9 @@ BASE_VIEWS: tuple[View, ...] = (
     View("all", "All", lambda now, tz: TaskFilter(statuses=STATUSES, order="number")),
     View("blocked", "Blocked", lambda now, tz: TaskFilter(statuses=("blocked",), order="priority")),
     View("completed", "Completed", lambda now, tz: TaskFilter(statuses=("completed",), order="updated")),
+    # Open tasks hidden by `wait:` until a later day (issue 18), the soonest to show first; the list's
+    # date column says when each one shows (TaskList.date_field).
+    View("waiting", "Waiting", lambda now, tz: TaskFilter(waiting=True, order="wait")),
 )
 VIEWS_BY_ID = {v.id: v for v in BASE_VIEWS}
 

@@ -180,6 +180,7 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
             f"[dim]tags     [/] {escape(' '.join('#' + t for t in task.tags) or '—')}",
             f"[dim]due      [/] {_when(task.due, self.tz, task.due_all_day)}",
             f"[dim]scheduled[/] {_when(task.scheduled, self.tz, True)}",
+            *([f"[dim]waits    [/] until {_when(task.wait, self.tz, True)}"] if task.wait else []),
             f"[dim]estimate [/] {_minutes_text(task.estimate_minutes) or '—'}",
             f"[dim]repeats  [/] {escape(describe_rrule(task.recurrence)) if task.recurrence else '—'}",
             f"[dim]assignee [/] {escape(task.assignee or '—')}",

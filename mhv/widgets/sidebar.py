@@ -16,10 +16,10 @@ class ViewSidebar(OptionList):
     HELP = """\
 ## Views
 
-Pick what the task list shows. **Next** ranks open tasks by urgency (`mhv next --explain` shows the terms: priority, due date, blocking others, in progress, age, tags...); **Today**, **Upcoming** (two weeks), **All**, **Blocked**, **Completed**;
+Pick what the task list shows. **Next** ranks open tasks by urgency (`mhv next --explain` shows the terms: priority, due date, blocking others, in progress, age, tags...); **Today**, **Upcoming** (two weeks), **All**, **Blocked**, **Completed**, **Waiting** (tasks hidden by `wait:` until a later day, with the day each one shows again);
 then one entry per repository and per tag. Counts follow every change.
 
-- **j / k** or the arrows move, **enter** shows the view; **1**-**6** switch views from anywhere.
+- **j / k** or the arrows move, **enter** shows the view; **1**-**7** switch views from anywhere.
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -111,6 +111,7 @@ stays quick at 100,000 tasks.
         self.empty_text = ""  # drawn on the first row when the view has no task
         self.repo_width = 12  # the repository column: the longest known name, see set_repo_names
         self.number_width = 4  # the number column: the highest number's digits, see set_highest_number
+        self.date_field = "due"  # the date column: "due", or "wait" (the Waiting view: when a task shows)
 
     # ------------------------------------------------------------------ data
     def set_repo_names(self, names: list[str]) -> None:
@@ -315,7 +316,10 @@ stays quick at 100,000 tasks.
         number = f"{task.number:>{self.number_width}} "
         icon = STATUS_ICONS.get(task.status, "?") + " "
         prio = PRIORITY_MARKS.get(task.priority, "  ") + " "
-        due = self._due_text(task.due, task.due_all_day)
+        if self.date_field == "wait":
+            due = "from " + self._due_text(task.wait, True) if task.wait else ""
+        else:
+            due = self._due_text(task.due, task.due_all_day)
         fixed = len(number) + len(icon) + len(prio)
         # The title keeps at least half the row; tags, repository and due date are aligned columns
         # in what is left, narrowed in reverse order of importance (tags, then repository).

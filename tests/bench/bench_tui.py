@@ -1,9 +1,11 @@
 """TUI benchmark (run on purpose, not in the suite):
 
-    .venv/bin/python tests/bench/bench_tui.py [--sizes 10000 100000] [--keys 200] [--keys-only]
+    .venv/bin/python tests/bench/bench_tui.py [--sizes 10000 100000] [--runs 7] [--baseline main] [--keys 200] [--keys-only]
 
-1. launch to the first frame written with task rows in it, in a fresh process (imports included), at
-   each size;
+1. launch to the first task row drawn: `mhv` started as a user starts it (no command, in a
+   pseudo-terminal, bytecode caching on), from spawning the process until the terminal receives a
+   task row; the working tree and ``--baseline`` (a git ref, default main) alternate in one run, and
+   the load average is printed with the numbers;
 2. keystroke-to-screen latency (p50/p99) in the quick-add line and in the palette at the largest size:
    a Key event posted as the driver does, until the next frame is written to the terminal;
 3. `task export` of the same tasks when Taskwarrior is installed;
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -28,35 +31,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-CHILD = r"""
-import time, sys, asyncio
-t0 = time.perf_counter()
+LAUNCH = r"""
+import sys
 sys.path.insert(0, {root!r})
-from mhv.store import open_store
-from mhv.tasks.service import TaskService
-from mhv.app.main import make_app
-from mhv.widgets.task_list import TaskList
-
-async def main():
-    svc = TaskService(open_store(), actor="bench")
-    app = make_app(svc, live=False)
-    drawn = []
-    original = app._display
-
-    def display(screen, renderable):  # a frame written to the terminal: does it show task rows?
-        original(screen, renderable)
-        tasks = app.query(TaskList)
-        if not drawn and tasks and tasks.first().total and tasks.first().row(0) is not None:
-            drawn.append(time.perf_counter())
-
-    app._display = display
-    async with app.run_test(size=(120, 40)):
-        while not drawn:
-            await asyncio.sleep(0.001)
-        print(drawn[0] - t0, app.query_one(TaskList).total)
-
-asyncio.run(main())
+from mhv.cli.entry import main
+main([])
 """
+# A seeded task row: "<verb> <noun> <i>" (tests/bench/seed.py); the sidebar and title bar never show one.
+ROW = re.compile(rb"(?:fix|add|refactor|document|test|speed up|remove|review) [a-zA-Z ]+ \d+")
+ANSI = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
 
 
 def home_for(n: int) -> Path:
@@ -73,19 +56,102 @@ def home_for(n: int) -> Path:
     return home
 
 
-def first_rows(n: int, runs: int = 3) -> tuple[float, int]:
-    env = {**os.environ, "MHV_HOME": str(home_for(n))}
-    times, total = [], 0
-    for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT))], env=env,
-                             capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
-        times.append(float(out[0]))
-        total = int(out[1])
-    return min(times), total
+def tree_at(ref: str) -> Path:
+    """The source tree of git ``ref`` (the "before" side), extracted once under /tmp."""
+    sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", ref], capture_output=True,
+                         text=True, check=True).stdout.strip()  # fmt: skip
+    out = Path(tempfile.gettempdir()) / f"mhv-bench-tree-{sha}"
+    if not (out / "mhv" / "__init__.py").exists():
+        out.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", sha], capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(out)], input=archive, check=True)
+    return out
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, every thread) the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def launch_once(root: Path, home: Path, size: tuple[int, int] = (120, 40)) -> tuple[float, float]:
+    """Seconds from spawning `mhv` (no command, in a pseudo-terminal of ``size``, as a user starts it)
+    until the terminal has received a task row, and the CPU seconds the process used until then (on
+    a shared machine wall time includes waiting for a core); then ``q`` quits it."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as on a user's machine
+    env.update(MHV_HOME=str(home), TERM="xterm-256color", COLUMNS=str(size[0]), LINES=str(size[1]))
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", LAUNCH.format(root=str(root))], stdin=follower,
+                            stdout=follower, stderr=follower, env=env, cwd=str(root), close_fds=True)  # fmt: skip
+    os.close(follower)
+    seen, shown, cpu = b"", None, 0.0
+    try:
+        while shown is None and time.perf_counter() - start < 30:
+            ready, _, _ = select.select([leader], [], [], 0.5)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            seen += chunk
+            if ROW.search(ANSI.sub(b"", seen[-200_000:])):
+                shown = time.perf_counter() - start
+                cpu = _cpu_seconds(proc.pid)
+        if shown is None:
+            raise RuntimeError(f"no task row drawn; the terminal got: {ANSI.sub(b'', seen)[-2000:]!r}")
+        os.write(leader, b"q")
+        deadline = time.perf_counter() + 10
+        while proc.poll() is None and time.perf_counter() < deadline:  # drain: the app writes as it quits
+            if select.select([leader], [], [], 0.1)[0]:
+                try:
+                    os.read(leader, 65536)
+                except OSError:
+                    break
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        os.close(leader)
+    return shown, cpu
+
+
+def first_rows(n: int, baseline: str | None, runs: int = 7) -> dict[str, list[tuple[float, float]]]:
+    """Launch to the first task row, the working tree and ``baseline`` alternating, each on its own
+    copy of the seeded database (the workspace writes state and WAL). One warm-up launch each (bytecode)."""
+    source = home_for(n)
+    trees = {"after": ROOT} if baseline is None else {"before": tree_at(baseline), "after": ROOT}
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+    homes = {}
+    for name in trees:
+        homes[name] = Path(tempfile.mkdtemp(prefix=f"mhv-bench-launch-{name}-"))
+        shutil.copytree(source / "data", homes[name] / "data")
+    try:
+        for name, root in trees.items():
+            launch_once(root, homes[name])
+        for _ in range(runs):
+            for name, root in trees.items():
+                times[name].append(launch_once(root, homes[name]))
+    finally:
+        for home in homes.values():
+            shutil.rmtree(home, ignore_errors=True)
+    return times
 
 
 def task_export(n: int, runs: int = 3) -> float | None:
-    """Best of ``runs`` ``task export`` runs over the same tasks (imported once, kept beside the
+    """Median of ``runs`` ``task export`` runs over the same tasks (imported once, kept beside the
     mhv database: a 100,000-task import takes minutes)."""
     if shutil.which("task") is None:
         return None
@@ -105,7 +171,7 @@ def task_export(n: int, runs: int = 3) -> float | None:
         start = time.perf_counter()
         subprocess.run(["task", "export"], env=env, capture_output=True, check=True)
         times.append(time.perf_counter() - start)
-    return min(times)
+    return statistics.median(times)
 
 
 async def _key_to_screen(app: object, ch: str) -> tuple[float, float, float]:
@@ -263,6 +329,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--keys", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=7, help="launches of each tree (part 1)")
+    parser.add_argument(
+        "--baseline",
+        default="main",
+        help="git ref launched alongside the working tree (part 1); 'none': only the working tree",
+    )
     parser.add_argument("--keys-only", action="store_true", help="only the keystroke latencies (part 2)")
     parser.add_argument(
         "--live", action="store_true", help="only another process's change to the screen (part 4)"
@@ -277,10 +349,27 @@ def main() -> None:
         )
         return
     for n in [] if args.keys_only else args.sizes:
-        seconds, total = first_rows(n)
-        tw = task_export(n)
-        tw_text = f"; task export {tw * 1000:.0f} ms" if tw is not None else "; task not installed"
-        print(f"{n:>7} tasks ({total} in Next): launch to first rows {seconds * 1000:.0f} ms{tw_text}")
+        load_before = Path("/proc/loadavg").read_text().split()[:3]
+        times = first_rows(n, None if args.baseline == "none" else args.baseline, args.runs)
+        tw = task_export(n, args.runs)
+        load_after = Path("/proc/loadavg").read_text().split()[:3]
+        print(
+            f"{n:,} tasks, launch of `mhv` to the first task row drawn (pty 120x40, {args.runs} runs"
+            f" alternating; load average {' '.join(load_before)} -> {' '.join(load_after)}):"
+        )
+        for name, pairs in times.items():
+            samples, cpu = [w for w, _ in pairs], [c for _, c in pairs]
+            median = statistics.median(samples)
+            ratio = f", {median / tw:.2f}x task export" if tw else ""
+            label = f"{name} ({args.baseline})" if name == "before" else f"{name} (working tree)"
+            print(
+                f"  {label:<24} median {median * 1000:4.0f} ms, min {min(samples) * 1000:4.0f} ms,"
+                f" max {max(samples) * 1000:4.0f} ms{ratio}; CPU until then median"
+                f" {statistics.median(cpu) * 1000:4.0f} ms"
+            )
+        print(
+            f"  {'task export':<24} median {tw * 1000:4.0f} ms" if tw is not None else "  task not installed"
+        )
     if args.keys <= 0:
         return
     for name, (p50, p99, c50, c99, s50, s99) in asyncio.run(keystrokes(max(args.sizes), args.keys)).items():

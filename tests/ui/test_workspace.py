@@ -444,3 +444,87 @@ class TestNotifications:
             # Rendered as Textual's toast does: markup only when the notification asks for it.
             shown = Content.from_markup(note.message) if note.markup else Content(note.message)
             assert "pip install 'mhv[offline-model]'" in shown.plain
+
+
+class TestLaunch:
+    """Issue 19: the first page is drawn before what it does not need (tests/bench/bench_tui.py
+    measures the time; here the order)."""
+
+    async def test_first_rows_before_detail_counts_index_and_first_run(
+        self, make: Any, ui_service: Any
+    ) -> None:
+        add_tasks(ui_service, 5)
+        app = make()
+        app.semantic_search = True  # the search index starts at launch, as for a user
+        seen: dict[str, bool] = {}
+
+        def rows_drawn() -> bool:
+            tasks = app.query(TaskList)
+            return bool(tasks) and tasks.first().row(0) is not None and app.screen._compositor is not None
+
+        def record(name: str, original: Any) -> Any:
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                seen.setdefault(name, rows_drawn())
+                return original(*args, **kwargs)
+
+            return wrapper
+
+        app.index_in_background = lambda: seen.setdefault("index", rows_drawn())  # no model needed here
+        app.refresh_counts = record("counts", app.refresh_counts)
+        app._show_detail = record("detail", app._show_detail)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert seen == {"index": True, "counts": True, "detail": True}
+            assert app.query_one(TaskDetail).shown.number == app.query_one(TaskList).current.number
+            assert "Next" in str(app.query_one("#views").get_option_at_index(0).prompt)
+
+    async def test_the_first_page_is_asked_for_before_the_screen_is_built(
+        self, make: Any, ui_service: Any
+    ) -> None:
+        add_tasks(ui_service, 3)
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            assert app._prefetched is None  # taken by the first reload
+            await settle(pilot)
+            assert app.query_one(TaskList).total == 3
+
+
+class TestWaitingView:
+    """Issue 18: tasks with a future `wait` leave the open views and show in Waiting, with the day."""
+
+    async def test_waiting_tasks_listed_with_when_they_show(
+        self, make: Any, ui_service: Any, clock: Any
+    ) -> None:
+        add_tasks(ui_service, 3)
+        ui_service.update(2, {"wait": "2026-12-01"})
+        ui_service.update(3, {"wait": "2026-11-27"})
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            tasks = app.query_one(TaskList)
+            assert tasks.total == 1  # Next: the waiting ones are hidden
+            await pilot.press("7")
+            await settle(pilot)
+            assert (app.view.id, tasks.total) == ("waiting", 2)
+            assert [tasks.row(i).number for i in range(2)] == [3, 2]  # the soonest to show first
+            line = "".join(seg.text for seg in tasks.render_line(0))
+            assert "from Nov 27" in line
+            assert "until Fri 2026-11-27" in str(app.query_one("#detail-fields").render())
+            sidebar = app.query_one("#views")
+            assert "Waiting" in str(sidebar.get_option("waiting").prompt)
+            assert str(sidebar.get_option("waiting").prompt).rstrip().endswith("2")
+
+    async def test_reachable_from_the_palette_and_help(self, make: Any, ui_service: Any) -> None:
+        add_tasks(ui_service, 2)
+        ui_service.update(1, {"wait": "2026-12-01"})
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+k", *"view: waiting")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.view.id == "waiting"
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert "Waiting" in str(app.screen.query_one("#help-keys").render())

@@ -21,6 +21,7 @@ _ORDERS = {
     "updated": "task.updated_at DESC, task.number DESC",
     "created": "task.created_at DESC, task.number DESC",
     "title": "lower(task.title), task.number",
+    "wait": "task.wait IS NULL, task.wait, task.number",  # the Waiting view: the soonest to show first
 }
 _ORDERS["default"] = (
     "CASE task.status WHEN 'in_progress' THEN 0 WHEN 'pending' THEN 1 WHEN 'blocked' THEN 2 ELSE 3 END, "
@@ -75,7 +76,9 @@ class Reads(ServiceCore):
         if statuses:
             clauses.append(f"task.status IN ({', '.join('?' * len(statuses))})")
             params.extend(statuses)
-        if flt.waiting or flt.statuses is None:  # the open view: not the waiting or expired tasks
+        # Open lists (no statuses, or only open ones: the Next and Blocked views, `mhv next`) leave out
+        # the waiting and the expired tasks; the Waiting view lists only the waiting ones.
+        if flt.waiting or flt.statuses is None or (statuses and set(statuses) <= set(OPEN_STATUSES)):
             now = d.dt_in(flt.now or self.clock())
             if flt.waiting:
                 clauses.append("task.wait > ?")

@@ -334,3 +334,19 @@ def test_tc_with_a_broken_config_warns_and_uses_the_defaults(mhv, mhv_home):
     tasks = js(mhv, "tl")
     assert [t["title"] for t in tasks] == ["first", "second"]
     assert {t["priority"] for t in tasks} == {"medium"}  # the default, as the workspace would use
+
+
+def test_mhv_alone_opens_the_workspace_without_the_command_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`mhv` with no command skips building the typer app (issue 19: launch to first rows)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mhv.cli.entry as e\n"
+        "e.open_workspace = lambda **k: print('workspace', 'mhv.cli.app' in sys.modules)\n"
+        "e.main([])\n"
+    )
+    env = {**os.environ, "MHV_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, "workspace False"), done.stderr

@@ -52,3 +52,16 @@ def test_update_sets_and_clears_wait(service) -> None:  # type: ignore[no-untype
     assert "waits until Sun 29 Nov" in act.describe(NOW)
     cleared = service.update(task.number, {"wait": None})
     assert cleared.wait is None
+
+
+def test_lists_of_open_statuses_hide_waiting_tasks_too(service, clock) -> None:  # type: ignore[no-untyped-def]
+    """The Next and Blocked views and `mhv next` name their statuses; a waiting task stays out of them."""
+    plain = _create(service, "plain task")
+    _create(service, "renew cert wait:monday")
+    open_now = TaskFilter(statuses=("in_progress", "pending"))
+    assert numbers(service.list_tasks(open_now)) == [plain.number]
+    assert [r.task.number for r in service.ranked(open_now)] == [plain.number]
+    assert service.count(open_now) == 1
+    assert len(service.list_tasks(TaskFilter(statuses=("pending", "completed")))) == 2  # not an open list
+    clock.advance(days=6)
+    assert service.count(open_now) == 2
