@@ -5,6 +5,7 @@
     .venv/bin/python tests/bench/bench_graph.py --service  # the same through TaskService on SQLite
     .venv/bin/python tests/bench/bench_graph.py --service --deep
     .venv/bin/python tests/bench/bench_graph.py --view     # TUI graph screen of a 1,000-task component
+    .venv/bin/python tests/bench/bench_graph.py --deep --baseline main   # before (main) and after, one run
 
 Numbers for docs/graph.md. Times are wall clock on one core (time.perf_counter).
 """
@@ -12,12 +13,17 @@ Numbers for docs/graph.md. Times are wall clock on one core (time.perf_counter).
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from types import ModuleType
 
 from mhv.errors import CycleError
 from mhv.tasks.graph.algorithms import DependencyGraph, NodeInfo
@@ -33,6 +39,31 @@ def percentiles(samples: list[float]) -> str:
     return (
         f"p50 {at(0.50):.3f} ms  p99 {at(0.99):.3f} ms  max {ordered[-1] * 1e3:.3f} ms  (n={len(ordered):,})"
     )
+
+
+def load_baseline(ref: str) -> ModuleType:
+    """The graph module as it is at git ``ref`` (e.g. ``main``), imported under another name, so
+    the same run can measure before and after on the same graphs."""
+    source = subprocess.run(
+        ["git", "show", f"{ref}:mhv/tasks/graph/algorithms.py"], check=True, capture_output=True, text=True
+    ).stdout
+    path = os.path.join(tempfile.mkdtemp(prefix="mhv-graph-baseline-"), "algorithms.py")
+    with open(path, "w") as handle:
+        handle.write(source)
+    spec = importlib.util.spec_from_file_location("mhv_graph_baseline", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+def loadavg() -> str:
+    try:
+        with open("/proc/loadavg") as handle:
+            return " ".join(handle.read().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -85,7 +116,22 @@ def seed_store(path: str, n_tasks: int, edges: list[tuple[int, int]]) -> None:
 def service_bench(args: argparse.Namespace, rng: random.Random) -> int:
     """Cycle check + blocked-state update per edge insert, through TaskService.add_dependency on
     SQLite (a whole transaction each: resolve, check, insert, event, derive status, commit)."""
-    import tempfile
+    if not args.baseline:
+        return service_run(args, rng)
+    import mhv.tasks.graph.cache as cache
+
+    current = cache.DependencyGraph
+    cache.DependencyGraph = load_baseline(args.baseline).DependencyGraph  # type: ignore[misc]
+    print(f"==== before: the graph of {args.baseline} (load average {loadavg()})")
+    service_run(args, random.Random(args.seed), sql=False)
+    cache.DependencyGraph = current  # type: ignore[misc]
+    print(f"==== after: this tree (load average {loadavg()})")
+    code = service_run(args, random.Random(args.seed))
+    print(f"load average at the end: {loadavg()}")
+    return code
+
+
+def service_run(args: argparse.Namespace, rng: random.Random, *, sql: bool = True) -> int:
     from pathlib import Path
 
     from mhv.store import open_store
@@ -145,6 +191,8 @@ def service_bench(args: argparse.Namespace, rng: random.Random) -> int:
         print(f"service: complete a task (unblock dependents):  {percentiles(samples)}")
         assert svc._graph.loads == 1, "the graph was reloaded instead of followed"
         store.close()
+        if not sql:
+            return 0
 
         # Before: the same inserts with the SQL breadth-first search (one-shot commands still use it).
         store = open_store(f"sqlite:///{path}")
@@ -281,6 +329,9 @@ def main() -> int:
     parser.add_argument("--service", action="store_true", help="through TaskService on a SQLite store")
     parser.add_argument("--no-checkpointer", action="store_true", help="leave WAL checkpoints to the writer")
     parser.add_argument("--inserts", type=int, default=10_000, help="edges inserted through the service")
+    parser.add_argument(
+        "--baseline", metavar="REF", help="also run the graph module of this git ref first (before/after)"
+    )
     parser.add_argument("--sql-samples", type=int, default=200, help="random edges for the SQL 'before'")
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -293,6 +344,20 @@ def main() -> int:
         )
         return service_bench(args, rng)
     span = 20 if args.deep else 0
+    if args.baseline:
+        base = load_baseline(args.baseline)
+        print(f"==== before: the graph of {args.baseline} (load average {loadavg()})")
+        pure_bench(args, random.Random(args.seed), span, base.DependencyGraph, base.NodeInfo)
+        print(f"==== after: this tree (load average {loadavg()})")
+        rng = random.Random(args.seed)
+    code = pure_bench(args, rng, span, DependencyGraph, NodeInfo)
+    print(f"load average at the end: {loadavg()}")
+    return code
+
+
+def pure_bench(
+    args: argparse.Namespace, rng: random.Random, span: int, graph_cls: type, node_cls: type
+) -> int:
     print(
         f"python {platform.python_version()} on {platform.machine()}; {args.tasks:,} tasks, "
         f"{args.edges:,} edges, {'deep (span 20)' if args.deep else 'uniform random'} DAG, seed {args.seed}"
@@ -300,7 +365,7 @@ def main() -> int:
 
     ids = [f"t{i}" for i in range(args.tasks)]
     nodes = {
-        t: NodeInfo(
+        t: node_cls(
             number=i + 1,
             title=f"task {i}",
             estimate_minutes=rng.choice([None, 30, 60, 120]),
@@ -311,13 +376,13 @@ def main() -> int:
     edges = make_edges(rng, ids, args.edges, span)
 
     bulk: list[DependencyGraph] = []
-    seconds = timed(lambda: bulk.append(DependencyGraph(edges, nodes)))
+    seconds = timed(lambda: bulk.append(graph_cls(edges, nodes)))
     print(f"bulk load (constructor, topological sort):      {seconds:.2f} s")
     graph = bulk[0]
 
     if not args.deep:
         # Insert every edge one by one into an empty graph: cycle check + insert + blocked update.
-        graph = DependencyGraph([], nodes)
+        graph = graph_cls([], nodes)
         samples = []
         for task, dep in edges:
             start = time.perf_counter()
@@ -327,17 +392,19 @@ def main() -> int:
         print(f"insert one by one (check + insert):             {percentiles(samples)}")
 
     # Random edges on the full graph; those that would close a cycle are rejected (and named).
-    samples, rejected, longest = [], 0, 0
+    samples, cpu, rejected, longest = [], [], 0, 0
     for _ in range(10_000 if not args.deep else 2_000):
         task, dep = rng.sample(ids, 2)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.thread_time()
         try:
             graph.add_edge(task, dep)
         except CycleError as error:
             rejected += 1
             longest = max(longest, len(error.details["cycle"]))
         samples.append(time.perf_counter() - start)
+        cpu.append(time.thread_time() - start_cpu)
     print(f"random edge on the full graph (check + insert): {percentiles(samples)}")
+    print(f"    CPU time of the same inserts:               {percentiles(cpu)}")
     print(f"    rejected as cycles: {rejected:,}, longest cycle named: {longest - 1} tasks")
 
     # Blocked state: queries are O(1) (a counter per task); status changes update dependents.

@@ -10,9 +10,11 @@ The service loads every task and dependency once, keeps this object next to the 
 return a :class:`BlockChange` naming every task whose blocked state changed, which the service turns
 into ``task.blocked`` / ``task.unblocked`` events.
 
-Cycle checks use the Pearce-Kelly dynamic topological order (see ``docs/graph.md``): the graph keeps
-a topological position for every node, so an edge that agrees with the order costs O(1), and an edge
-that disagrees is searched only inside the region between its two ends.
+Cycle checks keep an order label per node (a topological order in an order-maintenance list, see
+``docs/graph.md``): an edge that agrees with the order costs O(1); an edge that disagrees is searched
+from both ends at once, only inside the region between the two labels (the two-way search of
+Haeupler et al. and of Bender, Fineman, Gilbert and Tarjan), and the side that finishes first is the
+only one that moves, so an insert costs what the smaller affected side costs.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ RELATED = "related"
 EDGE_KINDS = (BLOCKS, RELATED)
 FINISHED_STATUSES = frozenset({"completed", "cancelled"})
 DEFAULT_ESTIMATE_MINUTES = 60
+_GAP = 1 << 32  # spacing of order labels when they are handed out afresh
+_MIN_GAP = 1 << 8  # a block is relabelled together with its neighbours below this spacing
 
 Direction = Literal["up", "down", "both", "connected"]
 
@@ -210,8 +214,16 @@ class DependencyGraph:
         self._related_in: dict[str, set[str]] = {}
         self._open: dict[str, int] = {}  # unfinished blockers per task
         self._children: dict[str, set[str]] = {}
-        self._ord: dict[str, int] = {}  # a topological position per task (Pearce-Kelly)
-        self._next_ord = 0
+        # The maintained topological order: a label per task (blockers have smaller labels than
+        # the tasks that wait for them) and the tasks in label order as a doubly linked list, so a
+        # block of tasks can be moved next to another task without touching the tasks in between.
+        self._ord: dict[str, int] = {}
+        self._next: dict[str, str | None] = {}
+        self._prev: dict[str, str | None] = {}
+        self._head: str | None = None
+        self._tail: str | None = None
+        # The last search of would_create_cycle, reused by add_edge while nothing changed.
+        self._searched: tuple[str, str, bool, list[str]] | None = None
         for node_id, info in (nodes or {}).items():
             self._put_node(node_id, NodeInfo.of(info))
         blocks: list[tuple[str, str]] = []
@@ -246,8 +258,9 @@ class DependencyGraph:
         self._related_in.setdefault(node_id, set())
         self._open.setdefault(node_id, 0)
         if node_id not in self._ord:
-            self._ord[node_id] = self._next_ord
-            self._next_ord += 1
+            tail = self._tail
+            self._ord[node_id] = self._ord[tail] + _GAP if tail is not None else 0
+            self._link_after(tail, node_id)
         if info.parent_id is not None:
             self._children.setdefault(info.parent_id, set()).add(node_id)
 
@@ -258,19 +271,87 @@ class DependencyGraph:
     def _initial_order(self, blocks: list[tuple[str, str]]) -> None:
         indegree = {n: len(self._deps[n]) for n in self._info}
         ready = deque(n for n, d in indegree.items() if d == 0)
-        position = 0
+        order: list[str] = []
         while ready:
             n = ready.popleft()
-            self._ord[n] = position
-            position += 1
+            order.append(n)
             for m in self._rdeps[n]:
                 indegree[m] -= 1
                 if indegree[m] == 0:
                     ready.append(m)
-        self._next_ord = position
-        if position != len(self._info):
+        if len(order) != len(self._info):
             cycle = find_cycle_in_edges(blocks)
             raise self._cycle_error(cycle or [])
+        labels, nxt, prv = self._ord, self._next, self._prev
+        previous: str | None = None
+        for position, n in enumerate(order):
+            labels[n] = position * _GAP
+            prv[n] = previous
+            nxt[n] = None
+            if previous is not None:
+                nxt[previous] = n
+            previous = n
+        self._head = order[0] if order else None
+        self._tail = previous
+
+    # ----------------------------------------------------------------------------- the order list
+
+    def _link_after(self, anchor: str | None, node: str) -> None:
+        """Put ``node`` (not in the list) right after ``anchor`` (None: at the head)."""
+        after = self._next[anchor] if anchor is not None else self._head
+        self._prev[node] = anchor
+        self._next[node] = after
+        if anchor is None:
+            self._head = node
+        else:
+            self._next[anchor] = node
+        if after is None:
+            self._tail = node
+        else:
+            self._prev[after] = node
+
+    def _unlink(self, node: str) -> None:
+        before, after = self._prev.pop(node), self._next.pop(node)
+        if before is None:
+            self._head = after
+        else:
+            self._next[before] = after
+        if after is None:
+            self._tail = before
+        else:
+            self._prev[after] = before
+
+    def _move_after(self, anchor: str | None, block: list[str]) -> None:
+        """Move ``block`` (tasks in their current order, ``anchor`` not among them) to right after
+        ``anchor`` (None: the head), keeping its order. New labels come from the gap after
+        ``anchor``; when it is too narrow, the tasks after it are relabelled too, as few as give an
+        even spacing of at least ``_MIN_GAP`` (the order-maintenance list of Dietz and Sleator,
+        simplified)."""
+        labels, nxt = self._ord, self._next
+        for n in block:
+            self._unlink(n)
+        after = nxt[anchor] if anchor is not None else self._head
+        if anchor is None:
+            hi = labels[after] if after is not None else 0
+            lo = hi - (len(block) + 1) * _GAP
+        else:
+            lo = labels[anchor]
+            hi = labels[after] if after is not None else lo + (len(block) + 1) * _GAP
+        spread = list(block)
+        cursor = after
+        while hi - lo <= len(spread) * _MIN_GAP and cursor is not None:
+            # Too narrow: take the next task into the relabelled stretch and widen it to the one
+            # after (past the tail there is room without limit).
+            spread.append(cursor)
+            cursor = nxt[cursor]
+            hi = labels[cursor] if cursor is not None else lo + (len(spread) + 1) * _GAP
+        previous = anchor
+        for n in block:
+            self._link_after(previous, n)
+            previous = n
+        step = len(spread) + 1
+        for i, n in enumerate(spread, 1):
+            labels[n] = lo + (hi - lo) * i // step
 
     def add_node(self, node_id: str, info: Any = None) -> None:
         """Add a task (no edges). Adding a known id replaces its info, like :meth:`update_node`."""
@@ -324,6 +405,8 @@ class DependencyGraph:
             self._children.get(info.parent_id, set()).discard(node_id)
         del self._info[node_id], self._deps[node_id], self._rdeps[node_id]
         del self._related[node_id], self._related_in[node_id], self._open[node_id], self._ord[node_id]
+        self._unlink(node_id)
+        self._searched = None
         return self._diff(before)
 
     def _require(self, node_id: str) -> NodeInfo:
@@ -452,7 +535,8 @@ class DependencyGraph:
     def would_create_cycle(self, task: str, depends_on: str) -> list[str] | None:
         """The cycle that ``task blocks-on depends_on`` would close, e.g. ``[a, b, c, a]``, or None.
 
-        A self-dependency is the 1-cycle ``[a, a]``. Unknown ids cannot be part of a cycle.
+        A self-dependency is the 1-cycle ``[a, a]``. Unknown ids cannot be part of a cycle. The
+        search is kept for :meth:`add_edge` of the same edge, so checking then adding searches once.
         """
         if task == depends_on:
             return [task, task]
@@ -460,48 +544,89 @@ class DependencyGraph:
             return None
         if depends_on in self._deps[task]:
             return None
-        cycle, _ = self._forward_region(task, depends_on)
+        cycle, forward, region = self._two_way_search(task, depends_on)
+        self._searched = None if cycle is not None else (task, depends_on, forward, region)
         return cycle
 
-    def _forward_region(self, task: str, dep: str) -> tuple[list[str] | None, list[str]]:
-        """Pearce-Kelly forward search. The new edge needs ord[dep] < ord[task]; if it already
-        holds there is nothing to do. Otherwise walk the dependents of ``task`` whose position is
-        below ord[dep]: reaching ``dep`` is a cycle (returned, shortest first thanks to BFS),
-        otherwise the visited nodes are the ones that must move after ``dep``."""
+    def _two_way_search(self, task: str, dep: str) -> tuple[list[str] | None, bool, list[str]]:
+        """The new edge needs ``ord[dep] < ord[task]``. If that holds already, nothing to do.
+        Otherwise search both ways at once, one task per side in turn, only inside the region
+        between the two labels: forward from ``task`` through the tasks that wait for it (labels
+        below ``ord[dep]``) and backward from ``dep`` through its blockers (labels above
+        ``ord[task]``). The sides meeting is a cycle (returned); a side running out first proves
+        there is none, and that side is the set of tasks to move (``forward`` says which). Each
+        side goes deepest first towards the other end (the highest label forward, the lowest
+        backward), so a long cycle is found along its path instead of after the whole region."""
         order = self._ord
-        upper = order[dep]
-        if upper < order[task]:
-            return None, []
-        parent: dict[str, str | None] = {task: None}
-        queue = deque([task])
-        rdeps = self._rdeps
-        while queue:
-            n = queue.popleft()
+        upper, lower = order[dep], order[task]
+        if upper < lower:
+            return None, True, []
+        rdeps, deps = self._rdeps, self._deps
+        # parent links: forward, a task -> the task it waits for on the way back to ``task``;
+        # backward, a task -> the task that waits for it on the way back to ``dep``.
+        ahead: dict[str, str | None] = {task: None}
+        behind: dict[str, str | None] = {dep: None}
+        fstack, bstack = [task], [dep]
+        while fstack and bstack:
+            n = fstack.pop()
+            best, best_label = None, lower
             for s in rdeps[n]:
-                if s == dep:
-                    path = [dep]
-                    cur: str | None = n
-                    while cur is not None:
-                        path.append(cur)
-                        cur = parent[cur]
-                    # path runs dep <- ... <- task against the waits-for direction; flip it.
-                    return [task, *path], []
-                if s not in parent and order[s] < upper:
-                    parent[s] = n
-                    queue.append(s)
-        return None, list(parent)
+                if s in ahead:
+                    continue
+                if s in behind:
+                    ahead[s] = n
+                    return self._join(task, s, ahead, behind), True, []
+                label = order[s]
+                if label < upper:
+                    ahead[s] = n
+                    if label > best_label:  # the highest label goes on top of the stack
+                        if best is not None:
+                            fstack.append(best)
+                        best, best_label = s, label
+                    else:
+                        fstack.append(s)
+            if best is not None:
+                fstack.append(best)
+            n = bstack.pop()
+            best, best_label = None, upper
+            for p in deps[n]:
+                if p in behind:
+                    continue
+                if p in ahead:
+                    behind[p] = n
+                    return self._join(task, p, ahead, behind), False, []
+                label = order[p]
+                if label > lower:
+                    behind[p] = n
+                    if label < best_label:  # the lowest label goes on top of the stack
+                        if best is not None:
+                            bstack.append(best)
+                        best, best_label = p, label
+                    else:
+                        bstack.append(p)
+            if best is not None:
+                bstack.append(best)
+        if not fstack:
+            return None, True, list(ahead)
+        return None, False, list(behind)
 
-    def _backward_region(self, task: str, dep: str) -> list[str]:
-        lower = self._ord[task]
-        seen = {dep}
-        stack = [dep]
-        deps, order = self._deps, self._ord
-        while stack:
-            for p in deps[stack.pop()]:
-                if p not in seen and order[p] > lower:
-                    seen.add(p)
-                    stack.append(p)
-        return list(seen)
+    @staticmethod
+    def _join(
+        task: str, meet: str, ahead: Mapping[str, str | None], behind: Mapping[str, str | None]
+    ) -> list[str]:
+        """The cycle through the new edge ``task -> dep``: ``dep`` waits (through ``behind``) for
+        ``meet``, which waits (through ``ahead``) for ``task``."""
+        back = [meet]
+        while (nxt := behind[back[-1]]) is not None:
+            back.append(nxt)
+        back.reverse()  # dep ... meet
+        cur = ahead[meet]
+        while cur is not None:
+            back.append(cur)
+            cur = ahead[cur]
+        if back[-1] != task:  # meet is task itself
+            back.append(task)
+        return [task, *back]
 
     def add_edge(self, task: str, depends_on: str, kind: str = BLOCKS) -> BlockChange:
         """Add ``task -> depends_on``. Raises :class:`CycleError` (with ``details['cycle']``) for a
@@ -521,12 +646,19 @@ class DependencyGraph:
             self._related[task].add(depends_on)
             self._related_in[depends_on].add(task)
             return change
-        cycle, forward = self._forward_region(task, depends_on)
-        if cycle is not None:
-            raise self._cycle_error(cycle)
-        if forward:
-            backward = self._backward_region(task, depends_on)
-            self._reorder(backward, forward)
+        searched, self._searched = self._searched, None
+        if searched is not None and searched[0] == task and searched[1] == depends_on:
+            forward, region = searched[2], searched[3]
+        else:
+            cycle, forward, region = self._two_way_search(task, depends_on)
+            if cycle is not None:
+                raise self._cycle_error(cycle)
+        if region:
+            region.sort(key=self._ord.__getitem__)
+            if forward:  # task and what waits for it move to right after depends_on
+                self._move_after(depends_on, region)
+            else:  # depends_on and its blockers move to right before task
+                self._move_after(self._prev[task], region)
         if current == RELATED:
             self._related[task].discard(depends_on)
             self._related_in[depends_on].discard(task)
@@ -536,15 +668,6 @@ class DependencyGraph:
         if not self._info[depends_on].finished:
             self._open[task] += 1
         return self._diff({task: was})
-
-    def _reorder(self, backward: list[str], forward: list[str]) -> None:
-        order = self._ord
-        backward.sort(key=order.__getitem__)
-        forward.sort(key=order.__getitem__)
-        moved = backward + forward
-        slots = sorted(order[n] for n in moved)
-        for n, slot in zip(moved, slots, strict=True):
-            order[n] = slot
 
     def remove_edge(self, task: str, depends_on: str) -> BlockChange:
         """Remove the edge of either kind; :class:`NotFoundError` when there is none."""
@@ -559,6 +682,7 @@ class DependencyGraph:
             self._related_in[depends_on].discard(task)
             return BlockChange()
         was = self.is_blocked(task)
+        self._searched = None
         self._deps[task].discard(depends_on)
         self._rdeps[depends_on].discard(task)
         if not self._info[depends_on].finished:

@@ -1,4 +1,4 @@
-"""Dependencies: adding and removing links, the cycle check (in memory with Pearce-Kelly, or a
+"""Dependencies: adding and removing links, the cycle check (in memory: a maintained order searched from both ends; or a
 breadth-first search in SQL for one-shot commands) and the derived blocked status."""
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ class Dependencies(Reads):
 
     def _cycle_for(self, conn: Connection, task_id: str, depends_on_id: str) -> list[str] | None:
         """The cycle ``task waits for depends_on`` would close (ids, first repeated at the end), or
-        None. With the graph kept in memory this is Pearce-Kelly (O(1) when the edge agrees with the
+        None. With the graph kept in memory this is the two-way search of the kept order (O(1) when the edge agrees with the
         maintained order); otherwise a breadth-first search in SQL."""
         if not self.keep_graph:
             return self._find_cycle(conn, task_id, depends_on_id)
