@@ -42,7 +42,10 @@ def faked_env(day: str, env: dict[str, str] | None = None) -> dict[str, str]:
     if lib is None:
         raise RuntimeError("libfaketime is not installed: apt-get install faketime")
     base = dict(os.environ if env is None else env)
-    preload = " ".join(p for p in (lib, base.get("LD_PRELOAD", "")) if p)
+    # One clock per program: a libfaketime already preloaded (the suite itself run under
+    # `faketime '+400 days'`, to find tests that read today's date) would fake this one again.
+    others = [p for p in base.get("LD_PRELOAD", "").replace(":", " ").split() if "libfaketime" not in p]
+    preload = " ".join([lib, *others])
     base.pop("FAKETIME_SHARED", None)
     return base | {
         "LD_PRELOAD": preload,
