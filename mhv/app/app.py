@@ -581,6 +581,9 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
         if self.current_task is not None:
             self.show_graph(task=self.current_task.number)
 
+    def action_show_all_graph(self) -> None:
+        self.show_graph()
+
     def action_show_repo_graph(self) -> None:
         if self.current_task is not None and self.current_task.repo:
             self.show_graph(repo=self.current_task.repo)

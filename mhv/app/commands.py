@@ -64,6 +64,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("task.tags", "edit_tags", "t", "Tags", "task: tags", "Edit the tags of the selected task", _has_task, show=False),
     Command("task.delete", "delete", "D", "Delete", "task: delete", "Delete the selected task (asks first)", _has_task, show=False),
     Command("view.graph", "show_graph", "v", "Graph", "view: graph", "Dependency graph of the selected task: what it waits for and what waits for it, across repositories", _has_task, show=False),
+    Command("view.graph_all", "show_all_graph", "ctrl+g", "All graph", "view: graph of every open task", "Dependency graph of every open task that waits for or blocks another", show=False),
     Command("view.graph_repo", "show_repo_graph", "V", "Repo graph", "view: graph of the repository", "Dependency graph of every task in the selected task's repository", _has_repo, show=False),
     Command("view.repos", "show_repos", "R", "Repos", "view: repositories", "Every repository at a glance: counts, worktrees, last gate, cross-repository blockers", show=False),
     Command("task.worktree", "open_worktree", "W", "Worktree", "task: open worktree", "Open $EDITOR (or a shell) in the task's worktree, suspending mhv", _has_worktree, show=False),

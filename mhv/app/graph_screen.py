@@ -116,11 +116,16 @@ class GraphScreen(PromptFrames, Screen[int | None]):
         layout = layout_text(graph, focus=view.focus)
         cursor = next((n for n in graph.nodes() if graph.info(n).number == keep), None)
         view_widget.set_graph(graph, layout, focus=view.focus, cursor=cursor)
-        scope = "task" if self.task_number is not None else ("repository" if self.repo is not None else "tag")
-        more = "  [$warning](truncated)[/]" if view.truncated else ""
+        if self.task_number is None and self.repo is None and self.tag is None:
+            heading = "[b]Graph[/b] of [b $accent]every open task[/] with links"
+        else:
+            scope = "task" if self.task_number is not None else ("repository" if self.repo is not None else "tag")
+            heading = f"[b]Graph[/b] of {scope} [b $accent]{escape(view.title)}[/]"
+        more = ""
+        if view.truncated:
+            more = f"  [$warning](first {len(graph):,} of {view.total:,})[/]" if view.total > len(graph) else "  [$warning](truncated)[/]"
         self.query_one("#graph-title", Static).update(
-            f"[b]Graph[/b] of {scope} [b $accent]{escape(view.title)}[/]   "
-            f"[dim]{len(graph):,} tasks · {sum(1 for _ in graph.edges()):,} links[/]{more}"
+            f"{heading}   [dim]{len(graph):,} tasks · {sum(1 for _ in graph.edges()):,} links[/]{more}"
         )
 
     def on_graph_view_moved(self, message: GraphView.Moved) -> None:

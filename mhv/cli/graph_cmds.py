@@ -99,16 +99,38 @@ def graph(
     max_nodes: Annotated[int, typer.Option("--max", min=1, help="At most this many tasks.")] = 1000,
     json_: JsonOpt = False,
 ) -> None:
-    """Draw the dependency graph: `mhv graph 42`, `mhv graph --repo api --format dot | dot -Tsvg`."""
+    """Draw the dependency graph: `mhv graph` (every open task that has links), `mhv graph 42`,
+    `mhv graph --repo api --format dot | dot -Tsvg`."""
     st = state()
     if json_:
         fmt = "json"
-    if sum(x is not None for x in (task, repo, tag)) != 1:
-        raise UsageError("give one task number, or --repo R, or --tag T", "e.g. `mhv graph 42` or `mhv graph --repo api`")
+    if sum(x is not None for x in (task, repo, tag)) > 1:
+        raise UsageError("give one task number, or --repo R, or --tag T (or none: every open task)",
+                         "e.g. `mhv graph`, `mhv graph 42` or `mhv graph --repo api`")  # fmt: skip
+    from mhv.tasks.graph.formats import render_graph
+    from mhv.tasks.graph.queries import FORMATS
+
     svc = st.service
-    text = svc.render_graph(task, repo=repo.lstrip("@") if repo else None,
-                            tag=tag.lstrip("#").lower() if tag else None, fmt=fmt, max_nodes=max_nodes)  # fmt: skip
+    if fmt not in FORMATS:
+        raise ValidationError(f"unknown graph format {fmt!r}", f"use one of: {', '.join(FORMATS)}")
+    view = svc.graph_view(task, repo=repo.lstrip("@") if repo else None,
+                          tag=tag.lstrip("#").lower() if tag else None, max_nodes=max_nodes)  # fmt: skip
+    text = render_graph(view.graph, fmt, focus=view.focus)
+    notes = []
+    if view.truncated:
+        shown = len(view.graph)
+        of = f" of {view.total:,}" if view.total > shown else ""
+        notes.append(f"showing {shown:,}{of} tasks (--max {max_nodes:,}): raise --max, or narrow it to a task, "
+                     "--repo or --tag")  # fmt: skip
+    everything = task is None and repo is None and tag is None
+    if everything and not len(view.graph):
+        notes.append("no links between open tasks yet: add one with `mhv tu 42 after #41` (or `blocks #43`)")
+    elif everything and view.unlinked:
+        notes.append(f"{view.unlinked:,} open tasks without links are not drawn (`mhv tl` lists them)")
     if st.output.batch:
-        st.output.result({"format": fmt, "graph": text})
+        st.output.result({"format": fmt, "graph": text, "truncated": view.truncated, "notes": notes})
         return
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    if text.strip() or fmt != "text":
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    for note in notes:
+        sys.stderr.write(f"note: {note}\n")

@@ -172,6 +172,21 @@ class TestGraphKeys:
             await pilot.pause()
             assert "@api" in str(app.screen.query_one("#graph-title").render())
 
+    async def test_ctrl_g_opens_every_open_task_with_links(self, make: Any, ui_service: Any) -> None:
+        make_diamond(ui_service)
+        ui_service.create({"title": "lonely chore"})  # #5: no links, not drawn
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+g")
+            await pilot.pause()
+            assert isinstance(app.screen, GraphScreen)
+            title = str(app.screen.query_one("#graph-title").render())
+            assert "every open task" in title and "4 tasks" in title
+            view = graph_of(app)
+            assert view.graph is not None
+            assert sorted(view.graph.info(n).number for n in view.graph.nodes()) == [1, 2, 3, 4]
+
     async def test_detail_lists_blockers_with_state_and_what_finishing_unblocks(
         self, make: Any, ui_service: Any
     ) -> None:
@@ -216,3 +231,12 @@ class TestGraphSnapshots:
     def test_repo_200(self, make: Any, ui_service: Any, snap_compare: Any) -> None:
         make_repo_200(ui_service)
         assert self._run(make, snap_compare, repo="big")
+
+    def test_every_open_task(self, make: Any, ui_service: Any, snap_compare: Any) -> None:
+        make_diamond(ui_service)
+        ui_service.create({"title": "lonely chore"})  # #5: no links, not drawn
+        for title in ("write the guide", "publish the guide", "announce v2"):  # #6-#8
+            ui_service.create({"title": title, "repo": "web"})
+        ui_service.add_dependency(7, 6)
+        ui_service.add_dependency(8, 4, kind="related")
+        assert self._run(make, snap_compare)

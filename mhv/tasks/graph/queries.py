@@ -31,12 +31,16 @@ DEFAULT_VIEW_NODES = 1_000
 @dataclass(frozen=True, slots=True)
 class GraphView:
     """The tasks of one view (a subgraph with the true blocked state of each task), the focused
-    task (None for a repository or tag view) and whether the walk stopped at ``max_nodes``."""
+    task (None for a repository or tag view) and whether the walk stopped at ``max_nodes``.
+    ``total``: the tasks the view would hold without the cap; ``unlinked``: for the view of every
+    open task, the open tasks left out because nothing links them to another open task."""
 
     graph: DependencyGraph
     focus: str | None
     truncated: bool
     title: str
+    total: int = 0
+    unlinked: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,19 +140,25 @@ class GraphQueries:
         direction: str = "both",
         max_nodes: int = DEFAULT_VIEW_NODES,
     ) -> GraphView:
-        """The tasks around one task (upstream and downstream, across repositories), or every
-        task of a repository or tag (plus the tasks linked to them from elsewhere)."""
-        if sum(x is not None for x in (ref, repo, tag)) != 1:
+        """The tasks around one task (upstream and downstream, across repositories), every task
+        of a repository or tag (plus the tasks linked to them from elsewhere), or with none of
+        these the whole graph of open tasks: every open task linked to another open task."""
+        if sum(x is not None for x in (ref, repo, tag)) > 1:
             raise ValidationError(
-                "give one of: a task, --repo or --tag", "e.g. `mhv graph 42` or `mhv graph --repo api`"
+                "give at most one of: a task, --repo or --tag", "e.g. `mhv graph 42` or `mhv graph --repo api`"
             )
         focus_task = self.get(ref) if ref is not None else None
         if not self.keep_graph and not self._graph.loaded:  # one-shot: read only what the view needs
+            if focus_task is None and repo is None and tag is None:
+                return self._open_view_from_store(max_nodes)
             return self._view_from_store(focus_task, repo, tag, direction, max_nodes)
         with self.dependency_graph() as graph:
+            if focus_task is None and repo is None and tag is None:
+                return _open_view(graph, max_nodes)
             if focus_task is not None:
                 comp = graph.component(focus_task.id, direction, max_nodes=max_nodes, include_related=True)  # type: ignore[arg-type]
                 nodes, truncated = set(comp.nodes), comp.truncated
+                total = len(nodes)
                 title = f"#{focus_task.number} {focus_task.title}"
             else:
                 members = {n for n in graph.nodes() if (graph.info(n).repo == repo if repo is not None
@@ -163,13 +173,52 @@ class GraphQueries:
                     nodes.update(graph.blockers(n))
                     nodes.update(graph.dependents(n))
                     nodes.update(graph.related(n))
-                truncated = len(nodes) > max_nodes
+                total = len(nodes)
+                truncated = total > max_nodes
                 if truncated:
                     keep = sorted(members, key=lambda n: graph.info(n).number)[:max_nodes]
                     nodes = set(keep)
                 title = f"@{repo}" if repo is not None else f"#{tag}"
             sub = _subgraph_keeping_state(graph, nodes)
-        return GraphView(sub, focus_task.id if focus_task else None, truncated, title)
+        return GraphView(sub, focus_task.id if focus_task else None, truncated, title, total=total)
+
+    def _open_view_from_store(self, max_nodes: int) -> GraphView:
+        """The whole graph of open tasks read in SQL: the links whose two ends are open, then those
+        tasks (lowest numbers first when capped)."""
+        from mhv.tasks.graph.algorithms import NodeInfo
+
+        d = self.store.dialect
+        done = ", ".join(f"'{s}'" for s in FINISHED)
+        with self.store.read() as conn:
+            links = conn.all(
+                "SELECT dependency.task_id, dependency.depends_on_id, dependency.kind FROM dependency "
+                "JOIN task a ON a.id = dependency.task_id JOIN task b ON b.id = dependency.depends_on_id "
+                f"WHERE a.status NOT IN ({done}) AND b.status NOT IN ({done}) AND a.id <> b.id"
+            )
+            linked = {r["task_id"] for r in links} | {r["depends_on_id"] for r in links}
+            open_count = int(conn.scalar(f"SELECT COUNT(*) FROM task WHERE status NOT IN ({done})"))
+            infos: dict[str, NodeInfo] = {}
+            statuses: dict[str, str] = {}
+            ids = list(linked)
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                for r in conn.all("SELECT id, number, title, status, repo, estimate_minutes, tags, parent_id FROM task "
+                                  f"WHERE id IN ({', '.join('?' * len(chunk))})", chunk):  # fmt: skip
+                    infos[r["id"]] = NodeInfo(number=int(r["number"]), title=r["title"], status=r["status"],
+                                              repo=r["repo"], estimate_minutes=r["estimate_minutes"],
+                                              tags=tuple(d.json_out(r["tags"]) or ()), parent_id=r["parent_id"])  # fmt: skip
+                    statuses[r["id"]] = r["status"]
+        ordered = sorted(infos.items(), key=lambda kv: kv[1].number)
+        truncated = len(ordered) > max_nodes
+        kept = dict(ordered[:max_nodes])
+        edges = [(r["task_id"], r["depends_on_id"], r["kind"]) for r in links
+                 if r["task_id"] in kept and r["depends_on_id"] in kept]  # fmt: skip
+        sub = DependencyGraph(edges, kept)
+        for n in kept:
+            if statuses[n] == "blocked" and not sub.is_blocked(n):
+                sub.mark_blocked_outside(n)
+        return GraphView(sub, None, truncated, "every open task", total=len(ordered),
+                         unlinked=open_count - len(ordered))  # fmt: skip
 
     def _view_from_store(self, focus: Task | None, repo: str | None, tag: str | None, direction: str,
                          max_nodes: int) -> GraphView:  # fmt: skip
@@ -252,7 +301,7 @@ class GraphQueries:
         for n, status in statuses.items():
             if status == "blocked" and not sub.is_blocked(n):
                 sub.mark_blocked_outside(n)
-        return GraphView(sub, focus.id if focus else None, truncated, title)
+        return GraphView(sub, focus.id if focus else None, truncated, title, total=len(around) if focus is None else len(nodes))
 
     def render_graph(self, ref: int | str | None = None, *, repo: str | None = None, tag: str | None = None,
                      fmt: str = "text", max_nodes: int = DEFAULT_VIEW_NODES) -> str:  # fmt: skip
@@ -328,6 +377,24 @@ _BLOCKING = (  # one set of blocker ids for the whole query, not a lookup per ra
     "task.status NOT IN ('completed', 'cancelled') AND task.id IN (SELECT bd.depends_on_id FROM dependency bd "
     "JOIN task bw ON bw.id = bd.task_id WHERE bd.kind = 'blocks' AND bw.status NOT IN ('completed', 'cancelled'))"
 )
+
+
+def _open_view(graph: DependencyGraph, max_nodes: int) -> GraphView:
+    """The whole graph of open tasks from the graph in memory: every open task linked (blocks or
+    related) to another open task; lowest numbers first when capped."""
+    linked: list[str] = []
+    open_count = 0
+    for n in graph.nodes():
+        if graph.info(n).finished:
+            continue
+        open_count += 1
+        near = (*graph.blockers(n), *graph.dependents(n), *graph.related(n))
+        if any(m != n and not graph.info(m).finished for m in near):
+            linked.append(n)
+    linked.sort(key=lambda n: graph.info(n).number)
+    truncated = len(linked) > max_nodes
+    sub = _subgraph_keeping_state(graph, set(linked[:max_nodes]))
+    return GraphView(sub, None, truncated, "every open task", total=len(linked), unlinked=open_count - len(linked))
 
 
 def _subgraph_keeping_state(graph: DependencyGraph, nodes: set[str]) -> DependencyGraph:

@@ -72,10 +72,66 @@ def test_graph_formats(mhv, diamond):
     assert {n["number"] for n in data["nodes"]} == {1, 2, 4}  # neighbours from other repos kept
     code, out, _ = mhv("graph", "1", "-f", "mermaid")
     assert out.startswith("flowchart LR")
-    code, _, err = mhv("graph")
-    assert code == 2 and "MHV-110" in err
+    code, _, err = mhv("graph", "1", "--repo", "api")
+    assert code == 2 and "MHV-110" in err and "or none" in err
     code, _, err = mhv("graph", "1", "--format", "png")
     assert code == 4 and "png" in err
+
+
+def test_graph_with_no_scope_draws_every_linked_open_task(mhv, diamond):
+    assert mhv("tc", "unrelated chore")[0] == 0  # #5: open, no links
+    assert mhv("tc", "old parent")[0] == 0  # #6 blocks #7, then #6 is done: the link is gone from the view
+    assert mhv("tc", "old child")[0] == 0
+    assert mhv("block", "7", "--on", "6")[0] == 0
+    assert mhv("td", "6")[0] == 0
+    code, out, err = mhv("graph", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert [n["number"] for n in data["nodes"]] == [1, 2, 3, 4]  # blockers first
+    assert len(data["edges"]) == 4
+    assert "2 open tasks without links are not drawn" in err  # #5 and #7
+    code, out, err = mhv("graph")
+    assert code == 0 and "#4 deploy" in out and "#5" not in out
+    # --max caps it, and says so
+    code, out, err = mhv("graph", "--max", "2", "--json")
+    assert code == 0 and [n["number"] for n in json.loads(out)["nodes"]] == [1, 2]
+    assert "showing 2 of 4 tasks (--max 2)" in err and "raise --max" in err
+
+
+def test_graph_with_no_scope_and_no_links_says_how_to_make_one(mhv):
+    assert mhv("tc", "lonely")[0] == 0
+    code, out, err = mhv("graph")
+    assert code == 0 and out == "" and "no links between open tasks yet" in err
+    code, out, _ = mhv("graph", "-f", "dot")
+    assert code == 0 and out.startswith("digraph")
+
+
+def test_open_view_is_the_same_in_memory_and_from_the_store(service):
+    """One-shot commands read the view in SQL; the workspace uses the graph it keeps: same tasks."""
+    from mhv.tasks.graph.formats import graph_data
+
+    made = [service.create({"title": f"t{i}", "repo": "api" if i % 2 else "web"}) for i in range(8)]
+    for a, b in ((1, 0), (2, 1), (3, 1), (5, 4)):
+        service.add_dependency(made[a].number, made[b].number)
+    service.add_dependency(made[6].number, made[7].number, kind="related")
+    service.complete(made[4].number)  # #5 done: #6 no longer linked to an open task
+    from dateutil.tz import UTC
+
+    from mhv.tasks.service import TaskService
+
+    one_shot = TaskService(service.store, clock=service.clock, tz=UTC, actor="test", keep_graph=False)
+    store_view = one_shot.graph_view(max_nodes=1000)
+    assert not one_shot._graph.loaded  # read in SQL, the graph was not loaded
+    with service.dependency_graph():
+        kept_view = service.graph_view(max_nodes=1000)
+    for view in (store_view, kept_view):
+        assert view.unlinked == 1 and view.total == 6 and not view.truncated
+    assert graph_data(store_view.graph) == graph_data(kept_view.graph)
+    numbers = [n["number"] for n in graph_data(kept_view.graph)["nodes"]]
+    assert sorted(numbers) == [1, 2, 3, 4, 7, 8]
+    for svc in (one_shot, service):
+        capped = svc.graph_view(max_nodes=3)
+        assert capped.truncated and capped.total == 6 and len(capped.graph) == 3
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed")
