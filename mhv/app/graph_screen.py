@@ -125,7 +125,7 @@ class GraphScreen(PromptFrames, Screen[int | None]):
         if view.truncated:
             more = f"  [$warning](first {len(graph):,} of {view.total:,})[/]" if view.total > len(graph) else "  [$warning](truncated)[/]"
         self.query_one("#graph-title", Static).update(
-            f"{heading}   [dim]{len(graph):,} tasks · {sum(1 for _ in graph.edges()):,} links[/]{more}"
+            f"{heading}   [dim]{_count(len(graph), 'task')} · {_count(sum(1 for _ in graph.edges()), 'link')}[/]{more}"
         )
 
     def on_graph_view_moved(self, message: GraphView.Moved) -> None:
@@ -222,3 +222,7 @@ class GraphScreen(PromptFrames, Screen[int | None]):
 
     def action_close(self) -> None:
         self.dismiss(self._cursor_number())
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

@@ -126,7 +126,9 @@ def graph(
     if everything and not len(view.graph):
         notes.append("no links between open tasks yet: add one with `mhv tu 42 after #41` (or `blocks #43`)")
     elif everything and view.unlinked:
-        notes.append(f"{view.unlinked:,} open tasks without links are not drawn (`mhv tl` lists them)")
+        one = view.unlinked == 1
+        notes.append(f"{view.unlinked:,} open {'task' if one else 'tasks'} without links {'is' if one else 'are'} "
+                     "not drawn (`mhv tl` lists them)")  # fmt: skip
     if st.output.batch:
         st.output.result({"format": fmt, "graph": text, "truncated": view.truncated, "notes": notes})
         return

@@ -90,6 +90,8 @@ def test_graph_with_no_scope_draws_every_linked_open_task(mhv, diamond):
     assert [n["number"] for n in data["nodes"]] == [1, 2, 3, 4]  # blockers first
     assert len(data["edges"]) == 4
     assert "2 open tasks without links are not drawn" in err  # #5 and #7
+    assert mhv("td", "5")[0] == 0
+    assert "1 open task without links is not drawn" in mhv("graph")[2]
     code, out, err = mhv("graph")
     assert code == 0 and "#4 deploy" in out and "#5" not in out
     # --max caps it, and says so
