@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import copy
 import json
+import os
 import resource
 import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -55,7 +58,9 @@ def pct(samples: list[float]) -> str:
     return f"p50 {at(0.5):.2f} ms  p99 {at(0.99):.2f} ms  max {s[-1] * 1e3:.2f} ms  (n={len(s):,})"
 
 
-async def ingest(served: Served | list[Served], url: str, seconds: float, concurrency: int) -> None:
+async def ingest(
+    served: Served | list[Served], url: str, seconds: float, concurrency: int, raw: bool = False
+) -> None:
     """``served``: one instance, or several on one database (client ``i`` posts to instance
     ``i % len(served)``); afterwards the database is checked for lost and duplicated deliveries."""
     instances = served if isinstance(served, list) else [served]
@@ -76,10 +81,42 @@ async def ingest(served: Served | list[Served], url: str, seconds: float, concur
             if r.status_code == 200 and r.json()["outcome"] == "applied":
                 ok.append(n)
 
+    async def raw_worker(target: Served) -> None:
+        """The same requests written as bytes on one keep-alive connection: the load generator
+        costs a fraction of httpx's CPU, which shares the 2 cores with the server."""
+        host, port = target.url.removeprefix("http://").rsplit(":", 1)
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            while time.perf_counter() < deadline:
+                n = next(counter)
+                body = body_for(n)
+                head = "".join(
+                    f"{k}: {v}\r\n" for k, v in github_headers(body, "issues", f"bench-{n}").items()
+                )
+                request = (f"POST /webhooks/github HTTP/1.1\r\nHost: {host}\r\n{head}"
+                           f"Content-Length: {len(body)}\r\n\r\n").encode() + body  # fmt: skip
+                start_t = time.perf_counter()
+                writer.write(request)
+                status_line = await reader.readline()
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                answer = await reader.readexactly(length)
+                latencies.append(time.perf_counter() - start_t)
+                if status_line.split()[1:2] == [b"200"] and b'"applied"' in answer:
+                    ok.append(n)
+        finally:
+            writer.close()
+
     clients = [httpx.AsyncClient(base_url=one.url, timeout=60, limits=limits) for one in instances]
     began = time.perf_counter()
     try:
-        await asyncio.gather(*(worker(clients[i % len(clients)]) for i in range(concurrency)))
+        if raw:
+            await asyncio.gather(*(raw_worker(instances[i % len(instances)]) for i in range(concurrency)))
+        else:
+            await asyncio.gather(*(worker(clients[i % len(clients)]) for i in range(concurrency)))
     finally:
         elapsed = time.perf_counter() - began
         for client in clients:
@@ -95,7 +132,7 @@ async def ingest(served: Served | list[Served], url: str, seconds: float, concur
     wanted = {f"github:Codertocat/Hello-World#{n}" for n in ok}
     lost = len(wanted - set(refs))
     duplicated = len(refs) - len(set(refs))
-    on = f"{len(instances)} instance{'s' if len(instances) > 1 else ''}, {url.split(':', 1)[0]}"
+    on = f"{len(instances)} instance{'s' if len(instances) > 1 else ''}, {url.split(':', 1)[0]}, {'raw' if raw else 'httpx'} client"
     print(f"ingest ({on}): {len(ok):,} deliveries in {elapsed:.1f} s = {len(ok) / elapsed:,.0f}/s "
           f"({concurrency} clients); latency {pct(latencies)}; load average {loadavg()}")  # fmt: skip
     print(f"ingest: lost {lost}, duplicated {duplicated}, tasks {len(refs):,}, applied rows {rows:,}")
@@ -128,6 +165,106 @@ async def fanout(served: Served, clients: int, events: int) -> None:
     await asyncio.gather(*(ws.close() for ws in conns))
 
 
+class RawWebSocket(asyncio.Protocol):
+    """A WebSocket client reduced to what the fan-out needs: the opening handshake, then text
+    frames stamped on arrival (pings answered). 1,000 of these cost the benchmark process a fraction
+    of 1,000 `websockets` clients, which share the 2 cores with the server being measured."""
+
+    def __init__(self, on_frame: Callable[[], None]) -> None:
+        self.buf = bytearray()
+        self.open: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.arrivals: list[float] = []
+        self.first: bytes = b""
+        self.on_frame = on_frame
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        now = time.perf_counter()
+        self.buf += data
+        if not self.open.done():
+            end = self.buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            if b" 101 " not in bytes(self.buf[: self.buf.find(b"\r\n")]):
+                self.open.set_exception(AssertionError(bytes(self.buf[:end]).decode(errors="replace")))
+                return
+            del self.buf[: end + 4]
+            self.open.set_result(None)
+        while len(self.buf) >= 2:
+            opcode, size, at = self.buf[0] & 0x0F, self.buf[1] & 0x7F, 2
+            if size == 126:
+                size, at = int.from_bytes(self.buf[2:4], "big"), 4
+            elif size == 127:
+                size, at = int.from_bytes(self.buf[2:10], "big"), 10
+            if len(self.buf) < at + size:
+                return
+            payload = bytes(self.buf[at : at + size])
+            del self.buf[: at + size]
+            if opcode == 1:
+                self.arrivals.append(now)
+                if not self.first:
+                    self.first = payload
+                self.on_frame()
+            elif opcode == 9 and self.transport is not None:  # ping: a masked pong with the same data
+                mask = os.urandom(4)
+                body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+                self.transport.write(bytes([0x8A, 0x80 | len(payload)]) + mask + body)
+
+
+async def raw_fanout(served: Served, clients: int, events: int) -> None:
+    loop = asyncio.get_running_loop()
+    host, port = served.url.removeprefix("http://").rsplit(":", 1)
+    received = 0
+    target = 0
+    arrived = asyncio.Event()
+
+    def on_frame() -> None:
+        nonlocal received
+        received += 1
+        if received >= target:
+            arrived.set()
+
+    conns: list[RawWebSocket] = []
+    for i in range(clients):
+        _, proto = await loop.create_connection(lambda: RawWebSocket(on_frame), host, int(port))
+        key = base64.b64encode(os.urandom(16)).decode()
+        assert proto.transport is not None
+        proto.transport.write(
+            (f"GET /ws?token={WS_TOKEN} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+             f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode()
+        )  # fmt: skip
+        conns.append(proto)
+        if i % 100 == 99:
+            await asyncio.gather(*(c.open for c in conns[i - 99 : i + 1]))
+    await asyncio.gather(*(c.open for c in conns))
+    lat: list[float] = []
+    per_event: list[float] = []
+    async with httpx.AsyncClient(base_url=served.url, timeout=60) as http:
+        for k in range(events):
+            body = body_for(10**6 + k)
+            headers = github_headers(body, "issues", f"fan-{k}")
+            target = clients * (k + 1)
+            arrived.clear()
+            t0 = time.perf_counter()
+            r = await http.post("/webhooks/github", content=body, headers=headers)
+            assert r.status_code == 200, r.text
+            await asyncio.wait_for(arrived.wait(), 60)
+            this = [c.arrivals[k] - t0 for c in conns]
+            per_event.append(max(this))
+            lat.extend(this)
+    first = json.loads(conns[0].first)
+    assert first["kind"] == "task.created", first
+    print(f"fan-out (raw clients): 1 event to {clients:,} WebSocket clients, {events} events: "
+          f"request-to-client {pct(lat)}; load average {loadavg()}")  # fmt: skip
+    print("    the last client of each event: " + " ".join(f"{m * 1e3:.0f}" for m in per_event) + " ms")
+    for c in conns:
+        if c.transport is not None:
+            c.transport.close()
+
+
 def loadavg() -> str:
     with open("/proc/loadavg") as handle:
         return " ".join(handle.read().split()[:3])
@@ -153,7 +290,7 @@ def ingest_on_instances(folder: Path, args: argparse.Namespace) -> None:
             url = f"sqlite:///{folder / f'shared-{count}.db'}"
         served = [start(folder / f"i{count}-{k}", database_url=url, name=f"ingest-{k}") for k in range(count)]
         try:
-            asyncio.run(ingest(served, url, args.seconds, args.concurrency))
+            asyncio.run(ingest(served, url, args.seconds, args.concurrency, raw=args.client == "raw"))
         finally:
             for one in served:
                 one.stop()
@@ -170,28 +307,36 @@ def main() -> None:
     ap.add_argument(
         "--instances", type=int, nargs="+", help="ingest through this many instances on one database"
     )
+    ap.add_argument("--client", choices=["httpx", "websockets", "raw", "both"], default="both",
+                    help="load generator: httpx, or requests written as bytes (cheaper, so the server gets the cores)")  # fmt: skip
     args = ap.parse_args()
+    if args.instances and args.client == "both":
+        args.client = "raw"
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 8192)), hard))
     folder = Path(tempfile.mkdtemp(prefix="mhv-b-", dir="/tmp"))
     try:
-        url = f"sqlite:///{folder / 'home' / 'data' / 'mhv.db'}"
         if args.instances or args.database == "postgres":
             ingest_on_instances(
                 folder, argparse.Namespace(**{**vars(args), "instances": args.instances or [1]})
             )
         elif args.part in ("ingest", "all"):
-            served = start(folder / "home", name="ingest")
-            try:
-                asyncio.run(ingest(served, url, args.seconds, args.concurrency))
-            finally:
-                served.stop()
+            for client in ("httpx", "raw") if args.client == "both" else (args.client,):
+                home = folder / f"home-{client}"
+                served = start(home, name="ingest")
+                try:
+                    db = f"sqlite:///{home / 'data' / 'mhv.db'}"
+                    asyncio.run(ingest(served, db, args.seconds, args.concurrency, raw=client == "raw"))
+                finally:
+                    served.stop()
         if args.part in ("fanout", "all"):
-            served = start(folder / "home2", name="fanout")
-            try:
-                asyncio.run(fanout(served, args.clients, args.events))
-            finally:
-                served.stop()
+            for client in ("websockets", "raw") if args.client == "both" else (args.client,):
+                served = start(folder / f"fan-{client}", name="fanout")
+                try:
+                    run = raw_fanout if client == "raw" else fanout
+                    asyncio.run(run(served, args.clients, args.events))
+                finally:
+                    served.stop()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
