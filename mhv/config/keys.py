@@ -12,7 +12,8 @@ BINDING_IDS: tuple[str, ...] = (
     "task.add", "task.open", "view.filter", "task.start", "task.complete", "task.edit", "task.priority",
     "task.tags", "task.delete", "edit.undo", "edit.redo", "app.help", "app.quit",
     "view.next", "view.today", "view.upcoming", "view.all", "view.blocked", "view.completed", "app.back",
-    "view.sort", "view.graph", "view.graph_repo", "view.repos", "view.insights", "task.worktree",
+    "view.sort", "view.graph", "view.graph_repo", "view.graph_all", "view.repos", "view.insights",
+    "task.worktree", "view.waiting",
 )  # fmt: skip
 
 # Bindings of the panes and screens (the task list, the graph, dialogs): a keymap may rebind them too.
