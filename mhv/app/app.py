@@ -148,6 +148,7 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
         the reader thread (SQLite leaves the GIL while it ranks), so it runs while Textual builds the
         screen rather than after it (docs/tui.md, "Launch")."""
         self._generation += 1
+        self.register_predicted_order()  # a dict entry: mhv.insights loads when the order is chosen
         self._prefetched = self.db.submit(self._first_page, self.current_filter())
 
     def on_mount(self) -> None:
@@ -242,6 +243,9 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
                             if self.filter_text else f"Nothing in {label} · a adds a task")  # fmt: skip
         tasks.set_highest_number(message.highest)
         tasks.date_field = "wait" if self.current_filter().waiting else "due"
+        tasks.flags = dict(self.predicted_miss) if self.sort_order == "predicted" else {}
+        if self.sort_order == "predicted" and self.predicted_note:
+            self.notify(self.predicted_note, severity="warning", timeout=4)
         tasks.set_source(self._fetcher(self.current_filter()), message.total, message.first_page,
                          keep_cursor=message.keep_cursor)  # fmt: skip
         self._update_title()

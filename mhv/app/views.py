@@ -48,7 +48,8 @@ BASE_VIEWS: tuple[View, ...] = (
 VIEWS_BY_ID = {v.id: v for v in BASE_VIEWS}
 
 # Sort orders the user can cycle through (``o``) or pick from the palette ("sort: due"); ``None`` is
-# the view's own order. Every order runs in the database.
+# the view's own order. Every order runs in the database but "predicted": urgency adjusted by the
+# chance of missing the due date (mhv.insights, as `mhv next --predicted`; see insights_support).
 SORT_ORDERS: tuple[tuple[str | None, str], ...] = (
     (None, "view order"),
     ("due", "due date"),
@@ -57,6 +58,7 @@ SORT_ORDERS: tuple[tuple[str | None, str], ...] = (
     ("created", "newest"),
     ("updated", "recently changed"),
     ("title", "title"),
+    ("predicted", "predicted finish"),
 )
 SORT_LABELS = dict(SORT_ORDERS)
 

@@ -184,19 +184,10 @@ def forecast(
 def adjusted_order(svc: Any, ranked: list[Any], limit: int) -> tuple[list[Any], dict[int, Any]]:
     """`mhv next --predicted`: the urgency ranking re-ordered by the chance of missing the due date."""
     from mhv.insights import history
-    from mhv.insights.order import adjust
+    from mhv.insights.order import predicted_order
     from mhv.insights.predict import Model
 
-    now = svc.clock()
     records = history.load(svc)
-    model = Model(records)
-    by_id = {r.id: r for r in records}
-    items = []
-    for r in ranked:
-        rec = by_id.get(r.task.id)
-        if rec is not None:
-            items.append((r.task.number, r.urgency.score, rec.created, rec.due,
-                          model.predict(rec, now, graph_blocked=r.blocked)))  # fmt: skip
-    order = adjust(items, now)[:limit]
+    order = predicted_order(ranked, Model(records), {r.id: r for r in records}, svc.clock())[:limit]
     by_number = {r.task.number: r for r in ranked}
     return [by_number[o.number] for o in order], {o.number: o for o in order}

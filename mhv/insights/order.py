@@ -74,3 +74,18 @@ def adjust(items: Sequence[tuple[int, float, datetime | None, datetime | None, P
         out.append(Ranked(number, score, adjusted, p, bool(p is not None and p >= 0.5), remaining))
     out.sort(key=lambda r: (-round(r.adjusted, 6), r.number))
     return out
+
+
+def predicted_order(ranked: Sequence[Any], model: Any, records: dict[str, Any], now: datetime) -> list[Ranked]:
+    """The urgency ranking (``mhv.tasks`` ``Ranked`` rows: ``task``, ``urgency.score``, ``blocked``)
+    re-ordered by the chance of missing the due date, with ``model`` (a fitted
+    :class:`mhv.insights.predict.Model`) over ``records`` (history records by task id). Tasks
+    without a record are left out. Serves `mhv next --predicted` and the workspace's
+    "predicted finish" order."""
+    items = []
+    for r in ranked:
+        rec = records.get(r.task.id)
+        if rec is not None:
+            items.append((r.task.number, r.urgency.score, rec.created, rec.due,
+                          model.predict(rec, now, graph_blocked=r.blocked)))  # fmt: skip
+    return adjust(items, now)

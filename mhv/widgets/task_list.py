@@ -112,6 +112,9 @@ stays quick at 100,000 tasks.
         self.repo_width = 12  # the repository column: the longest known name, see set_repo_names
         self.number_width = 4  # the number column: the highest number's digits, see set_highest_number
         self.date_field = "due"  # the date column: "due", or "wait" (the Waiting view: when a task shows)
+        # Task id -> chance of missing its due date, for rows flagged "⚠ likely late" (the
+        # "predicted finish" order sets it; otherwise empty).
+        self.flags: dict[str, float] = {}
 
     # ------------------------------------------------------------------ data
     def set_repo_names(self, names: list[str]) -> None:
@@ -326,7 +329,10 @@ stays quick at 100,000 tasks.
         room = width - RIGHT_MARGIN
         right = _columns(due, task.repo or "", list(task.tags), max((room - fixed) // 2 - 2, 0),
                          self.repo_width)  # fmt: skip
-        title_width = max(room - fixed - len(right) - 2, 8)
+        late = self.flags.get(task.id)
+        # "100%" only when it is certain (the due date passed); a prediction says at most 99%.
+        flag = f"⚠ {min(late, 0.99) if late < 1 else 1.0:.0%} " if late is not None else ""
+        title_width = max(room - fixed - len(right) - 2 - len(flag), 8)
         title = task.title if len(task.title) <= title_width else task.title[: title_width - 1] + "…"
         title_style = row + (dim if finished and not selected else Style())
         if finished:
@@ -337,6 +343,7 @@ stays quick at 100,000 tasks.
             # blue cursor would vanish.
             Segment(icon, row if selected else row + status_style),
             Segment(prio, row if selected else row + prio_style),
+            *([Segment(flag, row if selected else row + self._style("warning"))] if flag else []),
             Segment(title.ljust(title_width), title_style),
             Segment("  ", row),
             Segment(right, row + (dim if not selected else Style())),

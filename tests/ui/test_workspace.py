@@ -211,6 +211,9 @@ class TestFilter:
             await settle(pilot)
             assert app.sort_order == "title"
             assert [tasks.row(i).number for i in range(tasks.total)][-1] == 1  # "zebra" sorts last
+            await pilot.press("o")  # predicted finish (tests/ui/test_insights_ui.py): nothing finished, urgency
+            await settle(pilot)
+            assert app.sort_order == "predicted"
             await pilot.press("o")  # back to the view's own order
             await settle(pilot)
             assert app.sort_order is None

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from mhv.store import Connection, Store
-from mhv.tasks.models import TASK_COLUMNS, Task
+from mhv.tasks.models import TASK_COLUMNS, Task, TaskFilter
 from mhv.tasks.rows import task_params
 
 Clock = Callable[[], datetime]
@@ -137,6 +137,9 @@ class ServiceCore:
         self.keep_graph = keep_graph
         self._graph = GraphCache(store)
         self._bulk_local = threading.local()
+        # Orders computed above this layer (``"predicted"``: urgency adjusted by insights, registered
+        # by the workspace): filter -> the matching ids in order. Without one, such an order is urgency.
+        self.order_providers: dict[str, Callable[[TaskFilter], list[str]]] = {}
 
     @property
     def tz(self) -> tzinfo:

@@ -124,8 +124,10 @@ class Reads(ServiceCore):
     def list_tasks(self, flt: TaskFilter | None = None, *, links: bool = False) -> list[Task]:
         flt = flt or TaskFilter()
         where, params = self._where(flt)
-        if flt.order == "urgency":  # ranked by the database, pages served from the ranking
-            ids = self.ranked_ids(flt)
+        provider = self.order_providers.get(flt.order) if flt.order not in _ORDERS else None
+        if flt.order in ("urgency", "predicted") or provider is not None:
+            # ranked by the database (or by a provider above this layer); pages served from the ranking
+            ids = provider(flt) if provider is not None else self.ranked_ids(flt)
             page = ids[flt.offset : None if flt.limit is None else flt.offset + flt.limit]
             # The page's ids already passed the filter: look them up by primary key alone (with the
             # status clause SQLite would walk the status index instead: 30 ms for 100 rows at 100k).
