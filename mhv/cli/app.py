@@ -168,6 +168,11 @@ def list_tasks(
     priority: Annotated[str | None, typer.Option("--priority", "-p")] = None,
     due_before: Annotated[str | None, typer.Option("--due-before")] = None,
     due_after: Annotated[str | None, typer.Option("--due-after")] = None,
+    completed_since: Annotated[
+        str | None,
+        typer.Option("--completed-since", help="Finished since DATE (yesterday, last friday, 3 days ago, 2026-11-01)."),
+    ] = None,
+    completed_before: Annotated[str | None, typer.Option("--completed-before", help="Finished before DATE.")] = None,
     all_: Annotated[bool, typer.Option("--all", "-a", help="Every task, finished ones too.")] = False,
     waiting: Annotated[
         bool, typer.Option("--waiting", help="The Waiting view: open tasks hidden by wait: until a later day.")
@@ -202,6 +207,8 @@ def list_tasks(
                         f"unknown status {part!r}", f"use one of: {', '.join(STATUSES)}, open"
                     )
         statuses = tuple(dict.fromkeys(wanted))
+    elif completed_since or completed_before:
+        statuses = ("completed",)  # finished since a date: the completed ones, unless --status says otherwise
     tags = [t.lstrip("+#") for t in (tag or [])]
     text_words = []
     for w in words or []:
@@ -223,6 +230,7 @@ def list_tasks(
     flt = TaskFilter(
         statuses=statuses, repo=repo, repos=repos, tags=tuple(tags), priority=priority,
         due_before=_as_bound(_when(due_before)), due_after=_as_bound(_when(due_after)),
+        completed_after=_as_bound(_when(completed_since)), completed_before=_as_bound(_when(completed_before)),
         text=" ".join(text_words) or None, limit=limit, order=sort, waiting=waiting,
     )  # fmt: skip
     svc = state().service

@@ -142,6 +142,8 @@ class TaskFilter:
     priority: str | None = None
     due_before: datetime | None = None
     due_after: datetime | None = None
+    completed_after: datetime | None = None  # finished at or after (`mhv tl --completed-since`)
+    completed_before: datetime | None = None
     text: str | None = None
     parent_id: str | None = None
     numbers: tuple[int, ...] | None = None

@@ -104,6 +104,12 @@ class Reads(ServiceCore):
         if flt.due_after is not None:
             clauses.append("task.due IS NOT NULL AND task.due >= ?")
             params.append(d.dt_in(flt.due_after))
+        if flt.completed_after is not None:
+            clauses.append("task.completed_at IS NOT NULL AND task.completed_at >= ?")
+            params.append(d.dt_in(flt.completed_after))
+        if flt.completed_before is not None:
+            clauses.append("task.completed_at IS NOT NULL AND task.completed_at < ?")
+            params.append(d.dt_in(flt.completed_before))
         if flt.text:
             words = flt.text.split()
             for word in words:

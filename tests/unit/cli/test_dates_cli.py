@@ -45,3 +45,20 @@ def test_wait_hides_from_tl_and_the_waiting_view_shows_it(mhv) -> None:  # type:
     assert code == 0 and "Waits until" in out
     code, _, err = mhv("tu", str(plain["number"]), "3 days ago")
     assert code == 4 and "in the past" in err
+
+
+def test_completed_since_and_before_take_past_words(mhv, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`tl --completed-since yesterday` / `--completed-before "3 days ago"`: past words in filters.
+    One task finished today, one imported as finished in 2020: true on any day after 2020."""
+    old = tmp_path / "old.csv"
+    old.write_text("title,status,created_at,completed_at\nold report,completed,2020-01-02T09:00,2020-01-03T10:00\n")
+    assert mhv("import", "csv", str(old))[0] == 0
+    fresh = js(mhv, "tc", "fresh fix")
+    assert mhv("td", str(fresh["number"]))[0] == 0
+    js(mhv, "tc", "still open")
+    assert [t["title"] for t in js(mhv, "tl", "--completed-since", "yesterday")] == ["fresh fix"]
+    assert [t["title"] for t in js(mhv, "tl", "--completed-before", "3 days ago")] == ["old report"]
+    assert [t["title"] for t in js(mhv, "tl", "--completed-since", "2019-12-31", "--sort", "number")] == [
+        "old report", "fresh fix"]  # fmt: skip
+    code, _, err = mhv("tl", "--completed-since", "the blue moon")
+    assert code != 0 and "cannot read" in err
