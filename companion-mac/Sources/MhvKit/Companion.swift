@@ -34,9 +34,9 @@ public struct ReplayReport: Sendable {
 /// task's `updated_at` the user saw: a task changed meanwhile is a conflict, reported and kept in
 /// the cache's `conflicts`, never overwritten).
 public actor Companion {
-    public let paths: MhvPaths
-    public let clientName: String
-    public let cache: OfflineCache
+    public nonisolated let paths: MhvPaths
+    public nonisolated let clientName: String
+    public nonisolated let cache: OfflineCache
     private let clock: NowProvider
     private let timeout: Double
     private var client: RPCClient?
@@ -98,8 +98,10 @@ public actor Companion {
 
     /// Creates a task from a quick-add line, or queues it when the server is away.
     public func add(_ text: String, yes: Bool = false) async throws -> WriteOutcome {
-        try await write(.create(text: text), baseUpdatedAt: nil) { client in
-            try await client.createTask(text: text, yes: yes)
+        // One key for the live attempt and, if it times out, for the queued retry: never two tasks.
+        let key = UUID().uuidString
+        return try await write(.create(text: text), id: key, baseUpdatedAt: nil) { client in
+            try await client.createTask(text: text, yes: yes, clientKey: key)
         }
     }
 
@@ -120,7 +122,7 @@ public actor Companion {
     }
 
     private func write(
-        _ action: QueuedWrite.Action, baseUpdatedAt: String?, _ body: (RPCClient) async throws -> MhvTask
+        _ action: QueuedWrite.Action, id: String = UUID().uuidString, baseUpdatedAt: String?, _ body: (RPCClient) async throws -> MhvTask
     ) async throws -> WriteOutcome {
         do {
             let client = try await connectedClient()
@@ -130,7 +132,7 @@ public actor Companion {
             return .applied(task)
         } catch let error as MhvKitError where error.isConnectivity {
             await disconnect()
-            let write = QueuedWrite(action: action, baseUpdatedAt: baseUpdatedAt, queuedAt: ISODate.format(clock.now()))
+            let write = QueuedWrite(id: id, action: action, baseUpdatedAt: baseUpdatedAt, queuedAt: ISODate.format(clock.now()))
             try cache.update { $0.queue.append(write) }
             return .queued(write, reason: error)
         }
@@ -153,24 +155,12 @@ public actor Companion {
                 let task: MhvTask
                 switch write.action {
                 case .create(let text):
-                    task = try await client.createTask(text: text)
-                case .complete(let number), .update(let number, _):
-                    let current = try await client.getTask(number)
-                    if let base = write.baseUpdatedAt, current.updatedAt != base {
-                        report.conflicts.append(
-                            WriteConflict(
-                                write: write,
-                                reason: "#\(number) changed since this was queued (updated \(current.updatedAt), "
-                                    + "you saw \(base)): not applied",
-                                serverTask: current, mhvCode: nil, detectedAt: ISODate.format(clock.now())))
-                        try settle(write, task: current, conflict: report.conflicts.last)
-                        continue
-                    }
-                    if case .update(_, let text) = write.action {
-                        task = try await client.updateTask(number, text: text)
-                    } else {
-                        task = try await client.completeTask(number)
-                    }
+                    // The write's id as client_key: a create whose first answer was lost is not made twice.
+                    task = try await client.createTask(text: text, yes: true, clientKey: write.id)
+                case .complete(let number):
+                    task = try await client.completeTask(number, ifUpdatedAt: write.baseUpdatedAt)
+                case .update(let number, let text):
+                    task = try await client.updateTask(number, text: text, ifUpdatedAt: write.baseUpdatedAt)
                 }
                 report.applied.append((write, task))
                 try settle(write, task: task, conflict: nil)
@@ -178,9 +168,20 @@ public actor Companion {
                 report.remaining = queue.count - index
                 throw error
             } catch let MhvKitError.server(_, message, mhvCode, hint) {
+                // MHV-103: the server compared `if_updated_at` in the change's own transaction and
+                // wrote nothing; keep the task as it is now beside the conflict.
+                var current: MhvTask?
+                if mhvCode == "MHV-103", let number = write.taskNumber {
+                    current = try? await client.getTask(number)
+                }
+                let reason = mhvCode == "MHV-103" && write.taskNumber != nil
+                    ? "#\(write.taskNumber!) changed since this was queued (updated \(current?.updatedAt ?? "?"), "
+                        + "you saw \(write.baseUpdatedAt ?? "?")): not applied"
+                    : message + (hint.map { " (\($0))" } ?? "")
                 let conflict = WriteConflict(
-                    write: write, reason: message + (hint.map { " (\($0))" } ?? ""), serverTask: nil, mhvCode: mhvCode,
+                    write: write, reason: reason, serverTask: current, mhvCode: mhvCode,
                     detectedAt: ISODate.format(clock.now()))
+                if let current { try cache.update { $0.upsert(current) } }
                 report.conflicts.append(conflict)
                 try settle(write, task: nil, conflict: conflict)
             }

@@ -26,13 +26,19 @@ extension RPCClient {
         try await call("tasks.get", ["ref": .int(ref)], as: MhvTask.self)
     }
 
-    /// Creates a task from a quick-add line (`yes`: act even when the parse is unsure).
-    public func createTask(text: String, yes: Bool = false) async throws -> MhvTask {
-        try await call("tasks.create", ["text": .string(text), "yes": .bool(yes)], as: MhvTask.self)
+    /// Creates a task from a quick-add line (`yes`: act even when the parse is unsure). `clientKey`
+    /// makes a retry safe: a second create with the same key returns the first task.
+    public func createTask(text: String, yes: Bool = false, clientKey: String? = nil) async throws -> MhvTask {
+        var params: [String: JSONValue] = ["text": .string(text), "yes": .bool(yes)]
+        if let clientKey { params["client_key"] = .string(clientKey) }
+        return try await call("tasks.create", .object(params), as: MhvTask.self)
     }
 
-    public func completeTask(_ ref: Int) async throws -> MhvTask {
-        try await call("tasks.complete", ["ref": .int(ref)], as: MhvTask.self)
+    /// Completes a task. `ifUpdatedAt`: only if it has not changed since (else `MHV-103`).
+    public func completeTask(_ ref: Int, ifUpdatedAt: String? = nil) async throws -> MhvTask {
+        var params: [String: JSONValue] = ["ref": .int(ref)]
+        if let ifUpdatedAt { params["if_updated_at"] = .string(ifUpdatedAt) }
+        return try await call("tasks.complete", .object(params), as: MhvTask.self)
     }
 
     public func startTask(_ ref: Int) async throws -> MhvTask {
@@ -40,8 +46,17 @@ extension RPCClient {
     }
 
     /// Changes a task with the quick-add language (`friday p1 +ci`), as `mhv tu N ...`.
-    public func updateTask(_ ref: Int, text: String) async throws -> MhvTask {
-        try await call("tasks.update", ["ref": .int(ref), "text": .string(text)], as: MhvTask.self)
+    public func updateTask(_ ref: Int, text: String, ifUpdatedAt: String? = nil) async throws -> MhvTask {
+        var params: [String: JSONValue] = ["ref": .int(ref), "text": .string(text)]
+        if let ifUpdatedAt { params["if_updated_at"] = .string(ifUpdatedAt) }
+        return try await call("tasks.update", .object(params), as: MhvTask.self)
+    }
+
+    /// The open tasks due before `before` (ISO date or datetime), soonest first: the menu's "today and overdue".
+    public func tasksDue(before: String) async throws -> [MhvTask] {
+        let open = try await listTasks(status: "open", order: "due")
+        guard let limit = ISODate.parse(before) else { return [] }
+        return open.filter { task in task.dueDate.map { $0 < limit } ?? false }
     }
 
     public func undo() async throws -> UndoResult { try await call("tasks.undo", as: UndoResult.self) }

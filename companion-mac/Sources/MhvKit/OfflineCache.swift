@@ -29,6 +29,13 @@ public struct QueuedWrite: Codable, Sendable, Hashable, Identifiable {
         self.queuedAt = queuedAt
     }
 
+    public var taskNumber: Int? {
+        switch action {
+        case .create: return nil
+        case .complete(let number), .update(let number, _): return number
+        }
+    }
+
     public var summary: String {
         switch action {
         case .create(let text): return "add \"\(text)\""
