@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
+from mhv.sync.signals import accept_stop_signals
 from mhv.sync.webhooks.errors import ServeRefusedError
 
 if TYPE_CHECKING:
@@ -232,6 +233,7 @@ def serve(host: str, port: int, *, url: str | None = None) -> None:
     server = uvicorn.Server(uvicorn.Config(app, **options))  # type: ignore[arg-type]
     # uvicorn shuts down gracefully on SIGTERM, then re-raises it to the handler found at start: make
     # that one a clean exit (status 0) instead of death by signal.
+    accept_stop_signals()
     signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         server.run(sockets=[sock])

@@ -39,3 +39,26 @@ async def test_cli_writes_reach_a_socket_subscriber(database_url, sock_dir):
         await asyncio.to_thread(server.wait, 30)
     assert server.returncode == 0, server.stderr.read()
     assert not (sock_dir / "run" / "mhv.sock").exists()
+
+
+def _block_stop_signals() -> None:
+    # As Swift's Foundation `Process` starts its children on Linux: the stop signals blocked and
+    # SIGINT ignored (the mask and ignored signals survive exec).
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def test_sigterm_stops_a_server_started_with_the_stop_signals_blocked(sock_dir):
+    env = {**os.environ, "MHV_HOME": str(sock_dir), "TZ": "UTC"}
+    server = subprocess.Popen([sys.executable, "-m", "mhv.sync.rpc"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, preexec_fn=_block_stop_signals)  # fmt: skip
+    try:
+        assert server.stdout.readline().startswith("listening on ")
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert server.returncode == 0, server.stderr.read()
+    assert not (sock_dir / "run" / "mhv.sock").exists()

@@ -15,6 +15,7 @@ import signal
 import sys
 
 from mhv.errors import MhvError
+from mhv.sync.signals import accept_stop_signals
 
 
 async def serve(socket: str | None, database: str | None) -> None:
@@ -46,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", help="database URL (default MHV_DATABASE_URL or the SQLite file)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    accept_stop_signals()
     try:
         asyncio.run(serve(args.socket, args.database))
     except MhvError as err:
