@@ -70,9 +70,14 @@ public actor Companion {
         do {
             let client = try await connectedClient()
             let replay = try await replayQueue(using: client)
+            // A cache that never followed the feed learns where these tasks stand in the event log, read
+            // before the listing: a feed opened later resumes there, so a change made in between is not
+            // missed (seen twice at worst, which applying an event's after-state makes harmless).
+            let mark = try cache.load().lastSeq == nil ? try await client.latestSeq() : nil
             let tasks = try await client.listTasks(status: all ? "all" : "open")
             let now = clock.now()
             let snapshot = try cache.update { snapshot -> CacheSnapshot in
+                if snapshot.lastSeq == nil, let mark { snapshot.lastSeq = mark }
                 if all {
                     snapshot.refresh(tasks: tasks, at: now)
                 } else {

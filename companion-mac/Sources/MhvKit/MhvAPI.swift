@@ -59,6 +59,14 @@ extension RPCClient {
         return open.filter { task in task.dueDate.map { $0 < limit } ?? false }
     }
 
+    /// The latest event's seq: a subscription opened and closed at once (`events.subscribe` without
+    /// `since` answers the latest seq). Read before a listing, it is where the feed resumes without a gap.
+    public func latestSeq() async throws -> Int? {
+        let started = try await call("events.subscribe", as: SubscribeResult.self)
+        _ = try? await callRaw("events.unsubscribe", ["subscription": started.subscription])
+        return started.seq
+    }
+
     public func undo() async throws -> UndoResult { try await call("tasks.undo", as: UndoResult.self) }
 
     /// How a quick-add line is understood (changes nothing); `now` is local time, e.g. `2026-11-24T09:00`.

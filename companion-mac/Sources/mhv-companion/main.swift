@@ -18,7 +18,9 @@ func say(_ text: String) {
 let usage = """
     usage: mhv-companion COMMAND [options]
 
-      status [--json]             the server, the cache and the offline queue
+      status [--json] [--clear-conflicts]
+                                  the server, the cache, the offline queue and the writes
+                                  not applied (--clear-conflicts forgets them once read)
       list [--all] [--json]       open tasks (every task with --all); from the cache when the server is away
       add TEXT...                 a task from a quick-add line ("fix auth @api tomorrow 5pm p1"); queued offline
       done N                      complete task N; queued offline
@@ -175,6 +177,14 @@ func parseQuiet(_ text: String) -> (Int, Int)? {
 switch command {
 case "status":
     let json = flag("--json")
+    if flag("--clear-conflicts") {
+        do {
+            let cleared = try await companion.takeConflicts()
+            for conflict in cleared { note("cleared: \(conflict.write.summary): \(conflict.reason)") }
+            note("cleared \(cleared.count) conflict\(cleared.count == 1 ? "" : "s")")
+        } catch { failing(error) }
+    }
+    guard args.isEmpty else { fail("unexpected \(args.joined(separator: " "))", hint: "mhv-companion status [--json] [--clear-conflicts]", code: Exit.usage) }
     let snapshot = (try? companion.cache.load()) ?? CacheSnapshot()
     var info: [String: String] = [
         "socket": paths.socketPath, "cache": companion.cache.fileURL.path,
@@ -311,12 +321,15 @@ case "watch":
     }
     var byId = Dictionary(uniqueKeysWithValues: tasks.map { ($0.id, $0) })
     var lastReplan = clock.now()
+    var away = false  // one line when the server goes, one when it is back: not one per retry
     for await update in feed.updates() {
         switch update {
         case .connected(let resumed, let seq):
-            note("watching events\(resumed.map { " after seq \($0)" } ?? " from seq \(seq.map(String.init) ?? "?")")")
+            note("\(away ? "reconnected: " : "")watching events\(resumed.map { " after seq \($0)" } ?? " from seq \(seq.map(String.init) ?? "?")")")
+            away = false
         case .disconnected(let error):
-            note("disconnected: \(error.description); retrying")
+            if !away { note("disconnected: \(error.description); retrying until the server is back") }
+            away = true
         case .event(let event):
             do {
                 show(try await notifier.handle(event))

@@ -33,6 +33,7 @@ final class MhvServer: @unchecked Sendable {
         p.arguments = Array(command.dropFirst())
         var env = ProcessInfo.processInfo.environment
         env["MHV_HOME"] = home.path
+        env["TZ"] = "UTC"
         p.environment = env
         let log = home.appendingPathComponent("serve.log")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
@@ -86,6 +87,7 @@ final class MhvServer: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment
         env["MHV_HOME"] = home.path
         env["MHV_NO_SERVICE"] = "1"
+        env["TZ"] = "UTC"
         p.environment = env
         let out = Pipe()
         p.standardOutput = out
@@ -327,6 +329,71 @@ final class ServerTests: XCTestCase {
         let posted = await scheduler.posted
         XCTAssertEqual(posted.map(\.kind), [.unblocked])
         XCTAssertEqual(posted.first?.taskNumber, 2)
+        await companion.disconnect()
+    }
+
+    /// The menu-bar app's model on a real server: refresh, the live preview through `nlp.parse`, add,
+    /// complete with a click, another writer's change arriving by the feed, and the server going away.
+    @MainActor
+    func testTheMenuModelAgainstTheRealServer() async throws {
+        let server = try server()
+        let companion = Companion(paths: server.paths, clientName: "swift-menu")
+        let scheduler = RecordingScheduler()
+        let notifier = Notifier(
+            planner: NotificationPlanner(settings: NotificationSettings(quietStartMinute: 0, quietEndMinute: 0)),
+            scheduler: scheduler, cache: companion.cache)
+        // The model's clock is pinned to noon on 10 Jan 2030, the tasks' day (never today's date).
+        let noon = try XCTUnwrap(ISODate.parse("2030-01-10T12:00:00Z"))
+        let model = MenuModel(companion: companion, notifier: notifier, clock: FixedNow(noon),
+            timeZone: TimeZone(identifier: "UTC")!)
+        var changes = 0
+        model.onChange = { changes += 1 }
+        try server.cli("tc", "overdue one 2030-01-10 9am")
+        try server.cli("tc", "evening one 2030-01-10 11pm")
+        await model.refresh()
+        XCTAssertTrue(model.live, model.status)
+        XCTAssertEqual(model.sections.overdue.map(\.title), ["overdue one"])
+        XCTAssertEqual(model.sections.today.map(\.title), ["evening one"])
+        XCTAssertGreaterThan(changes, 0)
+
+        await model.previewQuickAdd("call bob 2030-01-11 4pm p2 #phone")
+        let preview = try XCTUnwrap(model.preview)
+        XCTAssertEqual(preview.title, "call bob")
+        XCTAssertTrue(preview.chips.contains("#phone"), "\(preview.chips)")
+        XCTAssertTrue(preview.chips.contains("priority high"), "\(preview.chips)")
+        XCTAssertTrue(preview.canAdd)
+        await model.previewQuickAdd("done #1")
+        XCTAssertEqual(model.preview?.canAdd, false)
+
+        let ok1 = await model.add("call bob 2030-01-11 4pm p2 #phone")
+        XCTAssertTrue(ok1)
+        XCTAssertNil(model.preview, "the field is cleared once added")
+        XCTAssertTrue(model.tasks.contains { $0.title == "call bob" })
+        let ok2 = await model.complete(1)
+        XCTAssertTrue(ok2)
+        XCTAssertEqual(model.sections.overdue.count, 0, "\(model.sections.overdue) \(model.tasks.map { ($0.number, $0.status) })")
+        let ok3 = await model.complete(99)
+        XCTAssertFalse(ok3)
+        XCTAssertEqual(model.lastError?.contains("99"), true, model.lastError ?? "")
+
+        // Another writer: the CLI on the same database; the model sees it through its feed.
+        let following = Task { await model.follow(retryDelay: 0.05) }
+        let deadline = Date().addingTimeInterval(20)
+        while !model.live, Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
+        try server.cli("tc", "from the cli 2030-01-10 10pm")
+        while !model.tasks.contains(where: { $0.title == "from the cli" }), Date() < deadline {
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        XCTAssertTrue(model.sections.today.contains { $0.title == "from the cli" }, "\(model.status) \(model.tasks.map(\.title)) \(String(describing: model.lastError))")
+
+        server.stop()
+        while model.live, Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
+        XCTAssertFalse(model.live)
+        XCTAssertTrue(model.status.hasPrefix("offline"), model.status)
+        let ok4 = await model.add("while away")
+        XCTAssertTrue(ok4, "queued, not lost")
+        XCTAssertEqual(model.queued, 1)
+        following.cancel()
         await companion.disconnect()
     }
 }
