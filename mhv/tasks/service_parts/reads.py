@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from mhv.errors import NotFoundError
 from mhv.store import Connection
-from mhv.tasks.models import OPEN_STATUSES, TASK_COLUMNS, Event, Task, TaskFilter
-from mhv.tasks.rows import SELECT_TASK, event_from_row, task_from_row
+from mhv.tasks.models import OPEN_STATUSES, TASK_COLUMNS, Event, Task, TaskFilter, TaskLine
+from mhv.tasks.rows import SELECT_LINE, SELECT_TASK, event_from_row, line_from_row, task_from_row
 from mhv.tasks.service_parts.core import ServiceCore, _chunks
 
 _ORDERS = {
@@ -27,7 +27,6 @@ _ORDERS["default"] = (
     "CASE task.status WHEN 'in_progress' THEN 0 WHEN 'pending' THEN 1 WHEN 'blocked' THEN 2 ELSE 3 END, "
     + _ORDERS["priority"]
 )
-
 
 
 class Reads(ServiceCore):
@@ -84,7 +83,9 @@ class Reads(ServiceCore):
                 clauses.append("task.wait > ?")
                 params.append(now)
             else:
-                clauses.append("(task.wait IS NULL OR task.wait <= ?) AND (task.until IS NULL OR task.until > ?)")
+                clauses.append(
+                    "(task.wait IS NULL OR task.wait <= ?) AND (task.until IS NULL OR task.until > ?)"
+                )
                 params.extend([now, now])
         if flt.repo is not None:
             clauses.append("task.repo = ?")
@@ -150,6 +151,22 @@ class Reads(ServiceCore):
             if links:
                 self._fill_links(conn, tasks)
         return tasks
+
+    def list_lines(self, flt: TaskFilter | None = None) -> list[TaskLine]:
+        """`list_tasks` with only the columns of a task table (`mhv tl`): at 10,000 tasks a third of
+        the list's time went to building 28-field `Task` rows the table never shows."""
+        flt = flt or TaskFilter()
+        if flt.order not in _ORDERS:
+            tasks = self.list_tasks(flt)
+            return [TaskLine(t.number, t.status, t.created_at, t.priority, t.repo, t.tags, t.due, t.due_all_day,
+                             t.title) for t in tasks]  # fmt: skip
+        where, params = self._where(flt)
+        sql = SELECT_LINE + where + " ORDER BY " + _ORDERS[flt.order]
+        if flt.limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params.extend([flt.limit, flt.offset])
+        with self.store.read() as conn:
+            return [line_from_row(r) for r in conn.execute(sql, params).fetchall()]
 
     def count(self, flt: TaskFilter | None = None) -> int:
         where, params = self._where(flt or TaskFilter())

@@ -1,4 +1,5 @@
-"""Task tables for people: Taskwarrior-like columns, fast at 100,000 rows, coloured on a terminal."""
+"""Task tables for people: Taskwarrior-like columns, fast at 100,000 rows, coloured on a terminal.
+Rows are `Task`s or the narrow `TaskLine`s `mhv tl` reads (TaskService.list_lines)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
 
-from mhv.tasks.models import Task
+from mhv.tasks.models import Task, TaskLine
+
+Row = Task | TaskLine
 
 PRIORITY_MARK = {"critical": "P1", "high": "H", "medium": "", "low": "L"}
 STATUS_MARK = {"in_progress": "▶", "blocked": "⧗", "completed": "✓", "cancelled": "✗", "pending": ""}
@@ -68,14 +71,14 @@ def age(created: datetime | None, now: datetime) -> str:
     return f"{secs / (86400 * 365):.1f}y"
 
 
-def due_text(task: Task, tz: tzinfo) -> str:
+def due_text(task: Row, tz: tzinfo) -> str:
     if task.due is None:
         return ""
     local = task.due.astimezone(tz)
     return local.strftime("%Y-%m-%d") if task.due_all_day else local.strftime("%Y-%m-%d %H:%M")
 
 
-def render_tasks(tasks: Sequence[Task], *, now: datetime, tz: tzinfo, color: bool, total: int | None = None,
+def render_tasks(tasks: Sequence[Row], *, now: datetime, tz: tzinfo, color: bool, total: int | None = None,
                  columns: int | None = None) -> Iterable[str]:  # fmt: skip
     """Yield the lines of a task table (header, rows, footer)."""
     if not tasks:
