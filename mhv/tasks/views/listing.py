@@ -69,9 +69,9 @@ def task_filter(args: dict[str, Any], client: Client) -> TaskFilter:
             text_words.append(w)
     priority = args.get("priority")
     if priority:
-        from mhv.tasks.validation import TaskPatch
+        from mhv.tasks.validation import validate_patch
 
-        priority = TaskPatch.model_validate({"priority": priority}).priority
+        priority = validate_patch({"priority": priority}).priority  # an MhvError (exit 4), not a traceback
     repos = None
     if repo and "," in repo:  # --repo a,b: any of several repositories
         repos, repo = tuple(r.strip().lstrip("@") for r in repo.split(",") if r.strip()), None
