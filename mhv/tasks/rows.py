@@ -60,6 +60,25 @@ def task_from_row(row: Any) -> Task:
     )
 
 
+_JSON_DATETIMES = tuple(i for i, c in enumerate(TASK_COLUMNS) if c in DATETIME_FIELDS)
+_I_DESCRIPTION, _I_TAGS, _I_ALL_DAY, _I_METADATA = (
+    TASK_COLUMNS.index(c) for c in ("description", "tags", "due_all_day", "metadata")
+)
+
+
+def json_from_row(row: Any) -> dict[str, Any]:
+    """``task_from_row(row).to_json()`` (without links), without building the `Task`."""
+    values = list(row) if not isinstance(row, dict) else [row[c] for c in TASK_COLUMNS]
+    values[_I_DESCRIPTION] = values[_I_DESCRIPTION] or ""
+    values[_I_TAGS] = _JSON_OUT(values[_I_TAGS]) or []
+    values[_I_ALL_DAY] = bool(values[_I_ALL_DAY])
+    values[_I_METADATA] = _JSON_OUT(values[_I_METADATA]) or {}
+    for i in _JSON_DATETIMES:
+        if values[i] is not None:
+            values[i] = _DT_OUT(values[i]).isoformat()  # type: ignore[union-attr]
+    return dict(zip(TASK_COLUMNS, values, strict=True))
+
+
 def task_params(task: Task, dialect: Dialect) -> list[Any]:
     """Values in TASK_COLUMNS order, encoded for ``dialect``."""
     out: list[Any] = []

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any
 from mhv.errors import NotFoundError
 from mhv.store import Connection
 from mhv.tasks.models import OPEN_STATUSES, TASK_COLUMNS, Event, Task, TaskFilter, TaskLine
-from mhv.tasks.rows import SELECT_LINE, SELECT_TASK, event_from_row, line_from_row, task_from_row
+from mhv.tasks.rows import (
+    SELECT_LINE,
+    SELECT_TASK,
+    event_from_row,
+    json_from_row,
+    line_from_row,
+    task_from_row,
+)
 from mhv.tasks.service_parts.core import ServiceCore, _chunks
 
 _ORDERS = {
@@ -179,10 +186,16 @@ class Reads(ServiceCore):
         return {r["status"]: int(r["n"]) for r in rows}
 
     def _fill_links(self, conn: Connection, tasks: Sequence[Task]) -> None:
-        by_id = {t.id: t for t in tasks}
+        ups, downs = self._link_numbers(conn, [t.id for t in tasks])
         for t in tasks:
-            t.depends_on, t.blocks = [], []
-        ids = list(by_id)
+            t.depends_on, t.blocks = ups[t.id], downs[t.id]
+
+    def _link_numbers(
+        self, conn: Connection, ids: list[str]
+    ) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+        """For each task id: the numbers of the tasks it waits for, and of those it holds up."""
+        ups: dict[str, list[int]] = {i: [] for i in ids}
+        downs: dict[str, list[int]] = {i: [] for i in ids}
         for chunk in _chunks(ids, 500):
             marks = ", ".join("?" * len(chunk))
             for row in conn.all(
@@ -190,13 +203,32 @@ class Reads(ServiceCore):
                 f"WHERE d.kind = 'blocks' AND d.task_id IN ({marks}) ORDER BY b.number",
                 chunk,
             ):
-                by_id[row["task_id"]].depends_on.append(row["number"])  # type: ignore[union-attr]
+                ups[row["task_id"]].append(row["number"])
             for row in conn.all(
                 "SELECT d.depends_on_id, t.number FROM dependency d JOIN task t ON t.id = d.task_id "
                 f"WHERE d.kind = 'blocks' AND d.depends_on_id IN ({marks}) ORDER BY t.number",
                 chunk,
             ):
-                by_id[row["depends_on_id"]].blocks.append(row["number"])  # type: ignore[union-attr]
+                downs[row["depends_on_id"]].append(row["number"])
+        return ups, downs
+
+    def list_json(self, flt: TaskFilter | None = None) -> list[dict[str, Any]]:
+        """``[t.to_json() for t in list_tasks(flt, links=True)]`` (`mhv tl --json`), built from the rows
+        without a `Task` in between (at 10,000 tasks the objects were a third of the time)."""
+        flt = flt or TaskFilter()
+        if flt.order not in _ORDERS:
+            return [t.to_json() for t in self.list_tasks(flt, links=True)]
+        where, params = self._where(flt)
+        sql = SELECT_TASK + where + " ORDER BY " + _ORDERS[flt.order]
+        if flt.limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params.extend([flt.limit, flt.offset])
+        with self.store.read() as conn:
+            items = [json_from_row(r) for r in conn.execute(sql, params).fetchall()]
+            ups, downs = self._link_numbers(conn, [item["id"] for item in items])
+        for item in items:
+            item["depends_on"], item["blocks"] = ups[item["id"]], downs[item["id"]]
+        return items
 
     def links(self, ref: int | str) -> dict[str, list[tuple[Task, str]]]:
         """Blockers (``blocked_by``), dependents (``blocks``) and ``related`` tasks, with their kind."""

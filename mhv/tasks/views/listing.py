@@ -105,7 +105,7 @@ def list_view(svc: Any, args: dict[str, Any], client: Client, *, batch: bool = F
             return Rendered()
         return Rendered("".join(_template(fmt, t) + "\n" for t in tasks))
     if batch or args.get("json"):
-        data = [t.to_json() for t in svc.list_tasks(flt, links=True)]
+        data = svc.list_json(flt)
         return Rendered(data=data) if batch else Rendered(dumps(data) + "\n")
     from mhv.tasks.views.table import render_tasks
 
