@@ -14,12 +14,19 @@ LINE_COLUMNS = ("number", "status", "created_at", "priority", "repo", "tags", "d
 SELECT_LINE = "SELECT " + ", ".join(f"task.{c}" for c in LINE_COLUMNS) + " FROM task"
 
 
-def line_from_row(row: Any) -> TaskLine:
+def line_from_row(row: Any, tags_seen: dict[str, list[str]] | None = None) -> TaskLine:
+    """A `TaskLine`; ``tags_seen``: tag lists already decoded, by their stored text (shared, read-only)."""
     number, status, created_at, priority, repo, tags, due, due_all_day, title = (
         tuple(row) if not isinstance(row, dict) else tuple(row[c] for c in LINE_COLUMNS)
     )
-    return TaskLine(number, status, _DT_OUT(created_at), priority, repo, _JSON_OUT(tags) or [],
-                    _DT_OUT(due), bool(due_all_day), title)  # fmt: skip
+    if tags_seen is not None and isinstance(tags, str):
+        decoded = tags_seen.get(tags)
+        if decoded is None:
+            decoded = tags_seen[tags] = _JSON_OUT(tags) or []
+    else:
+        decoded = _JSON_OUT(tags) or []
+    return TaskLine(number, status, _DT_OUT(created_at), priority, repo, decoded, _DT_OUT(due),
+                    bool(due_all_day), title)  # fmt: skip
 
 
 def task_from_row(row: Any) -> Task:

@@ -172,8 +172,9 @@ class Reads(ServiceCore):
         if flt.limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params.extend([flt.limit, flt.offset])
+        tags: dict[str, list[str]] = {}  # a few distinct tag sets: each JSON text decoded once
         with self.store.read() as conn:
-            return [line_from_row(r) for r in conn.execute(sql, params).fetchall()]
+            return [line_from_row(r, tags) for r in conn.execute(sql, params).fetchall()]
 
     def count(self, flt: TaskFilter | None = None) -> int:
         where, params = self._where(flt or TaskFilter())
