@@ -11,7 +11,6 @@ import typer
 
 from mhv import __version__
 from mhv.cli.context import state
-from mhv.cli.report import print_tasks
 from mhv.errors import UsageError, ValidationError
 
 app = typer.Typer(
@@ -52,10 +51,6 @@ def _when(text: str | None) -> Any:
 
     svc = state().service
     return parse_when(text, svc.clock(), svc.tz)
-
-
-def _print_tasks(tasks: list[Any], total: int | None = None) -> None:
-    print_tasks(state().service, tasks, total)
 
 
 # ---------------------------------------------------------------------------------- top level
@@ -170,12 +165,17 @@ def list_tasks(
     due_after: Annotated[str | None, typer.Option("--due-after")] = None,
     completed_since: Annotated[
         str | None,
-        typer.Option("--completed-since", help="Finished since DATE (yesterday, last friday, 3 days ago, 2026-11-01)."),
+        typer.Option(
+            "--completed-since", help="Finished since DATE (yesterday, last friday, 3 days ago, 2026-11-01)."
+        ),
     ] = None,
-    completed_before: Annotated[str | None, typer.Option("--completed-before", help="Finished before DATE.")] = None,
+    completed_before: Annotated[
+        str | None, typer.Option("--completed-before", help="Finished before DATE.")
+    ] = None,
     all_: Annotated[bool, typer.Option("--all", "-a", help="Every task, finished ones too.")] = False,
     waiting: Annotated[
-        bool, typer.Option("--waiting", help="The Waiting view: open tasks hidden by wait: until a later day.")
+        bool,
+        typer.Option("--waiting", help="The Waiting view: open tasks hidden by wait: until a later day."),
     ] = False,
     limit: Annotated[int | None, typer.Option("--limit", "-n", help="Show at most N tasks.")] = None,
     sort: Annotated[str, typer.Option("--sort", help="default|number|due|priority|updated")] = "default",
@@ -185,80 +185,15 @@ def list_tasks(
     ] = None,
 ) -> None:
     """List tasks (open ones unless --all or --status)."""
-    from mhv.tasks.models import STATUSES, TaskFilter
+    from mhv.cli.reads import run_read
 
-    out = _out(json_)
-    statuses: tuple[str, ...] | None = None
-    if all_:
-        statuses = ()
-    elif status:
-        wanted: list[str] = []
-        for s in status:
-            for part in s.split(","):
-                part = part.strip().replace("-", "_")
-                if part == "open":
-                    wanted += ["pending", "in_progress", "blocked"]
-                elif part == "done":
-                    wanted.append("completed")
-                elif part in STATUSES:
-                    wanted.append(part)
-                else:
-                    raise ValidationError(
-                        f"unknown status {part!r}", f"use one of: {', '.join(STATUSES)}, open"
-                    )
-        statuses = tuple(dict.fromkeys(wanted))
-    elif completed_since or completed_before:
-        statuses = ("completed",)  # finished since a date: the completed ones, unless --status says otherwise
-    tags = [t.lstrip("+#") for t in (tag or [])]
-    text_words = []
-    for w in words or []:
-        if w.startswith(("+", "#")) and len(w) > 1:
-            tags.append(w[1:])
-        elif w.startswith("@") and len(w) > 1:
-            repo = w[1:]
-        elif w.startswith("project:"):
-            repo = w.split(":", 1)[1]
-        else:
-            text_words.append(w)
-    if priority:
-        from mhv.tasks.validation import TaskPatch
-
-        priority = TaskPatch.model_validate({"priority": priority}).priority
-    repos = None
-    if repo and "," in repo:  # --repo a,b: any of several repositories
-        repos, repo = tuple(r.strip().lstrip("@") for r in repo.split(",") if r.strip()), None
-    flt = TaskFilter(
-        statuses=statuses, repo=repo, repos=repos, tags=tuple(tags), priority=priority,
-        due_before=_as_bound(_when(due_before)), due_after=_as_bound(_when(due_after)),
-        completed_after=_as_bound(_when(completed_since)), completed_before=_as_bound(_when(completed_before)),
-        text=" ".join(text_words) or None, limit=limit, order=sort, waiting=waiting,
-    )  # fmt: skip
-    svc = state().service
-    tasks = svc.list_tasks(flt, links=out.json or out.batch)
-    if fmt:
-        for t in tasks:
-            out.message(_template(fmt, t))
-        return
-    total = svc.count(flt) if limit is not None and len(tasks) == limit else None
-    out.result([t.to_json() for t in tasks], lambda: _print_tasks(tasks, total))
-
-
-def _as_bound(value: Any) -> Any:
-    from datetime import date, datetime, time
-
-    if value is None or isinstance(value, datetime):
-        return value
-    assert isinstance(value, date)
-    return datetime.combine(value, time(0, 0), tzinfo=state().service.tz)
-
-
-def _template(fmt: str, task: Any) -> str:
-    data = task.to_json()
-    data["tags"] = " ".join(task.tags)
-    try:
-        return fmt.format_map({k: ("" if v is None else v) for k, v in data.items()})
-    except (KeyError, ValueError, IndexError) as exc:
-        raise ValidationError(f"bad --format template: {exc}", f"fields: {', '.join(sorted(data))}") from None
+    _out(json_)
+    run_read(state(), "cli.list", {
+        "words": list(words or []), "status": list(status or []), "repo": repo, "tag": list(tag or []),
+        "priority": priority, "due_before": due_before, "due_after": due_after, "completed_since": completed_since,
+        "completed_before": completed_before, "all": all_, "waiting": waiting, "limit": limit, "sort": sort,
+        "json": state().output.json, "format": fmt,
+    })  # fmt: skip
 
 
 @app.command("tu", context_settings={"ignore_unknown_options": True})
@@ -321,7 +256,8 @@ def parse_line(
     known_repos: Annotated[
         str | None,
         typer.Option(
-            "--known-repos", help="Comma-separated repository names (default: the registered ones and config.toml's)."
+            "--known-repos",
+            help="Comma-separated repository names (default: the registered ones and config.toml's).",
         ),
     ] = None,
     json_: JsonOpt = False,
@@ -368,9 +304,15 @@ def parse_line(
 @app.command("td")
 def done(
     refs: Annotated[list[str], typer.Argument(help="Task numbers to complete.")],
-    override: Annotated[bool, typer.Option("--override", help="Complete despite failing gates (needs --reason).")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Remove the worktree even if dirty or unmerged (needs --reason).")] = False,
-    reason: Annotated[str | None, typer.Option("--reason", help="Why gates are overridden or a worktree forced.")] = None,
+    override: Annotated[
+        bool, typer.Option("--override", help="Complete despite failing gates (needs --reason).")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Remove the worktree even if dirty or unmerged (needs --reason).")
+    ] = False,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why gates are overridden or a worktree forced.")
+    ] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Complete tasks: required gates run first (exit 8 on a failure); a clean, merged worktree is removed."""
@@ -395,7 +337,9 @@ def _simple(verb: str, method: str, past: str) -> Any:
 @app.command("start")
 def start(
     ref: Annotated[str, typer.Argument(help="Task number or uuid.")],
-    worktree: Annotated[bool, typer.Option("--worktree", "-w", help="Also make the task's git worktree.")] = False,
+    worktree: Annotated[
+        bool, typer.Option("--worktree", "-w", help="Also make the task's git worktree.")
+    ] = False,
     json_: JsonOpt = False,
 ) -> None:
     """Start a task (with a git worktree when asked or when its repository has worktrees = true)."""
@@ -438,15 +382,10 @@ def delete(
 @app.command("show")
 def show(ref: Annotated[str, typer.Argument(help="Task number or uuid.")], json_: JsonOpt = False) -> None:
     """Show every field of a task, its dependencies and its history."""
-    out = _out(json_)
-    svc = state().service
-    task = svc.get(ref, links=True)
-    if out.json or out.batch:
-        out.result(task.to_json())
-        return
-    from mhv.cli.show import print_task
+    from mhv.cli.reads import run_read
 
-    print_task(svc, task)
+    out = _out(json_)
+    run_read(state(), "cli.show", {"ref": ref, "json": out.json})
 
 
 @app.command("history")
@@ -484,7 +423,9 @@ def redo(json_: JsonOpt = False) -> None:
 def block(
     ref: Annotated[str, typer.Argument(help="The task that waits.")],
     on: Annotated[str, typer.Option("--on", help="The task it waits for (or is related to).")],
-    related: Annotated[bool, typer.Option("--related", help="Only link them: related tasks never block.")] = False,
+    related: Annotated[
+        bool, typer.Option("--related", help="Only link them: related tasks never block.")
+    ] = False,
     json_: JsonOpt = False,
 ) -> None:
     """Make a task wait for another (or, with --related, link them)."""

@@ -54,3 +54,21 @@ def config_repo_names() -> set[str]:
     except ValidationError:
         return set()
     return {str(name) for name in repos} if isinstance(repos, dict) else set()
+
+
+def urgency_overrides(path: Path | None = None) -> dict[str, Any]:
+    """The ``[urgency]`` table of config.toml: coefficient name -> number (docs/graph.md lists the
+    keys: ``due``, ``blocking``, ``priority_high``, ``tag.next``, ``repo.infra``...). Missing file or
+    table: no overrides."""
+    data = config_table(path)
+    table = data.get("urgency", {})
+    if not isinstance(table, dict):
+        raise ValidationError(f"{path or 'config.toml'}: [urgency] must be a table", "write `[urgency]` then `key = number` lines",
+                              code="MHV-301")  # fmt: skip
+    out: dict[str, Any] = {}
+    for key, value in table.items():  # `[urgency.tag] next = 15` is the same as `"tag.next" = 15`
+        if isinstance(value, dict):
+            out.update({f"{key}.{k}": v for k, v in value.items()})
+        else:
+            out[key] = value
+    return out

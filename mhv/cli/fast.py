@@ -1,11 +1,15 @@
-"""The fast path: the commonest one-shot forms (`tc WORDS`, `tl`, `td N`, `tu N WORDS`) run without building the
-Typer app (~40 ms) or importing Pydantic (~110 ms), so adding a task beats `task add`. `tc WORDS` goes
-through the quick-add parser and `mhv.tasks.intents` exactly as the full command does.
+"""The fast path: the commonest one-shot forms run without building the Typer app (~40 ms) or
+importing Pydantic (~110 ms), so adding a task beats `task add`. `tc WORDS` goes through the
+quick-add parser and `mhv.tasks.intents` exactly as the full command does.
 
 When the sync service answers on its socket (mhv/cli/remote.py), `tc WORDS`, `tu N WORDS` and `td N` are sent there and only
 the answer is rendered (no store, no parser in this process); when it does not, or the line needs the
 CLI itself (a command such as `done #42`, an unsure parse that asks first), they run directly. Either
 way the text, the JSON, the errors and the exit codes are the same (tests/unit/cli/test_service_path.py).
+
+The read commands `tl`, `show N`, `next` and `ts WORDS` are read here with their options (the same
+names and forms Typer takes; anything else, or help, goes to the full CLI, which ends in the same
+place) and run by mhv/cli/reads.py: through the service when it answers, else directly, the same view.
 
 It handles only plain forms; anything with other options (or help) goes to the full CLI, which
 gives the same results and output. tests/unit/cli/test_fast.py checks the two agree.
@@ -25,16 +29,111 @@ def _plain(args: list[str]) -> tuple[list[str], bool] | None:
     return rest, len(rest) != len(args)
 
 
+# The read commands' options as Typer declares them (mhv/cli/app.py, graph_cmds.py, search_cmds.py):
+# option -> (argument, kind); kind: "flag", "text" (the last one wins), "many" (repeatable), "int".
+_TL = {"--status": ("status", "many"), "-s": ("status", "many"), "--repo": ("repo", "text"), "-r": ("repo", "text"),
+       "--tag": ("tag", "many"), "-t": ("tag", "many"), "--priority": ("priority", "text"),
+       "-p": ("priority", "text"), "--due-before": ("due_before", "text"), "--due-after": ("due_after", "text"),
+       "--completed-since": ("completed_since", "text"), "--completed-before": ("completed_before", "text"),
+       "--all": ("all", "flag"), "-a": ("all", "flag"), "--waiting": ("waiting", "flag"),
+       "--limit": ("limit", "int"), "-n": ("limit", "int"), "--sort": ("sort", "text"), "--json": ("json", "flag"),
+       "--format": ("format", "text")}  # fmt: skip
+_NEXT = {"--limit": ("limit", "int"), "-n": ("limit", "int"), "--repo": ("repo", "text"), "--tag": ("tag", "text"),
+         "--blocked": ("blocked", "flag"), "--explain": ("explain", "flag"), "--json": ("json", "flag")}  # fmt: skip
+_TS = {"--limit": ("limit", "int"), "-n": ("limit", "int"), "--repo": ("repo", "text"), "-r": ("repo", "text"),
+       "--status": ("status", "many"), "-s": ("status", "many"), "--tag": ("tag", "many"), "-t": ("tag", "many"),
+       "--due-before": ("due_before", "text"), "--all": ("all", "flag"), "-a": ("all", "flag"),
+       "--mode": ("mode", "text"), "--json": ("json", "flag")}  # fmt: skip
+_READS: dict[str, tuple[str, dict[str, tuple[str, str]], str, dict[str, Any]]] = {
+    # command: (method, options, where the other words go, the defaults Typer gives)
+    "tl": ("cli.list", _TL, "words", {"words": [], "status": [], "repo": None, "tag": [], "priority": None,
+           "due_before": None, "due_after": None, "completed_since": None, "completed_before": None,
+           "all": False, "waiting": False, "limit": None, "sort": "default", "json": False, "format": None}),
+    "show": ("cli.show", {"--json": ("json", "flag")}, "ref", {"json": False}),
+    "next": ("cli.next", _NEXT, "", {"limit": 10, "repo": None, "tag": None, "blocked": False, "explain": False,
+             "json": False}),
+    "ts": ("cli.search", _TS, "query", {"query": [], "limit": 10, "repo": None, "status": [], "tag": [],
+           "due_before": None, "all": False, "mode": "hybrid", "json": False}),
+}  # fmt: skip
+
+
+def read_args(argv: list[str]) -> tuple[str, dict[str, Any]] | None:
+    """A read command's method and arguments, or None for a form the full CLI should read (help,
+    an unknown option, ``--``, a short option with its value attached, a missing or bad value)."""
+    method, options, rest, defaults = _READS[argv[0]]
+    args: dict[str, Any] = {k: (list(v) if isinstance(v, list) else v) for k, v in defaults.items()}
+    words: list[str] = []
+    i, tokens = 1, argv
+    while i < len(tokens):
+        token = tokens[i]
+        i += 1
+        if not token.startswith("-") or token == "-":
+            words.append(token)
+            continue
+        name, eq, attached = token.partition("=")
+        spec = options.get(name) if (not eq or name.startswith("--")) else None
+        if spec is None:
+            return None
+        key, kind = spec
+        if kind == "flag":
+            if eq:
+                return None
+            args[key] = True
+            continue
+        if eq:
+            value = attached
+        elif i < len(tokens):
+            value, i = tokens[i], i + 1
+        else:
+            return None
+        if kind == "int":
+            try:
+                args[key] = int(value)
+            except ValueError:
+                return None
+        elif kind == "many":
+            args[key].append(value)
+        else:
+            args[key] = value
+    if rest == "ref":
+        if len(words) != 1:
+            return None
+        args["ref"] = words[0]
+    elif rest:
+        if rest == "query" and not words:
+            return None
+        args[rest] = words
+    elif words:
+        return None
+    if argv[0] == "next" and args["limit"] < 1:
+        return None  # Typer's own message (min=1)
+    return method, args
+
+
 def try_fast(argv: list[str], st: CliState) -> bool:
     """Run ``argv`` if it is a plain form; False means the caller must use the full CLI."""
-    if not argv or argv[0] not in ("tc", "tl", "td", "tu"):
+    if not argv or argv[0] not in ("tc", "tl", "td", "tu", "show", "next", "ts"):
         return False
+    if argv[0] in _READS:
+        found = read_args(argv)
+        if found is None:
+            return False
+        method, args = found
+        st.output.json = bool(args.get("json"))
+        if method == "cli.next":  # the coefficients of this process's config.toml
+            from mhv.cli.config_file import urgency_overrides
+
+            args["urgency"] = urgency_overrides()
+        from mhv.cli.reads import run_read
+
+        run_read(st, method, args)
+        return True
     parsed = _plain(argv[1:])
     if parsed is None:
         return False
     words, as_json = parsed
     cmd = argv[0]
-    if (cmd == "tc" and not words) or (cmd == "tl" and words):
+    if cmd == "tc" and not words:
         return False
     if cmd == "tu" and len(words) < 2:
         return False
@@ -62,7 +161,9 @@ def try_fast(argv: list[str], st: CliState) -> bool:
         ref, rest = words[0], words[1:]
         changes = [w for part in rest for w in (part.split() if len(rest) == 1 else [part])]
         try:
-            answer = remote.call("cli.update", {"ref": ref, "words": changes, "actor": remote.actor()}, write=True)
+            answer = remote.call(
+                "cli.update", {"ref": ref, "words": changes, "actor": remote.actor()}, write=True
+            )
         except remote.Unavailable:
             answer = {"direct": "no service"}
         if "direct" in answer:
@@ -73,18 +174,6 @@ def try_fast(argv: list[str], st: CliState) -> bool:
             from mhv.cli.render import print_outcome
 
             print_outcome(st.output, answer)
-        return True
-    if cmd == "tl":
-        # Directly even with the service up: at 10,000 tasks the round trip costs more than it saves
-        # (the service builds every Task as the direct path does; docs/performance.md).
-        svc = st.service
-        tasks = svc.list_tasks(links=as_json)
-        if as_json:
-            st.output.result([t.to_json() for t in tasks])
-        else:
-            from mhv.cli.report import print_tasks
-
-            print_tasks(svc, tasks)
         return True
     done: list[dict[str, Any]] = []
     for i, ref in enumerate(words):

@@ -4,36 +4,16 @@ graph of a task, a repository or a tag as text, Graphviz DOT, Mermaid or JSON)."
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from mhv.cli.config_file import urgency_overrides
 from mhv.cli.context import state
 from mhv.errors import UsageError, ValidationError
 from mhv.tasks.models import TaskFilter
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
-
-def urgency_overrides(path: Path | None = None) -> dict[str, Any]:
-    """The ``[urgency]`` table of config.toml: coefficient name -> number (docs/graph.md lists the
-    keys: ``due``, ``blocking``, ``priority_high``, ``tag.next``, ``repo.infra``...). Missing file or
-    table: no overrides."""
-    from mhv.cli.config_file import config_table
-
-    data = config_table(path)
-    table = data.get("urgency", {})
-    if not isinstance(table, dict):
-        raise ValidationError(f"{path or 'config.toml'}: [urgency] must be a table", "write `[urgency]` then `key = number` lines",
-                              code="MHV-301")  # fmt: skip
-    out: dict[str, Any] = {}
-    for key, value in table.items():  # `[urgency.tag] next = 15` is the same as `"tag.next" = 15`
-        if isinstance(value, dict):
-            out.update({f"{key}.{k}": v for k, v in value.items()})
-        else:
-            out[key] = value
-    return out
 
 
 def register(app: typer.Typer) -> None:
@@ -45,16 +25,30 @@ def next_tasks(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many tasks.")] = 10,
     repo: Annotated[str | None, typer.Option("--repo", help="Only this repository.")] = None,
     tag: Annotated[str | None, typer.Option("--tag", help="Only tasks with this tag.")] = None,
-    include_blocked: Annotated[bool, typer.Option("--blocked", help="Include blocked tasks (ranked low).")] = False,
-    explain: Annotated[bool, typer.Option("--explain", help="Show the terms that make up each score.")] = False,
-    predicted: Annotated[bool, typer.Option(
-        "--predicted", help="Adjust by predicted duration and due date; flag tasks likely to miss it.")] = False,
+    include_blocked: Annotated[
+        bool, typer.Option("--blocked", help="Include blocked tasks (ranked low).")
+    ] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show the terms that make up each score.")
+    ] = False,
+    predicted: Annotated[
+        bool,
+        typer.Option(
+            "--predicted", help="Adjust by predicted duration and due date; flag tasks likely to miss it."
+        ),
+    ] = False,
     json_: JsonOpt = False,
 ) -> None:
     """What to do next: open tasks by urgency (Taskwarrior's formula; coefficients in config.toml [urgency])."""
     st = state()
     out = st.output
     out.json = out.json or json_
+    if not predicted:  # the same view, through the service when one answers (mhv/cli/reads.py)
+        from mhv.cli.reads import run_read
+
+        run_read(st, "cli.next", {"limit": limit, "repo": repo, "tag": tag, "blocked": include_blocked,
+                                  "explain": explain, "json": out.json, "urgency": urgency_overrides()})  # fmt: skip
+        return
     svc = st.service
     svc.set_urgency_coefficients(urgency_overrides())
     statuses = ("in_progress", "pending", "blocked") if include_blocked else ("in_progress", "pending")
@@ -67,7 +61,10 @@ def next_tasks(
 
         ranked, adjusted = adjusted_order(svc, ranked, limit)
     data = [
-        {**r.to_json(i), **({"predicted": adjusted[r.task.number].to_json()} if r.task.number in adjusted else {})}
+        {
+            **r.to_json(i),
+            **({"predicted": adjusted[r.task.number].to_json()} if r.task.number in adjusted else {}),
+        }
         for i, r in enumerate(ranked, start=1)
     ]
 
@@ -75,27 +72,23 @@ def next_tasks(
         if not ranked:
             out.message("Nothing to do: no open tasks match.")
             return
-        width = max(len(f"#{r.task.number}") for r in ranked)
-        for i, r in enumerate(ranked, start=1):
-            t = r.task
-            flags = " ⊘ blocked" if r.blocked else (" ▲ blocking" if r.blocking else "")
-            adj = adjusted.get(t.number)
-            if adj is not None and adj.likely_miss:
-                flags += f" ⚠ likely late ({adj.miss_probability:.0%})"
-            where = f" @{t.repo}" if t.repo else ""
-            out.message(f"{i:>3}. {r.urgency.score:6.2f}  {f'#{t.number}':<{width}}  {t.title}{where}{flags}")
-            if explain:
-                terms = "  ".join(f"{term.term} {term.value:+.2f}" for term in r.urgency.terms)
-                out.message(f"     {'':6}  {'':<{width}}  = {terms}")
+        from mhv.tasks.views.ranking import next_lines
+
+        for line in next_lines(ranked, adjusted, explain=explain):
+            out.message(line)
 
     out.result(data, human)
 
 
 def graph(
-    task: Annotated[str | None, typer.Argument(help="A task: its upstream and downstream, across repositories.")] = None,
+    task: Annotated[
+        str | None, typer.Argument(help="A task: its upstream and downstream, across repositories.")
+    ] = None,
     repo: Annotated[str | None, typer.Option("--repo", help="Every task of a repository.")] = None,
     tag: Annotated[str | None, typer.Option("--tag", help="Every task with a tag.")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text, dot (Graphviz), mermaid or json.")] = "text",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text, dot (Graphviz), mermaid or json.")
+    ] = "text",
     max_nodes: Annotated[int, typer.Option("--max", min=1, help="At most this many tasks.")] = 1000,
     json_: JsonOpt = False,
 ) -> None:

@@ -10,7 +10,7 @@ from mhv.tasks.models import Task
 
 
 def print_tasks(svc: Any, tasks: list[Task], total: int | None = None) -> None:
-    from mhv.cli.table import render_tasks
+    from mhv.tasks.views.table import render_tasks
 
     lines = render_tasks(tasks, now=svc.clock(), tz=svc.tz, color=use_color(), total=total)
     sys.stdout.write("\n".join(lines) + "\n")

@@ -12,7 +12,6 @@ from typing import Annotated, Any
 import typer
 
 from mhv.cli.context import state
-from mhv.cli.output import use_color
 from mhv.errors import ValidationError
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -46,60 +45,12 @@ def search(
     json_: JsonOpt = False,
 ) -> None:
     """Search tasks by meaning and words; each hit shows its score and why it matched."""
-    from mhv.tasks.models import TaskFilter
-    from mhv.tasks.search import SearchService
+    from mhv.cli.reads import run_read
 
     out = _out(json_)
-    if mode not in ("hybrid", "text", "vector"):
-        raise ValidationError(f"unknown --mode {mode!r}", "use hybrid, text or vector")
-    statuses: tuple[str, ...] | None = None
-    if status:
-        bad = [s for s in status if s not in STATUSES]
-        if bad:
-            raise ValidationError(f"unknown status {bad[0]!r}", f"use one of: {', '.join(STATUSES)}")
-        statuses = tuple(status)
-    elif all_:
-        statuses = ()
-    svc = state().service
-    before = None
-    if due_before:
-        from datetime import datetime, time
-
-        from mhv.cli.dates import parse_when
-
-        when = parse_when(due_before, svc.clock(), svc.tz)
-        before = when if isinstance(when, datetime) else datetime.combine(when, time(), tzinfo=svc.tz)
-    flt = TaskFilter(statuses=statuses, repo=repo, tags=tuple(tag or ()), due_before=before)
-    searcher = SearchService(svc)
-    result = searcher.search(" ".join(query), flt, limit=limit, mode=mode)  # type: ignore[arg-type]
-    if result.warning is not None and not out.batch:
-        w = result.warning
-        out.warn(f"{w.code} {w.message}; searching by words only")
-        if w.hint:
-            sys.stderr.write(f"  hint: {w.hint}\n")
-    if result.model is not None and not (out.json or out.batch):
-        missing = searcher.missing_vectors(result.model)
-        if missing:
-            out.warn(f"{missing} task(s) have no vector yet and are found by words only; run `mhv index`")
-    out.result(result.to_json(), lambda: _print_hits(result))
-
-
-def _print_hits(result: Any) -> None:
-    if not result.hits:
-        sys.stdout.write(f"No tasks match {result.query!r}.\n")
-        return
-    color = use_color()
-    dim, bold, reset = ("\x1b[2m", "\x1b[1m", "\x1b[0m") if color else ("", "", "")
-    width = max(len(str(hit.task.number)) for hit in result.hits)
-    for hit in result.hits:
-        task = hit.task
-        where = f" @{task.repo}" if task.repo else ""
-        tags = "".join(f" #{t}" for t in task.tags)
-        status = f" [{task.status}]" if task.status != "pending" else ""
-        sys.stdout.write(
-            f"{task.number:>{width}}  {hit.score:5.2f}  {bold}{task.title}{reset}{dim}{where}{tags}{status}{reset}\n"
-            f"{' ' * width}         {dim}{hit.explain()}{reset}\n"
-        )
+    run_read(state(), "cli.search", {"query": list(query), "limit": limit, "repo": repo, "status": list(status or []),
+                                     "tag": list(tag or []), "due_before": due_before, "all": all_, "mode": mode,
+                                     "json": out.json})  # fmt: skip
 
 
 def index(

@@ -1,97 +1,23 @@
-"""`mhv show`: one task, every field, its links and its history (Rich)."""
+"""`mhv show`'s text for a task this process holds (a `show 42` line typed to `mhv tc`): the view of
+mhv/tasks/views/detail.py, for this process's terminal."""
 
 from __future__ import annotations
 
-from datetime import tzinfo
+import sys
 from typing import Any
 
-from mhv.tasks.models import Event, Task
+from mhv.tasks.views.detail import describe_event
+
+__all__ = ["describe_event", "print_task"]
 
 
-def _fmt_dt(value: Any, tz: tzinfo, all_day: bool = False) -> str:
-    if value is None:
-        return ""
-    local = value.astimezone(tz)
-    return local.strftime("%a %Y-%m-%d") if all_day else local.strftime("%a %Y-%m-%d %H:%M")
+def print_task(service: Any, task: Any) -> None:
+    from mhv.cli.reads import client_json
+    from mhv.tasks.views import Client
+    from mhv.tasks.views.detail import render_task
 
-
-def describe_event(ev: Event, tz: tzinfo) -> str:
-    when = ev.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-    detail = ""
-    if ev.kind in ("task.updated", "task.blocked", "task.unblocked", "task.started", "task.stopped",
-                   "task.completed", "task.cancelled", "task.reopened") and ev.before and ev.after:  # fmt: skip
-        changed = [k for k in ev.after if k not in ("updated_at",) and ev.before.get(k) != ev.after.get(k)]
-        detail = ", ".join(f"{k}: {_short(ev.before.get(k))} → {_short(ev.after.get(k))}" for k in changed)
-    elif ev.kind.startswith("dependency.") and (ev.after or ev.before):
-        detail = f"{(ev.after or ev.before or {}).get('kind', '')}"
-    return f"{when}  {ev.kind:<18} {ev.actor:<10} {detail}".rstrip()
-
-
-def _short(value: Any) -> str:
-    text = "∅" if value in (None, "", []) else str(value)
-    return text if len(text) <= 40 else text[:39] + "…"
-
-
-def print_task(service: Any, task: Task) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    tz = service.tz
-    console = Console(highlight=False)
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold cyan", justify="right")
-    grid.add_column()
-    rows: list[tuple[str, str]] = [
-        ("ID", f"#{task.number}  [dim]{task.id}[/]"),
-        ("Title", task.title),
-        ("Status", task.status.replace("_", " ")),
-        ("Priority", task.priority),
-        ("Repo", f"@{task.repo}" if task.repo else ""),
-        ("Tags", " ".join(f"#{t}" for t in task.tags)),
-        ("Due", _fmt_dt(task.due, tz, task.due_all_day)),
-        ("Scheduled", _fmt_dt(task.scheduled, tz)),
-        ("Waits until", _fmt_dt(task.wait, tz)),
-        ("Expires", _fmt_dt(task.until, tz)),
-        ("Estimate", f"{task.estimate_minutes} min" if task.estimate_minutes else ""),
-        ("Recurs", task.recurrence or ""),
-        ("Assignee", task.assignee or ""),
-        ("Source", f"{task.source} {task.source_ref or ''}".strip() if task.source != "manual" else ""),
-        ("Branch", task.branch or ""),
-        ("Worktree", task.worktree_path or ""),
-        ("Created", _fmt_dt(task.created_at, tz)),
-        ("Updated", _fmt_dt(task.updated_at, tz)),
-        ("Started", _fmt_dt(task.started_at, tz)),
-        ("Finished", _fmt_dt(task.completed_at, tz)),
-    ]
-    for label, value in rows:
-        if value:
-            grid.add_row(label, value)
-    console.print(grid)
-    if task.description:
-        from rich.markdown import Markdown
-        from rich.padding import Padding
-
-        console.print(Padding(Markdown(task.description), (1, 2)))
-    links = service.links(task.id)
-    for label, key in (("Blocked by", "blocked_by"), ("Blocks", "blocks"), ("Related", "related")):
-        if links[key]:
-            console.print(f"[bold]{label}[/]")
-            for other, _kind in links[key]:
-                console.print(f"  #{other.number} {other.title} [dim]({other.status.replace('_', ' ')})[/]")
-    unblocks = service.would_unblock(task.id)
-    if unblocks:
-        console.print("[bold]Finishing it unblocks[/] " + ", ".join(f"#{t.number}" for t in unblocks))
-    progress = service.subtask_progress(task.id)
-    if progress.total or progress.cancelled:
-        console.print(f"[bold]Subtasks[/] {progress.completed}/{progress.total} done"
-                      + (f" [dim]({progress.cancelled} cancelled)[/]" if progress.cancelled else ""))  # fmt: skip
-    annotations = task.metadata.get("annotations") or []
-    if annotations:
-        console.print("[bold]Annotations[/]")
-        for a in annotations:
-            console.print(f"  [dim]{a.get('entry', '')}[/] {a.get('description', '')}")
-    events = service.history(task.id)
-    if events:
-        console.print("[bold]History[/]")
-        for ev in events[-15:]:
-            console.print("  " + describe_event(ev, tz), markup=False)
+    client = Client.from_json(client_json(rich=True))
+    client = Client(
+        service.clock(), client.tz_name, client.columns, client.color, client.color_err, client.term
+    )
+    sys.stdout.write(render_task(service, task, client))

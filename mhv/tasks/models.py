@@ -158,6 +158,22 @@ class TaskFilter:
 
 
 @dataclass(slots=True)
+class TaskLine:
+    """The columns of one row of a task table (`mhv tl`): what the table shows, read without the
+    other twenty fields (TaskService.list_lines)."""
+
+    number: int
+    status: str
+    created_at: datetime | None
+    priority: str
+    repo: str | None
+    tags: list[str]
+    due: datetime | None
+    due_all_day: bool
+    title: str
+
+
+@dataclass(slots=True)
 class ActionResult:
     """What an undo or redo did: the label of the reverted action and the tasks it touched."""
 

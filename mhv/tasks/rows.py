@@ -5,11 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 from mhv.store import Dialect
-from mhv.tasks.models import DATETIME_FIELDS, TASK_COLUMNS, Event, Repo, Task
+from mhv.tasks.models import DATETIME_FIELDS, TASK_COLUMNS, Event, Repo, Task, TaskLine
 
 SELECT_TASK = "SELECT " + ", ".join(f"task.{c}" for c in TASK_COLUMNS) + " FROM task"
 _DT_OUT = Dialect.dt_out
 _JSON_OUT = Dialect.json_out
+LINE_COLUMNS = ("number", "status", "created_at", "priority", "repo", "tags", "due", "due_all_day", "title")
+SELECT_LINE = "SELECT " + ", ".join(f"task.{c}" for c in LINE_COLUMNS) + " FROM task"
+
+
+def line_from_row(row: Any, tags_seen: dict[str, list[str]] | None = None) -> TaskLine:
+    """A `TaskLine`; ``tags_seen``: tag lists already decoded, by their stored text (shared, read-only)."""
+    number, status, created_at, priority, repo, tags, due, due_all_day, title = (
+        tuple(row) if not isinstance(row, dict) else tuple(row[c] for c in LINE_COLUMNS)
+    )
+    if tags_seen is not None and isinstance(tags, str):
+        decoded = tags_seen.get(tags)
+        if decoded is None:
+            decoded = tags_seen[tags] = _JSON_OUT(tags) or []
+    else:
+        decoded = _JSON_OUT(tags) or []
+    return TaskLine(number, status, _DT_OUT(created_at), priority, repo, decoded, _DT_OUT(due),
+                    bool(due_all_day), title)  # fmt: skip
 
 
 def task_from_row(row: Any) -> Task:
@@ -48,6 +65,25 @@ def task_from_row(row: Any) -> Task:
         wait=_DT_OUT(wait),
         until=_DT_OUT(until),
     )
+
+
+_JSON_DATETIMES = tuple(i for i, c in enumerate(TASK_COLUMNS) if c in DATETIME_FIELDS)
+_I_DESCRIPTION, _I_TAGS, _I_ALL_DAY, _I_METADATA = (
+    TASK_COLUMNS.index(c) for c in ("description", "tags", "due_all_day", "metadata")
+)
+
+
+def json_from_row(row: Any) -> dict[str, Any]:
+    """``task_from_row(row).to_json()`` (without links), without building the `Task`."""
+    values = list(row) if not isinstance(row, dict) else [row[c] for c in TASK_COLUMNS]
+    values[_I_DESCRIPTION] = values[_I_DESCRIPTION] or ""
+    values[_I_TAGS] = _JSON_OUT(values[_I_TAGS]) or []
+    values[_I_ALL_DAY] = bool(values[_I_ALL_DAY])
+    values[_I_METADATA] = _JSON_OUT(values[_I_METADATA]) or {}
+    for i in _JSON_DATETIMES:
+        if values[i] is not None:
+            values[i] = _DT_OUT(values[i]).isoformat()  # type: ignore[union-attr]
+    return dict(zip(TASK_COLUMNS, values, strict=True))
 
 
 def task_params(task: Task, dialect: Dialect) -> list[Any]:

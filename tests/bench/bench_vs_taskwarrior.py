@@ -1,11 +1,15 @@
-"""mhv vs Taskwarrior 2.6 on the same N pending tasks: add, list, import; add and list both without
-and with a running sync service (`python -m mhv.sync.rpc` on the same MHV_HOME), side by side.
+"""mhv vs Taskwarrior 2.6 on the same N pending tasks: import, then the everyday commands (add,
+list, list as JSON, show one task, next), each without and with a running sync service (`python -m
+mhv.sync.rpc` on the same MHV_HOME), side by side in one run; `--before PATH` adds an older checkout
+of mhv (e.g. `git archive main | tar -x -C /tmp/mhv-before`), timed directly on the same database.
 
 Run on purpose (not collected by pytest):
-    .venv/bin/python tests/bench/bench_vs_taskwarrior.py --sizes 10000 100000 --runs 10
+    .venv/bin/python tests/bench/bench_vs_taskwarrior.py --sizes 10000 100000 --runs 10 [--before PATH]
 
 Each timing is the median (and p90) wall time of a whole process, output to /dev/null, with the
-database already at N tasks. Adds are measured on a copy so every run starts from N tasks.
+database already at N tasks (adds add to it: N grows by a few tasks). Every mhv is run by the same
+one-line runner (`python -c ... ROOT ARGS`: mhv imported from ROOT, then `main(ARGS)`), which is what
+the `mhv` console script does.
 """
 
 from __future__ import annotations
@@ -53,6 +57,15 @@ def make_export(n: int, seed: int = 7) -> list[dict]:
     return out
 
 
+RUNNER = "import sys; sys.path.insert(0, sys.argv.pop(1)); from mhv.cli.entry import main; main(sys.argv[1:])"
+ROOT = str(Path(__file__).resolve().parents[2])
+
+
+def mhv_cmd(root: str, *args: str) -> list[str]:
+    """`mhv ARGS` with the mhv of checkout ``root`` (this one, or --before's)."""
+    return [sys.executable, "-c", RUNNER, root, *args]
+
+
 def timed(cmd: list[str], env: dict[str, str], stdin: str | None = None) -> float:
     t0 = time.perf_counter()
     subprocess.run(cmd, env=env, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
@@ -86,19 +99,61 @@ def running_service(env: dict[str, str], root: Path) -> Iterator[None]:
         log.close()
 
 
+# (name, mhv's arguments, Taskwarrior's): what is timed directly, through the service, and --before
+COMMANDS = [
+    ("list", ("tl",), ("list",)),
+    ("list --json", ("tl", "--json"), ("export",)),
+    ("show", ("show", "42"), ("42", "info")),
+    ("next", ("next",), ("next",)),
+]
+
+
+def compare(runs: int, roots: dict[str, str], mhv_env: dict[str, str], tw_env: dict[str, str],
+            root: Path) -> dict[str, dict[str, object]]:  # fmt: skip
+    """Each command: mhv directly (this checkout and --before's), through the service, and Taskwarrior."""
+    direct_env = mhv_env | {"MHV_NO_SERVICE": "1"}
+    out: dict[str, dict[str, list[float]]] = {name: {} for name, _, _ in COMMANDS}
+    out["add"] = {}
+    for name, mine, theirs in COMMANDS:
+        subprocess.run(["task", *theirs], env=tw_env, capture_output=True)  # warm caches, gc
+        for label, where in roots.items():
+            out[name][label] = [timed(mhv_cmd(where, *mine), direct_env) for _ in range(runs)]
+        out[name]["task"] = [timed(["task", *theirs], tw_env) for _ in range(runs)]
+    for label, where in roots.items():
+        out["add"][label] = [timed(mhv_cmd(where, "tc", f"{label} add {i} #bench @crackerjack"), direct_env)
+                             for i in range(runs)]  # fmt: skip
+    out["add"]["task"] = [timed(["task", "add", f"bench add {i}", "+bench", "project:crackerjack"], tw_env)
+                          for i in range(runs)]  # fmt: skip
+    with running_service(mhv_env, root):
+        for name, mine, _ in COMMANDS:
+            out[name]["service"] = [timed(mhv_cmd(ROOT, *mine), mhv_env) for _ in range(runs)]
+        out["add"]["service"] = [timed(mhv_cmd(ROOT, "tc", f"served add {i} #bench @crackerjack"), mhv_env)
+                                 for i in range(runs)]  # fmt: skip
+    row: dict[str, dict[str, object]] = {}
+    for name, samples in out.items():
+        row[name] = {label: stats(values) for label, values in samples.items()}
+        task_ms = row[name]["task"]["median_ms"]  # type: ignore[index]
+        for label in samples:
+            if label != "task":
+                row[name][f"ratio_{label}"] = round(row[name][label]["median_ms"] / task_ms, 2)  # type: ignore[index]
+    return row
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000])
     ap.add_argument("--runs", type=int, default=10)
-    ap.add_argument("--mhv", default=str(Path(sys.executable).with_name("mhv")))
+    ap.add_argument("--before", help="an older mhv checkout, timed directly beside this one")
     ap.add_argument("--json", dest="json_out")
     args = ap.parse_args()
     if shutil.which("task") is None:
         sys.exit("Taskwarrior is not installed: apt-get install taskwarrior")
     version = subprocess.run(["task", "--version"], capture_output=True, text=True).stdout.strip()
-    results = {"taskwarrior": version, "sizes": {}}
+    roots = {"direct": ROOT} | ({"before": str(Path(args.before).resolve())} if args.before else {})
+    results: dict[str, object] = {"taskwarrior": version, "load_average": os.getloadavg(), "sizes": {}}
+    print(f"load average {os.getloadavg()}", flush=True)
     for n in args.sizes:
-        root = Path(tempfile.mkdtemp(prefix=f"mhv-bench-{n}-"))
+        root = Path(tempfile.mkdtemp(prefix=f"mhv-bench-{n}-", dir="/tmp"))
         export = root / "export.json"
         export.write_text(json.dumps(make_export(n)))
         tw_rc = root / "taskrc"
@@ -109,46 +164,47 @@ def main() -> None:
         mhv_env = {k: v for k, v in os.environ.items() if k != "MHV_NO_SERVICE"} | {
             "MHV_HOME": str(root / "mhv")
         }
-        direct_env = mhv_env | {"MHV_NO_SERVICE": "1"}
-        row: dict[str, dict[str, float]] = {}
         # import (once each, from empty): the first mhv run also creates the schema
-        subprocess.run([args.mhv, "tl"], env=mhv_env, capture_output=True, check=True)
-        row["import"] = {"mhv_s": round(timed([args.mhv, "import", "taskwarrior", str(export)], mhv_env), 2),
-                         "task_s": round(timed(["task", "import", str(export)], tw_env), 2)}  # fmt: skip
-        row["import"]["ratio"] = round(row["import"]["mhv_s"] / row["import"]["task_s"], 2)
-        print(f"[{n}] import: {row['import']}", flush=True)
-        # list: all pending tasks, like `task list`
-        subprocess.run(["task", "list"], env=tw_env, capture_output=True)  # warm caches, gc
-        tl = [timed([args.mhv, "tl"], direct_env) for _ in range(args.runs)]
-        tk = [timed(["task", "list"], tw_env) for _ in range(args.runs)]
-        ta = [
-            timed([args.mhv, "tc", f"bench add {i} #bench @crackerjack"], direct_env)
-            for i in range(args.runs)
-        ]
-        tka = [timed(["task", "add", f"bench add {i}", "+bench", "project:crackerjack"], tw_env)
-               for i in range(args.runs)]  # fmt: skip
-        with running_service(mhv_env, root):
-            tls = [timed([args.mhv, "tl"], mhv_env) for _ in range(args.runs)]
-            tas = [
-                timed([args.mhv, "tc", f"served add {i} #bench @crackerjack"], mhv_env)
-                for i in range(args.runs)
-            ]
-        for name, mine, served, theirs in (("list", tl, tls, tk), ("add", ta, tas, tka)):
-            row[name] = {"mhv": stats(mine), "mhv_service": stats(served), "task": stats(theirs)}
-            row[name]["ratio"] = round(row[name]["mhv"]["median_ms"] / row[name]["task"]["median_ms"], 2)
-            row[name]["ratio_service"] = round(
-                row[name]["mhv_service"]["median_ms"] / row[name]["task"]["median_ms"], 2
-            )
-            print(f"[{n}] {name}: {row[name]}", flush=True)
-        # export (what taskwarrior-tui runs before it can draw)
-        te = [timed(["task", "export"], tw_env) for _ in range(max(3, args.runs // 3))]
-        row["task_export"] = stats(te)
-        print(f"[{n}] task export: {row['task_export']}", flush=True)
-        results["sizes"][n] = row
+        subprocess.run(
+            mhv_cmd(ROOT, "tl"), env=mhv_env | {"MHV_NO_SERVICE": "1"}, capture_output=True, check=True
+        )
+        row: dict[str, object] = {}
+        imp = {"mhv_s": round(timed(mhv_cmd(ROOT, "import", "taskwarrior", str(export)), mhv_env), 2),
+               "task_s": round(timed(["task", "import", str(export)], tw_env), 2)}  # fmt: skip
+        imp["ratio"] = round(imp["mhv_s"] / imp["task_s"], 2)
+        row["import"] = imp
+        print(f"[{n}] import: {imp}", flush=True)
+        for name, measured in compare(args.runs, roots, mhv_env, tw_env, root).items():
+            row[name] = measured
+            print(f"[{n}] {name}: {measured}", flush=True)
+        results["sizes"][n] = row  # type: ignore[index]
         shutil.rmtree(root, ignore_errors=True)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(results, indent=1))
     print(json.dumps(results, indent=1))
+    print(table(results, list(roots)))
+
+
+def table(results: dict[str, object], labels: list[str]) -> str:
+    """The markdown table docs/performance.md shows."""
+    cols = [*labels, "service"]
+    head = "| work | N | " + " | ".join(f"mhv {c}" for c in cols) + " | Taskwarrior | " + " | ".join(
+        f"ratio {c}" for c in cols) + " |"  # fmt: skip
+    lines = [head, "|" + "---|" * (3 + 2 * len(cols))]
+    theirs = {name: " ".join(tw) for name, _, tw in COMMANDS} | {"add": "add"}
+    mine = {name: " ".join(m) for name, m, _ in COMMANDS} | {"add": "tc"}
+    for n, row in results["sizes"].items():  # type: ignore[attr-defined]
+        for name in [c[0] for c in COMMANDS] + ["add"]:
+            r = row[name]
+            ms = [f"{r[c]['median_ms']:.1f} ms" for c in cols]
+            ratios = [f"{r['ratio_' + c]:.2f}" for c in cols]
+            lines.append(f"| `mhv {mine[name]}` vs `task {theirs[name]}` | {int(n):,} | " + " | ".join(ms)
+                         + f" | {r['task']['median_ms']:.1f} ms | " + " | ".join(ratios) + " |")  # fmt: skip
+        imp = row["import"]
+        lines.append(f"| `mhv import taskwarrior` vs `task import` | {int(n):,} | {imp['mhv_s']:.2f} s"
+                     + " | —" * len(cols[1:]) + f" | {imp['task_s']:.2f} s | {imp['ratio']:.2f}"
+                     + " | —" * len(cols[1:]) + " |")  # fmt: skip
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

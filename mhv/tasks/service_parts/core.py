@@ -26,11 +26,16 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def local_tz() -> tzinfo:
-    """The local zone: ``TZ``, else the zone /etc/localtime links to. The standard library's zoneinfo
-    reads a zone name in ~1 ms; dateutil (~20 ms to import) stays the fallback for what zoneinfo does
-    not take (a POSIX rule such as ``EST5EDT,M3.2.0,M11.1.0``, a ``:path``, no /etc/localtime link)."""
-    name = os.environ.get("TZ")
+_FROM_ENV: Any = object()
+
+
+def local_tz(name: str | None = _FROM_ENV) -> tzinfo:
+    """The local zone: ``TZ`` (or ``name``, another process's ``TZ``), else the zone /etc/localtime
+    links to. The standard library's zoneinfo reads a zone name in ~1 ms; dateutil (~20 ms to import)
+    stays the fallback for what zoneinfo does not take (a POSIX rule such as ``EST5EDT,M3.2.0,M11.1.0``,
+    a ``:path``, no /etc/localtime link)."""
+    if name is _FROM_ENV:
+        name = os.environ.get("TZ")
     key = name
     if not name:
         try:
@@ -112,7 +117,6 @@ class _Action:
             (self.id, self.last_seq, self.kind, self.target, False, self.label[:300], self.service.actor,
              self.dialect.dt_in(self.at)),
         )  # fmt: skip
-
 
 
 class ServiceCore:

@@ -9,8 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 from mhv.errors import NotFoundError
 from mhv.store import Connection
-from mhv.tasks.models import OPEN_STATUSES, TASK_COLUMNS, Event, Task, TaskFilter
-from mhv.tasks.rows import SELECT_TASK, event_from_row, task_from_row
+from mhv.tasks.models import OPEN_STATUSES, TASK_COLUMNS, Event, Task, TaskFilter, TaskLine
+from mhv.tasks.rows import (
+    SELECT_LINE,
+    SELECT_TASK,
+    event_from_row,
+    json_from_row,
+    line_from_row,
+    task_from_row,
+)
 from mhv.tasks.service_parts.core import ServiceCore, _chunks
 
 _ORDERS = {
@@ -27,7 +34,6 @@ _ORDERS["default"] = (
     "CASE task.status WHEN 'in_progress' THEN 0 WHEN 'pending' THEN 1 WHEN 'blocked' THEN 2 ELSE 3 END, "
     + _ORDERS["priority"]
 )
-
 
 
 class Reads(ServiceCore):
@@ -84,7 +90,9 @@ class Reads(ServiceCore):
                 clauses.append("task.wait > ?")
                 params.append(now)
             else:
-                clauses.append("(task.wait IS NULL OR task.wait <= ?) AND (task.until IS NULL OR task.until > ?)")
+                clauses.append(
+                    "(task.wait IS NULL OR task.wait <= ?) AND (task.until IS NULL OR task.until > ?)"
+                )
                 params.extend([now, now])
         if flt.repo is not None:
             clauses.append("task.repo = ?")
@@ -151,6 +159,23 @@ class Reads(ServiceCore):
                 self._fill_links(conn, tasks)
         return tasks
 
+    def list_lines(self, flt: TaskFilter | None = None) -> list[TaskLine]:
+        """`list_tasks` with only the columns of a task table (`mhv tl`): at 10,000 tasks a third of
+        the list's time went to building 28-field `Task` rows the table never shows."""
+        flt = flt or TaskFilter()
+        if flt.order not in _ORDERS:
+            tasks = self.list_tasks(flt)
+            return [TaskLine(t.number, t.status, t.created_at, t.priority, t.repo, t.tags, t.due, t.due_all_day,
+                             t.title) for t in tasks]  # fmt: skip
+        where, params = self._where(flt)
+        sql = SELECT_LINE + where + " ORDER BY " + _ORDERS[flt.order]
+        if flt.limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params.extend([flt.limit, flt.offset])
+        tags: dict[str, list[str]] = {}  # a few distinct tag sets: each JSON text decoded once
+        with self.store.read() as conn:
+            return [line_from_row(r, tags) for r in conn.execute(sql, params).fetchall()]
+
     def count(self, flt: TaskFilter | None = None) -> int:
         where, params = self._where(flt or TaskFilter())
         with self.store.read() as conn:
@@ -162,10 +187,16 @@ class Reads(ServiceCore):
         return {r["status"]: int(r["n"]) for r in rows}
 
     def _fill_links(self, conn: Connection, tasks: Sequence[Task]) -> None:
-        by_id = {t.id: t for t in tasks}
+        ups, downs = self._link_numbers(conn, [t.id for t in tasks])
         for t in tasks:
-            t.depends_on, t.blocks = [], []
-        ids = list(by_id)
+            t.depends_on, t.blocks = ups[t.id], downs[t.id]
+
+    def _link_numbers(
+        self, conn: Connection, ids: list[str]
+    ) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+        """For each task id: the numbers of the tasks it waits for, and of those it holds up."""
+        ups: dict[str, list[int]] = {i: [] for i in ids}
+        downs: dict[str, list[int]] = {i: [] for i in ids}
         for chunk in _chunks(ids, 500):
             marks = ", ".join("?" * len(chunk))
             for row in conn.all(
@@ -173,13 +204,32 @@ class Reads(ServiceCore):
                 f"WHERE d.kind = 'blocks' AND d.task_id IN ({marks}) ORDER BY b.number",
                 chunk,
             ):
-                by_id[row["task_id"]].depends_on.append(row["number"])  # type: ignore[union-attr]
+                ups[row["task_id"]].append(row["number"])
             for row in conn.all(
                 "SELECT d.depends_on_id, t.number FROM dependency d JOIN task t ON t.id = d.task_id "
                 f"WHERE d.kind = 'blocks' AND d.depends_on_id IN ({marks}) ORDER BY t.number",
                 chunk,
             ):
-                by_id[row["depends_on_id"]].blocks.append(row["number"])  # type: ignore[union-attr]
+                downs[row["depends_on_id"]].append(row["number"])
+        return ups, downs
+
+    def list_json(self, flt: TaskFilter | None = None) -> list[dict[str, Any]]:
+        """``[t.to_json() for t in list_tasks(flt, links=True)]`` (`mhv tl --json`), built from the rows
+        without a `Task` in between (at 10,000 tasks the objects were a third of the time)."""
+        flt = flt or TaskFilter()
+        if flt.order not in _ORDERS:
+            return [t.to_json() for t in self.list_tasks(flt, links=True)]
+        where, params = self._where(flt)
+        sql = SELECT_TASK + where + " ORDER BY " + _ORDERS[flt.order]
+        if flt.limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params.extend([flt.limit, flt.offset])
+        with self.store.read() as conn:
+            items = [json_from_row(r) for r in conn.execute(sql, params).fetchall()]
+            ups, downs = self._link_numbers(conn, [item["id"] for item in items])
+        for item in items:
+            item["depends_on"], item["blocks"] = ups[item["id"]], downs[item["id"]]
+        return items
 
     def links(self, ref: int | str) -> dict[str, list[tuple[Task, str]]]:
         """Blockers (``blocked_by``), dependents (``blocks``) and ``related`` tasks, with their kind."""

@@ -24,6 +24,7 @@ def test_create_understands_tags_and_repo(mhv):
     assert "not a registered repository" in err
 
 
+@pytest.mark.usefixtures("way")
 def test_list_table_and_json(mhv):
     mhv("tc", "first task", "-t", "docs")
     mhv("tc", "second task", "-p", "high")
@@ -37,6 +38,7 @@ def test_list_table_and_json(mhv):
     assert set(data[0]) >= {"id", "number", "title", "status", "priority", "tags", "due", "depends_on"}
 
 
+@pytest.mark.usefixtures("way")
 def test_list_format_template(mhv):
     mhv("tc", "alpha")
     code, out, _ = mhv("tl", "--format", "{number}|{title}|{status}")
@@ -45,6 +47,7 @@ def test_list_format_template(mhv):
     assert code == 4 and "bad --format" in err
 
 
+@pytest.mark.usefixtures("way")
 def test_done_undo_redo(mhv):
     mhv("tc", "a")
     assert mhv("td", "1")[0] == 0
@@ -68,6 +71,7 @@ def test_update_tags_and_fields(mhv):
     assert code == 2 and "nothing to change" in err
 
 
+@pytest.mark.usefixtures("way")
 def test_show_human(mhv):
     mhv("tc", "a", "--description", "some **notes**")
     mhv("tc", "b", "--after", "1")
@@ -88,6 +92,7 @@ def test_show_human(mhv):
         (("export", "--format", "xml"), 2, "unknown export format"),
     ],
 )
+@pytest.mark.usefixtures("way")
 def test_errors_have_codes_and_hints(mhv, args, code, needle):
     mhv("tc", "keep")
     got, _out, err = mhv(*args)
@@ -103,6 +108,7 @@ def test_cycle_error_exit_code(mhv):
     assert code == 5 and "#1 -> #2 -> #1" in err
 
 
+@pytest.mark.usefixtures("way")
 def test_delete_needs_confirmation_without_tty(mhv):
     mhv("tc", "a")
     code, _, err = mhv("delete", "1")
@@ -128,6 +134,7 @@ def test_repo_add_reads_git(mhv, tmp_path):
     assert code == 4
 
 
+@pytest.mark.usefixtures("way")
 def test_json_errors_when_json_requested(mhv):
     code, _, err = mhv("show", "5", "--json")
     assert code == 3

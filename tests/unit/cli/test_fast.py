@@ -51,9 +51,19 @@ def test_declines_forms_it_does_not_handle():
     for args in (
         ["tc"],
         ["tc", "x", "--due", "fri"],
-        ["tl", "+ci"],
         ["td", "abc"],
-        ["show", "1"],
+        ["tl", "--help"],
+        ["tl", "-an", "5"],  # short options run together: Typer reads those
+        ["tl", "--limit"],
+        ["tl", "--limit", "x"],
+        ["tl", "--", "-x"],
+        ["tl", "--json=1"],
+        ["show"],
+        ["show", "1", "2"],
+        ["next", "--predicted"],
+        ["next", "-n", "0"],
+        ["ts"],
+        ["ts", "x", "--bogus"],
         ["tc", "-h"],
         [],
     ):

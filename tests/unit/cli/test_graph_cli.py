@@ -37,6 +37,7 @@ def test_block_unblock_and_cycle_named(mhv, diamond):
     assert json.loads(out)["status"] == "pending"  # related never blocks
 
 
+@pytest.mark.usefixtures("way")
 def test_next_ranks_blocking_first_with_breakdown(mhv, diamond):
     assert mhv("tc", "unrelated chore")[0] == 0
     code, out, _ = mhv("next", "--json")
@@ -52,6 +53,7 @@ def test_next_ranks_blocking_first_with_breakdown(mhv, diamond):
     assert {r["task"]["number"] for r in json.loads(out)} == {1, 2, 3, 4, 5}
 
 
+@pytest.mark.usefixtures("way")
 def test_next_coefficients_from_config(mhv, mhv_home):
     mhv("tc", "a chore #later")
     mhv("tc", "b chore")
@@ -146,6 +148,7 @@ def test_dot_renders_with_graphviz(mhv, diamond, args):
     assert "<svg" in svg.stdout and "#4 deploy" in svg.stdout and svg.stdout.count('class="node"') >= 3
 
 
+@pytest.mark.usefixtures("way")
 def test_show_lists_what_finishing_unblocks_and_subtasks(mhv, diamond):
     code, out, _ = mhv("show", "1")
     assert code == 0 and "Finishing it unblocks #2, #3" in out

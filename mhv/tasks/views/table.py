@@ -1,4 +1,5 @@
-"""Task tables for people: Taskwarrior-like columns, fast at 100,000 rows, coloured on a terminal."""
+"""Task tables for people: Taskwarrior-like columns, fast at 100,000 rows, coloured on a terminal.
+Rows are `Task`s or the narrow `TaskLine`s `mhv tl` reads (TaskService.list_lines)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
 
-from mhv.tasks.models import Task
+from mhv.tasks.models import Task, TaskLine
+
+Row = Task | TaskLine
 
 PRIORITY_MARK = {"critical": "P1", "high": "H", "medium": "", "low": "L"}
 STATUS_MARK = {"in_progress": "▶", "blocked": "⧗", "completed": "✓", "cancelled": "✗", "pending": ""}
@@ -68,14 +71,21 @@ def age(created: datetime | None, now: datetime) -> str:
     return f"{secs / (86400 * 365):.1f}y"
 
 
-def due_text(task: Task, tz: tzinfo) -> str:
+def _widest(cells: Sequence[str], *, measure: bool) -> int:
+    """The widest cell: its length, or (``measure``) its width on the terminal when not all ASCII."""
+    if measure and not "".join(cells).isascii():
+        return max(width(c) for c in cells)
+    return max(map(len, cells))
+
+
+def due_text(task: Row, tz: tzinfo) -> str:
     if task.due is None:
         return ""
     local = task.due.astimezone(tz)
     return local.strftime("%Y-%m-%d") if task.due_all_day else local.strftime("%Y-%m-%d %H:%M")
 
 
-def render_tasks(tasks: Sequence[Task], *, now: datetime, tz: tzinfo, color: bool, total: int | None = None,
+def render_tasks(tasks: Sequence[Row], *, now: datetime, tz: tzinfo, color: bool, total: int | None = None,
                  columns: int | None = None) -> Iterable[str]:  # fmt: skip
     """Yield the lines of a task table (header, rows, footer)."""
     if not tasks:
@@ -97,16 +107,23 @@ def render_tasks(tasks: Sequence[Task], *, now: datetime, tz: tzinfo, color: boo
             )
         )
     heads = ("ID", "", "Age", "P", "Repo", "Tags", "Due", "Description")
-    widths = [max(len(heads[i]), *(width(r[i]) if i >= 4 else len(r[i]) for r in rows)) for i in range(7)]
+    cols = list(zip(*rows, strict=True))
+    widths = [max(len(heads[i]), _widest(cols[i], measure=i >= 4)) for i in range(7)]
     widths[4] = min(widths[4], 24)
     widths[5] = min(widths[5], 24)
-    keep = [i for i in range(7) if widths[i] > 0 and (i < 4 or any(r[i] for r in rows) or i == 0)]
+    keep = [i for i in range(7) if widths[i] > 0 and (i < 4 or any(cols[i]) or i == 0)]
     fixed = sum(widths[i] + 1 for i in keep)
-    desc_w = max(20, min(term - fixed, max(width(r[7]) for r in rows)))
+    desc_w = max(20, min(term - fixed, _widest(cols[7], measure=True)))
     order = [*keep, 7]
     sizes = {**{i: widths[i] for i in keep}, 7: desc_w}
+    # One format string for a row whose repo, tags and title are ASCII and fit (nearly every row):
+    # the same padding as _fit, without a call per cell (10,000 rows: 55 -> 25 ms).
+    template = " ".join(f"{{{i}:{'>' if i in (0, 2) else '<'}{sizes[i]}}}" for i in order)
+    clipped = [(i, sizes[i]) for i in order if i in (4, 5, 7)]  # the only cells that may not fit
 
     def line(cells: Sequence[str]) -> str:
+        if all(len(cells[i]) <= size and cells[i].isascii() for i, size in clipped):
+            return template.format(*cells).rstrip()
         parts = []
         for i in order:
             text = cells[i]
