@@ -218,3 +218,39 @@ async def test_client_key_makes_a_retried_create_return_the_first_task(rpc):
     ] == by_fields["id"]
     plain = await rpc.result("tasks.list", {"text": "only once"})
     assert len(plain) == 2
+
+
+HOSTILE_CLIENTS = [
+    None,
+    "now",
+    {"now": "yesterday", "columns": 80},
+    {"now": "2030-01-01T00:00:00", "columns": 80},  # no offset
+    {"now": "2030-01-01T00:00:00+00:00", "columns": 0},
+    {"now": "2030-01-01T00:00:00+00:00", "columns": True},
+    {"now": "2030-01-01T00:00:00+00:00", "columns": 80, "tz": "x" * 100_000},
+    {"now": "2030-01-01T00:00:00+00:00", "columns": 80, "tz": "/etc/passwd"},
+    {"now": "2030-01-01T00:00:00+00:00", "columns": 80, "tz": "Europe/Paris\x00"},
+    {"now": "2030-01-01T00:00:00+00:00", "columns": 80, "tz": 5},
+    {"now": "2030-01-01T00:00:00+00:00", "columns": 80, "term": []},
+    {"now": "2030-01-01T00:00:00+00:00", "columns": 80, "term": {"encoding": "no-such-codec"}},
+]
+
+
+async def test_read_views_refuse_a_hostile_client_and_bound_its_terminal(rpc):
+    await rpc.result("tasks.create", {"text": "alpha #ci"})
+    for client in HOSTILE_CLIENTS:
+        for method, args in (("cli.list", {}), ("cli.show", {"ref": "1"}), ("cli.next", {})):
+            msg = await rpc.call(method, {"args": args, "client": client})
+            assert "error" in msg and msg["error"]["code"] == -32602, (method, client, msg)
+    # A terminal "wider" than any screen is laid out at most MAX_SIDE wide, not allocated as sent.
+    huge = {"now": "2030-01-01T00:00:00+00:00", "columns": 80, "color": False, "color_err": False,
+            "term": {"isatty": True, "size": [10**12, 10**12], "env": {"COLUMNS": "99999999999"}}}  # fmt: skip
+    shown = await rpc.result("cli.show", {"args": {"ref": "1"}, "client": huge})
+    assert "alpha" in shown["stdout"] and max(map(len, shown["stdout"].splitlines())) <= 10_000
+    # The far end of the calendar is an answer, not an internal error.
+    for now in ("9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+00:00"):
+        edge = {"now": now, "columns": 80, "color": False, "color_err": False}
+        for method, args in (("cli.list", {}), ("cli.show", {"ref": "1"}), ("cli.next", {})):
+            msg = await rpc.call(method, {"args": args, "client": edge})
+            assert "result" in msg or msg["error"]["code"] in (-32000, -32602), (method, now, msg)
+    assert (await rpc.result("server.ping")) is not None

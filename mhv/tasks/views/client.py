@@ -4,13 +4,14 @@ client's "now", shows dates in the client's zone, and lays out for the client's 
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 # The environment Rich reads to pick colours and a size (rich.console.Console), sent by the client.
@@ -26,11 +27,25 @@ RICH_ENV = (
 )
 
 
-@cache
+# A client's terminal is taken as at most this wide or tall: a width is laid out in memory, and the
+# socket's bytes are not trusted to be sane.
+MAX_SIDE = 10_000
+
+
+@lru_cache(maxsize=64)
 def _zone(name: str | None) -> tzinfo:
     from mhv.tasks.service_parts.core import local_tz
 
     return local_tz(name)
+
+
+def _side(value: Any) -> int | None:
+    """A terminal width or height the client sent: a positive integer, at most MAX_SIDE."""
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return min(value, MAX_SIDE)
+    return None
 
 
 @dataclass(frozen=True)
@@ -56,15 +71,27 @@ class Client:
             raise ValueError("client.now needs an offset")
         tz_name = data.get("tz")
         columns = data.get("columns")
-        term = data.get("term") or {}
-        if tz_name is not None and not isinstance(tz_name, str):
-            raise ValueError("client.tz must be a string")
+        term = data.get("term")
+        term = {} if term is None else term
+        if tz_name is not None:
+            if not isinstance(tz_name, str) or len(tz_name) > 256 or "\x00" in tz_name:
+                raise ValueError("client.tz must be a zone name such as Europe/Paris")
+            try:
+                _zone(tz_name)
+            except (OSError, ValueError, LookupError) as exc:
+                raise ValueError(f"client.tz {tz_name[:60]!r} is not a zone this service can read ({exc})") from None
         if not isinstance(columns, int) or isinstance(columns, bool) or not 0 < columns < 100_000:
             raise ValueError("client.columns must be a positive integer")
-        if not isinstance(term, dict) or not isinstance(term.get("env", {}), dict):
+        if not isinstance(term, dict) or not isinstance(term.get("env") or {}, dict):
             raise ValueError("client.term must be an object")
+        encoding = term.get("encoding")
+        if encoding is not None:
+            try:
+                codecs.lookup(str(encoding)[:64])
+            except LookupError:
+                raise ValueError(f"client.term.encoding {str(encoding)[:64]!r} is not a known encoding") from None
         return cls(
-            now.astimezone(UTC), tz_name, columns, bool(data.get("color")), bool(data.get("color_err")), term
+            now.astimezone(UTC), tz_name, min(columns, MAX_SIDE), bool(data.get("color")), bool(data.get("color_err")), term
         )
 
     # -- how the client would print ----------------------------------------------------------------
@@ -90,11 +117,9 @@ class Client:
             pass
         else:
             size = term.get("size")
-            w, h = size if isinstance(size, list) and len(size) == 2 else (None, None)
-            if env.get("COLUMNS", "").isdigit():
-                w = int(env["COLUMNS"])
-            if env.get("LINES", "").isdigit():
-                h = int(env["LINES"])
+            w, h = (_side(size[0]), _side(size[1])) if isinstance(size, list) and len(size) == 2 else (None, None)
+            w = _side(env.get("COLUMNS")) or w
+            h = _side(env.get("LINES")) or h
             width, height = (w or 80), (h or 25)
         buffer = _Buffer(str(term.get("encoding") or "utf-8"))
         console = Console(file=buffer, highlight=False, force_terminal=is_terminal, width=width, height=height,
