@@ -292,7 +292,7 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
 
     def _update_title(self) -> None:
         counts = self._status_counts
-        parts = [f"[b]mhv[/b]  ▸ [b $accent]{self.view.label}[/]", f"{self.total:,} tasks"]
+        parts = [f"[b]mhv[/b]  ▸ [b $accent]{self.view.label}[/]", f"{self.total:,} {'task' if self.total == 1 else 'tasks'}"]
         if counts.get("in_progress"):
             parts.append(f"[$status-in-progress]◐ {counts['in_progress']:,} in progress[/]")
         if counts.get("blocked"):

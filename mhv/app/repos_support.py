@@ -2,8 +2,10 @@
 repository has ``worktrees = true``), `d` runs required gates first (the gate panel on a failure, with
 the override prompt), `W` opens a shell or ``$EDITOR`` in the worktree, `R` the Repositories screen.
 
-Git and the gates run in thread workers (real processes can take minutes); results come back as
-messages, and progress goes to the footer as notifications.
+Git and the gates run in thread workers (real processes can take minutes). While gates run, the gate
+run panel shows each gate (waiting, running with its time, passed or failed) and their output as it
+comes; escape hides it and the run goes on (its verdicts come to the footer). Worktree progress goes
+to the footer as notifications.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import time
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.markup import escape
@@ -20,7 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Footer, Input, Label, RichLog, Static
 
 from mhv.errors import MhvError
 from mhv.tasks.models import Task
@@ -69,6 +73,80 @@ or type why you complete it anyway and press **enter** (recorded; gate status be
             self.dismiss(event.value.strip())
 
     def action_dismiss_panel(self) -> None:
+        self.dismiss(None)
+
+
+class GateRunPanel(ModalScreen[None]):
+    """The required gates while they run: one row per gate and their output, live."""
+
+    HELP = """\
+## Gates running
+
+The task's required quality gates run before it is completed, in parallel. Each row says whether a
+gate waits, runs (with its time so far), passed or failed; their output follows below. **escape**
+hides this panel: the gates keep running and their verdicts come to the footer.
+"""
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "hide", "Hide (gates go on)", id="gates.hide")]
+
+    def __init__(self, task: Task, names: list[str], clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.task_shown = task
+        self.clock = clock
+        self.states: dict[str, Any] = {name: None for name in names}  # None waiting, float started, result
+        self.hidden = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="gate-run-box"):
+            yield Static(f"[b]#{self.task_shown.number} {escape(self.task_shown.title)}[/b]: running its gates",
+                         id="gate-run-title")  # fmt: skip
+            yield Static(self._rows(), id="gate-run-rows")
+            yield RichLog(id="gate-run-log", max_lines=400, wrap=True, markup=False, auto_scroll=True)
+            yield Static("[dim]escape hides this panel; the gates go on and report in the footer[/]")
+
+    def on_mount(self) -> None:
+        self.set_interval(0.2, self._tick, pause=self.app.is_headless)
+
+    def _tick(self) -> None:
+        if any(isinstance(v, float) for v in self.states.values()):
+            self.query_one("#gate-run-rows", Static).update(self._rows())
+
+    def _rows(self) -> str:
+        now = self.clock()
+        width = max([len(n) for n in self.states] + [5])
+        lines = []
+        for name, state in self.states.items():
+            label = escape(name.ljust(width))
+            if state is None:
+                lines.append(f"[dim]·[/] {label}  [dim]waiting[/]")
+            elif isinstance(state, float):
+                lines.append(f"[$accent]▸[/] {label}  running {now - state:.1f} s")
+            else:
+                mark = "[$success]✓[/]" if state.passed else "[$error]✗[/]"
+                how = "reused (same commit)" if state.reused else f"{state.duration_ms / 1000:.2f} s"
+                why = f" [dim]{escape(state.reason)}[/]" if state.reason else ""
+                lines.append(f"{mark} {label}  [dim]{how}[/]{why}")
+        return "\n".join(lines)
+
+    # the worker calls these through call_from_thread
+    def gate_started(self, name: str) -> None:
+        self.states[name] = self.clock()
+        self._refresh_rows()
+
+    def gate_line(self, name: str, line: str) -> None:
+        if self.is_attached:
+            self.query_one("#gate-run-log", RichLog).write(f"{name} │ {line}")
+
+    def gate_done(self, result: Any) -> None:
+        self.states[result.name] = result
+        self._refresh_rows()
+
+    def _refresh_rows(self) -> None:
+        if self.is_attached:
+            self.query_one("#gate-run-rows", Static).update(self._rows())
+
+    def action_hide(self) -> None:
+        self.hidden = True
+        self.app.notify(f"#{self.task_shown.number}: gates still running…", timeout=3)
         self.dismiss(None)
 
 
@@ -196,24 +274,31 @@ class RepoSupport:
         return bool(Gates(app.service, app.settings.config).required(task))
 
     def complete_behind_gates(self, task: Task) -> None:
+        from mhv.repos.gates import Gates
+
         app: Any = self
-        app.notify(f"#{task.number}: running its gates…", timeout=3)
-        self._run_gates(task.number)
+        panel = GateRunPanel(task, list(Gates(app.service, app.settings.config).required(task)))
+        app.push_screen(panel)
+        self._run_gates(task.number, panel)
 
     @work(thread=True, exclusive=True, group="gates", exit_on_error=False)
-    def _run_gates(self, number: int) -> None:
+    def _run_gates(self, number: int, panel: GateRunPanel) -> None:
         from mhv.repos.gates import Gates
 
         app: Any = self
         gates = Gates(app.service, app.settings.config)
 
         def done(result: Any) -> None:
-            verdict = "passed" if result.passed else f"failed ({result.reason})"
-            app.call_from_thread(app.notify, f"gate {result.name} {verdict}", timeout=3)
+            app.call_from_thread(panel.gate_done, result)
+            if panel.hidden:
+                verdict = "passed" if result.passed else f"failed ({result.reason})"
+                app.call_from_thread(app.notify, f"gate {result.name} {verdict}", timeout=3)
 
         try:
             task = app.service.get(number)
-            outcome = gates.run(number, only=list(gates.required(task)), reuse=True, on_done=done)
+            outcome = gates.run(number, only=list(gates.required(task)), reuse=True, on_done=done,
+                                on_start=lambda name: app.call_from_thread(panel.gate_started, name),
+                                on_line=lambda name, line: app.call_from_thread(panel.gate_line, name, line))  # fmt: skip
         except MhvError as err:
             app.post_message(RepoSupport.GatesDone(number, None, err))
             return
@@ -221,6 +306,8 @@ class RepoSupport:
 
     def on_repo_support_gates_done(self, message: GatesDone) -> None:
         app: Any = self
+        if isinstance(app.screen, GateRunPanel):
+            app.screen.dismiss(None)
         if message.error is not None:
             app._error(message.error)
             return

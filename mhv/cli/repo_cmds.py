@@ -138,28 +138,11 @@ def worktree_prune(
 
 
 # ---------------------------------------------------------------------------------- gates
-def _progress_printer(out: Any, stream: bool) -> tuple[Any, Any]:
-    """(on_line, on_done) printing each gate's output prefixed by its name, and a verdict line."""
-    if out.json or out.batch:
-        return None, None
-    from mhv.cli.output import use_color
+def _progress(out: Any, stream: bool) -> Any:
+    """The gate run's progress on this terminal (nothing in JSON or batch mode)."""
+    from mhv.cli.gate_progress import GateProgress
 
-    color = use_color()
-    green, red, dim, reset = ("\x1b[32m", "\x1b[31m", "\x1b[2m", "\x1b[0m") if color else ("", "", "", "")
-
-    def on_line(name: str, line: str) -> None:
-        if stream:
-            sys.stdout.write(f"{dim}{name:>10} │{reset} {line}\n")
-            sys.stdout.flush()
-
-    def on_done(result: Any) -> None:
-        mark = f"{green}✓ passed{reset}" if result.passed else f"{red}✗ failed{reset}"
-        extra = f" · coverage {result.coverage:.1f}%" if result.coverage is not None else ""
-        why = f" · {result.reason}" if result.reason else ""
-        sys.stdout.write(f"{result.name:>10}   {mark} in {result.duration_ms / 1000:.2f} s{extra}{why}\n")
-        sys.stdout.flush()
-
-    return on_line, on_done
+    return GateProgress(stream_output=stream, enabled=not (out.json or out.batch))
 
 
 @gate_app.command("run")
@@ -173,8 +156,9 @@ def gate_run(
     from mhv.repos.gates import Gates
 
     out = _out(json_)
-    on_line, on_done = _progress_printer(out, stream=not quiet)
-    outcome = Gates(state().service, _config()).run(ref, only=gate, on_line=on_line, on_done=on_done)
+    gates = Gates(state().service, _config())
+    with _progress(out, stream=not quiet) as progress:
+        outcome = gates.run(ref, only=gate, **progress.callbacks)
     out.result(outcome.to_json(), lambda: out.message(
         f"#{outcome.task.number}: gates {'passed' if outcome.passed else 'failed'} (gate_status {outcome.task.gate_status})"))  # fmt: skip
     if not outcome.passed:
@@ -264,10 +248,10 @@ def finish_tasks(refs: list[str], *, override: bool, reason: str | None, force: 
 
     config = _config()
     gates, worktrees = Gates(svc, config), Worktrees(svc, config)
-    on_line, on_done = _progress_printer(out, stream=False)
     removals = []
     for ref in refs:
-        gates.before_completion(ref, override_reason=reason if override else None, on_line=on_line, on_done=on_done)
+        with _progress(out, stream=False) as progress:
+            gates.before_completion(ref, override_reason=reason if override else None, **progress.callbacks)
         done = complete_all(svc, [ref])
         report_completed(out, done) if not (out.json or out.batch) else None
         removal = worktrees.finish(done[0]["json"]["id"], force=force, reason=reason)

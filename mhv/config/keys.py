@@ -23,7 +23,7 @@ PANE_BINDING_IDS: tuple[str, ...] = (
     "graph.up", "graph.down", "graph.top", "graph.bottom", "graph.blocker", "graph.dependent",
     "graph.sibling_next", "graph.sibling_prev", "graph.open", "graph.add", "graph.remove",
     "graph.centre", "graph.scope", "graph.close", "help.close", "confirm.yes", "confirm.no",
-    "prompt.cancel", "repos.close", "repos.refresh", "gates.cancel",
+    "prompt.cancel", "repos.close", "repos.refresh", "gates.cancel", "gates.hide",
 )  # fmt: skip
 ALL_BINDING_IDS: tuple[str, ...] = BINDING_IDS + PANE_BINDING_IDS
 

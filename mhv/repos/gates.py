@@ -15,7 +15,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,8 @@ from mhv.tasks.service import TaskService
 
 TAIL_LINES = 40
 OnLine = Callable[[str, str], None]  # (gate name, output line)
+OnStart = Callable[[str], None]  # (gate name), from the gate's worker thread as it starts
+OnDone = Callable[["GateResult"], None]  # each result as its gate ends (first finished, first told)
 _SHELL_CHARS = set("|&;<>()$`*?[]{}~'\"\\\n")
 
 
@@ -122,7 +124,10 @@ def read_coverage(path: Path, since: float | None = None) -> tuple[float | None,
         return None, f"{path.name} is unreadable ({exc.__class__.__name__})"
 
 
-def run_gate(name: str, gate: GateConfig, cwd: Path, on_line: OnLine | None = None) -> GateResult:
+def run_gate(name: str, gate: GateConfig, cwd: Path, on_line: OnLine | None = None,
+             on_start: OnStart | None = None) -> GateResult:  # fmt: skip
+    if on_start is not None:
+        on_start(name)
     if gate.kind == "command":
         started = time.time()
         result = run_command(name, gate.command or "", cwd, gate.timeout, on_line)
@@ -153,19 +158,20 @@ def _judge_coverage(result: GateResult, minimum: float, coverage: float | None, 
 
 
 def run_gates(gates: dict[str, GateConfig], cwd: Path, on_line: OnLine | None = None,
-              on_done: Callable[[GateResult], None] | None = None) -> list[GateResult]:  # fmt: skip
-    """Every gate at once (they are independent), results in the configured order."""
+              on_done: OnDone | None = None, on_start: OnStart | None = None) -> list[GateResult]:  # fmt: skip
+    """Every gate at once (they are independent): ``on_done`` hears each as it ends, the list comes
+    back in the configured order."""
     if not gates:
         return []
     with ThreadPoolExecutor(max_workers=min(len(gates), 8), thread_name_prefix="mhv-gate") as pool:
-        futures = {name: pool.submit(run_gate, name, gate, cwd, on_line) for name, gate in gates.items()}
-        results = []
-        for _name, future in futures.items():
+        futures = {pool.submit(run_gate, name, gate, cwd, on_line, on_start): name for name, gate in gates.items()}
+        done: dict[str, GateResult] = {}
+        for future in as_completed(futures):
             result = future.result()
+            done[futures[future]] = result
             if on_done is not None:
                 on_done(result)
-            results.append(result)
-    return results
+    return [done[name] for name in gates]
 
 
 # ---------------------------------------------------------------------------------- for a task
@@ -217,7 +223,8 @@ class Gates:
         return head.stdout.strip() if status.returncode == 0 and not status.stdout.strip() else None
 
     def run(self, ref: int | str, *, only: list[str] | None = None, reuse: bool = False,
-            on_line: OnLine | None = None, on_done: Callable[[GateResult], None] | None = None) -> GateOutcome:  # fmt: skip
+            on_line: OnLine | None = None, on_done: OnDone | None = None, on_start: OnStart | None = None
+            ) -> GateOutcome:  # fmt: skip
         """Run the task's gates (``only`` some; ``reuse``: keep a passing run of the same commit)."""
         task = self.service.get(ref)
         s = self.settings_for(task)
@@ -244,9 +251,11 @@ class Gates:
                     outcome.results.append(GateResult(name, last.command, True, last.exit_code, last.duration_ms or 0,
                                                       last.output_tail, coverage=last.coverage,
                                                       required=gates[name].required, reused=True))  # fmt: skip
+                    if on_done is not None:
+                        on_done(outcome.results[-1])
                     del gates[name]
         started = self.service.clock()
-        fresh = run_gates(gates, cwd, on_line, on_done)
+        fresh = run_gates(gates, cwd, on_line, on_done, on_start)
         finished = self.service.clock()
         for r in fresh:
             add_gate_run(self.service, GateRunRecord(
@@ -272,8 +281,8 @@ class Gates:
         return self.service.update(task.id, {"gate_status": "overridden"})
 
     def before_completion(self, ref: int | str, *, override_reason: str | None = None,
-                          on_line: OnLine | None = None, on_done: Callable[[GateResult], None] | None = None
-                          ) -> GateOutcome | None:  # fmt: skip
+                          on_line: OnLine | None = None, on_done: OnDone | None = None,
+                          on_start: OnStart | None = None) -> GateOutcome | None:  # fmt: skip
         """`mhv td` / `d`: a task whose repository has required gates runs them (or reuses a passing
         run of the same commit) and is refused on a failure (GateFailedError), unless overridden."""
         task = self.service.get(ref)
@@ -283,7 +292,7 @@ class Gates:
         if override_reason is not None:
             self.override(task.id, override_reason)
             return None
-        outcome = self.run(task.id, only=list(required), reuse=True, on_line=on_line, on_done=on_done)
+        outcome = self.run(task.id, only=list(required), reuse=True, on_line=on_line, on_done=on_done, on_start=on_start)
         if outcome.failed:
             first = outcome.failed[0]
             tail = "\n".join(first.tail.splitlines()[-12:])

@@ -24,7 +24,7 @@ def test_binding_ids_and_keys_match_the_app() -> None:
 
 def test_pane_binding_ids_match_the_widgets() -> None:
     from mhv.app.graph_screen import GraphScreen, TaskPrompt
-    from mhv.app.repos_support import GatePanel, RepositoriesScreen
+    from mhv.app.repos_support import GatePanel, GateRunPanel, RepositoriesScreen
     from mhv.app.screens import ConfirmScreen, HelpScreen
     from mhv.widgets.detail import TaskDetail
     from mhv.widgets.graph_view import GraphView
@@ -36,6 +36,7 @@ def test_pane_binding_ids_match_the_widgets() -> None:
         GraphScreen,
         TaskPrompt,
         GatePanel,
+        GateRunPanel,
         RepositoriesScreen,
         ConfirmScreen,
         HelpScreen,

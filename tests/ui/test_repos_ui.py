@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mhv.app.repos_support import GatePanel, RepositoriesScreen
+from mhv.app.repos_support import GatePanel, GateRunPanel, RepositoriesScreen
 from mhv.config import check_text
 from tests.ui.conftest import SIZE, settle
 
@@ -38,6 +38,15 @@ def _configure(settings: Any, text: str) -> None:
     config, problems = check_text(text)
     assert problems == []
     settings.config = config
+
+
+async def _watch(pilot: Any, cond: Any) -> None:
+    """Like ``_wait`` without waiting for the workers (to see a gate while it runs)."""
+    for _ in range(200):
+        await pilot.pause(0.05)
+        if cond():
+            return
+    raise AssertionError("condition never held")
 
 
 async def _wait(pilot: Any, cond: Any) -> None:
@@ -81,6 +90,45 @@ class TestWorktreeAndGates:
             await pilot.press(*"flaky", "enter")
             await _wait(pilot, lambda: ui_service.get(1).status == "completed")
             assert ui_service.get(1).gate_status == "overridden"
+
+
+    async def test_d_shows_the_gates_running_then_completes(self, make: Any, ui_service: Any, settings: Any,
+                                                            repo: Path):  # fmt: skip
+        ui_service.add_repo("api", str(repo), None, "main")
+        ui_service.create({"title": "fix flaky auth", "repo": "api"})
+        slow = f"{PY} -c 'import time; print(\\\"collecting\\\", flush=True); time.sleep(1.5)'"
+        _configure(settings, f"[repos.api]\ngates = {{ lint = \"{PY} -c pass\", tests = \"{slow}\" }}\n")
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("d")
+            assert isinstance(app.screen, GateRunPanel)
+            panel = app.screen
+            rows = panel.query_one("#gate-run-rows")
+            await _watch(pilot, lambda: "running" in str(rows.render()) and "✓" in str(rows.render()))
+            await _watch(pilot, lambda: "collecting" in "".join(s.text for s in panel.query_one("#gate-run-log").lines))
+            assert ui_service.get(1).status == "pending"  # not before the gates pass
+            await _wait(pilot, lambda: ui_service.get(1).status == "completed")
+            await _wait(pilot, lambda: not isinstance(app.screen, GateRunPanel))
+            assert ui_service.get(1).gate_status == "passed"
+
+    async def test_escape_hides_the_run_and_a_failure_still_opens_the_panel(self, make: Any, ui_service: Any,
+                                                                            settings: Any, repo: Path):  # fmt: skip
+        ui_service.add_repo("api", str(repo), None, "main")
+        ui_service.create({"title": "fix flaky auth", "repo": "api"})
+        bad = f"{PY} -c 'import sys, time; time.sleep(0.8); sys.exit(1)'"
+        _configure(settings, f"[repos.api]\ngates = {{ tests = \"{bad}\" }}\n")
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("d")
+            assert isinstance(app.screen, GateRunPanel)
+            await pilot.pause(0.1)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert not isinstance(app.screen, GateRunPanel)
+            await _wait(pilot, lambda: isinstance(app.screen, GatePanel))
+            assert ui_service.get(1).status == "pending" and ui_service.get(1).gate_status == "failed"
 
 
 def _fill(ui_service: Any, repo: Path, clock: Any) -> None:
@@ -169,6 +217,31 @@ def test_gate_panel_snapshot(make: Any, ui_service: Any, snap_compare: Any):
         pilot.app.push_screen(GatePanel(task, results))
         await settle(pilot)  # the reason field takes focus on mount
         await pilot.press(*"flaky on CI")
+        await settle(pilot)
+
+    assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_gate_run_panel_snapshot(make: Any, ui_service: Any, snap_compare: Any):
+    """The panel while gates run: one passed, one running (the clock is pinned), one waiting, output."""
+    from mhv.repos.gates import GateResult
+
+    task = ui_service.create({"title": "fix flaky auth test", "repo": "api"})
+    now = [100.0]
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        panel = GateRunPanel(task, ["lint", "tests", "types"], clock=lambda: now[0])
+        pilot.app.push_screen(panel)
+        await settle(pilot)
+        now[0] = 96.8
+        panel.gate_started("lint")
+        panel.gate_started("tests")
+        now[0] = 100.0
+        panel.gate_done(GateResult("lint", "ruff check .", True, 0, 840, "All checks passed!"))
+        panel.gate_line("lint", "All checks passed!")
+        for line in ("============ test session starts ============", "collected 42 items", "tests/test_auth.py ....."):
+            panel.gate_line("tests", line)
         await settle(pilot)
 
     assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)
