@@ -31,7 +31,11 @@ def _swift() -> str:
     return found
 
 
+FAKETIME_VARS = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC", "FAKETIME_SHARED")
+
+
 def _env(home: Path) -> dict[str, str]:
+    """The environment of the Python processes (server, CLI) and, through ``_swift_env``, of Swift's."""
     swift_dir = str(Path(_swift()).parent)
     return dict(
         os.environ,
@@ -43,10 +47,27 @@ def _env(home: Path) -> dict[str, str]:
     )
 
 
+def _swift_env(env: dict[str, str]) -> dict[str, str]:
+    """The environment of a Swift process (swift build/test, mhv-companion).
+
+    Under the clock-ahead run (tests/clock_ahead/run: libfaketime preloaded, the wall clock moved a
+    year ahead) a Swift process would hang: libfaketime 0.9.10 shifts the absolute deadlines of timers,
+    so Swift's `Task.sleep` never returns (seen with a five-line program). The Swift processes then run
+    on the real clock, and the server and CLI they start (MHV_SERVE_CMD, MHV_CLI_CMD) still run ahead,
+    through `env` with the same libfaketime settings. Everywhere else: ``env`` unchanged."""
+    if "libfaketime" not in env.get("LD_PRELOAD", ""):
+        return env
+    ahead = " ".join(f"{k}={env[k]}" for k in FAKETIME_VARS[:3] if k in env)
+    out = {k: v for k, v in env.items() if k not in FAKETIME_VARS}
+    out["MHV_SERVE_CMD"] = f"/usr/bin/env {ahead} {env['MHV_SERVE_CMD']}"
+    out["MHV_CLI_CMD"] = f"/usr/bin/env {ahead} {env['MHV_CLI_CMD']}"
+    return out
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`swift build`, once: the path of the built `mhv-companion`."""
-    env = _env(tmp_path_factory.mktemp("build-home"))
+    env = _swift_env(_env(tmp_path_factory.mktemp("build-home")))
     done = subprocess.run(
         [_swift(), "build"], cwd=PACKAGE, env=env, capture_output=True, text=True, timeout=1800
     )
@@ -59,7 +80,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_swift_test_against_the_real_server(built: Path, tmp_path: Path) -> None:
-    done = subprocess.run([_swift(), "test"], cwd=PACKAGE, env=_env(tmp_path / "home"), capture_output=True,
+    done = subprocess.run([_swift(), "test"], cwd=PACKAGE, env=_swift_env(_env(tmp_path / "home")), capture_output=True,
                           text=True, timeout=1800)  # fmt: skip
     out = done.stdout + done.stderr
     assert done.returncode == 0, f"swift test failed:\n{out[-6000:]}"
@@ -86,7 +107,7 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_companion_without_a_server_says_so(built: Path, tmp_path: Path) -> None:
-    env = _env(tmp_path / "home")
+    env = _swift_env(_env(tmp_path / "home"))
     for args in (["status"], ["list"]):
         done = subprocess.run([str(built), *args], env=env, capture_output=True, text=True, timeout=60)
         assert done.returncode == 69, (args, done.stdout, done.stderr)
@@ -112,11 +133,11 @@ def test_watch_prints_the_notification_of_a_real_unblock(built: Path, tmp_path: 
     try:
         assert server.stdout is not None and server.stdout.readline().startswith("listening on ")
         listing = subprocess.run(
-            [str(built), "list", "--json"], env=env, capture_output=True, text=True, timeout=60
+            [str(built), "list", "--json"], env=_swift_env(env), capture_output=True, text=True, timeout=60
         )
         assert listing.returncode == 0, listing.stderr
         assert [t["title"] for t in json.loads(listing.stdout)] == ["the blocker", "waits"]
-        watch = subprocess.Popen([str(built), "watch", "--json", "--quiet", "00:00-00:00"], env=env,
+        watch = subprocess.Popen([str(built), "watch", "--json", "--quiet", "00:00-00:00"], env=_swift_env(env),
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
         notes, printed = _lines(watch.stderr), _lines(watch.stdout)
         deadline = time.monotonic() + 30
