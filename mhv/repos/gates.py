@@ -108,10 +108,23 @@ def run_command(name: str, command: str | list[str], cwd: Path, timeout: float,
     return GateResult(name, shown, code == 0, code, ms, text, "" if code == 0 else f"exit code {code}")
 
 
-def read_coverage(path: Path, since: float | None = None) -> tuple[float | None, str]:
-    """``totals.percent_covered`` of a coverage.py JSON report; (None, why) when it cannot be used."""
+def file_stamp(path: Path) -> tuple[int, int, int, int] | None:
+    """What changes when a file is written (inode, size, mtime and ctime in ns); None if absent."""
     try:
-        if since is not None and path.stat().st_mtime < since - 1:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def read_coverage(path: Path, before: tuple[int, int, int, int] | None = None) -> tuple[float | None, str]:
+    """``totals.percent_covered`` of a coverage.py JSON report; (None, why) when it cannot be used.
+
+    ``before``: the file's stamp taken before the gate ran (``file_stamp``, None: there was none); a report left unchanged
+    since is an older run's and is refused. Judged by the file itself, not by comparing its mtime with
+    this process's clock, which can disagree (a network filesystem, a clock moved meanwhile)."""
+    try:
+        if before is not None and file_stamp(path) == before:
             return None, f"{path.name} was not written by this run"
         data = json.loads(path.read_text(encoding="utf-8"))
         value = data["totals"]["percent_covered"]
@@ -129,9 +142,9 @@ def run_gate(name: str, gate: GateConfig, cwd: Path, on_line: OnLine | None = No
     if on_start is not None:
         on_start(name)
     if gate.kind == "command":
-        started = time.time()
+        before = file_stamp(cwd / "coverage.json")
         result = run_command(name, gate.command or "", cwd, gate.timeout, on_line)
-        coverage, _why = read_coverage(cwd / "coverage.json", since=started)
+        coverage, _why = read_coverage(cwd / "coverage.json", before)
         result.coverage = coverage
         if result.passed and gate.min_coverage is not None:
             _judge_coverage(result, gate.min_coverage, coverage, _why)
@@ -140,9 +153,9 @@ def run_gate(name: str, gate: GateConfig, cwd: Path, on_line: OnLine | None = No
 
         result = run_mcp_gate(name, gate, cwd, on_line)
     else:
-        started = time.time()
+        before = file_stamp(cwd / "coverage.json")
         result = run_command(name, [gate.python, "-m", "crackerjack", "run", *gate.flags], cwd, gate.timeout, on_line)
-        coverage, why = read_coverage(cwd / "coverage.json", since=started)
+        coverage, why = read_coverage(cwd / "coverage.json", before)
         result.coverage = coverage
         if result.passed and gate.min_coverage is not None:
             _judge_coverage(result, gate.min_coverage, coverage, why)

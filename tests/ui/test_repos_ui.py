@@ -93,11 +93,11 @@ class TestWorktreeAndGates:
 
 
     async def test_d_shows_the_gates_running_then_completes(self, make: Any, ui_service: Any, settings: Any,
-                                                            repo: Path):  # fmt: skip
+                                                            repo: Path, tmp_path: Path):  # fmt: skip
         ui_service.add_repo("api", str(repo), None, "main")
         ui_service.create({"title": "fix flaky auth", "repo": "api"})
-        slow = f"{PY} -c 'import time; print(\\\"collecting\\\", flush=True); time.sleep(1.5)'"
-        _configure(settings, f"[repos.api]\ngates = {{ lint = \"{PY} -c pass\", tests = \"{slow}\" }}\n")
+        release = tmp_path / "release"
+        _configure(settings, f"[repos.api]\ngates = {{ lint = \"{PY} -c pass\", tests = \"{_held(release)}\" }}\n")
         app = make()
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
@@ -108,27 +108,36 @@ class TestWorktreeAndGates:
             await _watch(pilot, lambda: "running" in str(rows.render()) and "✓" in str(rows.render()))
             await _watch(pilot, lambda: "collecting" in "".join(s.text for s in panel.query_one("#gate-run-log").lines))
             assert ui_service.get(1).status == "pending"  # not before the gates pass
+            release.touch()
             await _wait(pilot, lambda: ui_service.get(1).status == "completed")
             await _wait(pilot, lambda: not isinstance(app.screen, GateRunPanel))
             assert ui_service.get(1).gate_status == "passed"
 
     async def test_escape_hides_the_run_and_a_failure_still_opens_the_panel(self, make: Any, ui_service: Any,
-                                                                            settings: Any, repo: Path):  # fmt: skip
+                                                                            settings: Any, repo: Path,
+                                                                            tmp_path: Path):  # fmt: skip
         ui_service.add_repo("api", str(repo), None, "main")
         ui_service.create({"title": "fix flaky auth", "repo": "api"})
-        bad = f"{PY} -c 'import sys, time; time.sleep(0.8); sys.exit(1)'"
-        _configure(settings, f"[repos.api]\ngates = {{ tests = \"{bad}\" }}\n")
+        release = tmp_path / "release"
+        _configure(settings, f"[repos.api]\ngates = {{ tests = \"{_held(release, exit_code=1)}\" }}\n")
         app = make()
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             await pilot.press("d")
             assert isinstance(app.screen, GateRunPanel)
-            await pilot.pause(0.1)
             await pilot.press("escape")
-            await settle(pilot)
             assert not isinstance(app.screen, GateRunPanel)
+            release.touch()
             await _wait(pilot, lambda: isinstance(app.screen, GatePanel))
             assert ui_service.get(1).status == "pending" and ui_service.get(1).gate_status == "failed"
+
+
+def _held(release: Path, exit_code: int = 0) -> str:
+    """A gate command (TOML-escaped) that prints, then runs until ``release`` exists (at most 60 s)."""
+    code = (f"import os, sys, time; print('collecting', flush=True); end = time.monotonic() + 60; "
+            f"[time.sleep(0.02) for _ in iter(lambda: os.path.exists({str(release)!r}) or time.monotonic() > end, True)]; "
+            f"sys.exit({exit_code})")  # fmt: skip
+    return f"{PY} -c \\\"{code}\\\""
 
 
 def _fill(ui_service: Any, repo: Path, clock: Any) -> None:

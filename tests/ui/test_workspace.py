@@ -361,7 +361,7 @@ class TestLive:
             await pilot.pause(0.3)
             other = TaskService(open_store(ui_service.store.url), clock=clock, actor="other")
             other.create({"title": "written elsewhere"})
-            for _ in range(100):  # within a second on a quiet machine; this checks that, not the speed
+            for _ in range(400):  # within a second on a quiet machine; this checks that, not the speed
                 await asyncio.sleep(0.05)
                 if app.query_one(TaskList).total == 1:
                     break

@@ -49,6 +49,22 @@ class TestCommands:
         (tmp_path / "coverage.json").write_text("{not json")
         assert read_coverage(tmp_path / "coverage.json")[0] is None
 
+    def test_a_coverage_json_left_by_an_earlier_run_is_refused(self, tmp_path: Path):
+        """Judged by the file (changed or not while the gate ran), not by this process's clock."""
+        from mhv.config.model import GateConfig
+        from mhv.repos.gates import file_stamp, run_gate
+
+        report = tmp_path / "coverage.json"
+        report.write_text(json.dumps({"totals": {"percent_covered": 95.0}}))
+        stale = run_gate("cov", GateConfig(command=f"{PY} -c pass", min_coverage=80), tmp_path)
+        assert not stale.passed and stale.reason == "coverage unknown: coverage.json was not written by this run"
+        write = "import json; json.dump({'totals': {'percent_covered': 91.0}}, open('coverage.json', 'w'))"
+        fresh = run_gate("cov", GateConfig(command=f'{PY} -c "{write}"', min_coverage=80), tmp_path)
+        assert fresh.passed and fresh.coverage == 91.0
+        before = file_stamp(report)
+        assert read_coverage(report, before) == (None, "coverage.json was not written by this run")
+        assert file_stamp(tmp_path / "absent.json") is None
+
 
 class TestTaskGates:
     def test_runs_in_parallel_are_stored_and_set_gate_status(self, service, make_repo):
