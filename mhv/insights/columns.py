@@ -1,8 +1,8 @@
 """The finished tasks as columns (NumPy arrays and small-int codes), the form `mhv stats` sums up.
 
-:func:`load` reads them straight from the database: one query for the finished tasks' numbers,
+:func:`load` reads them straight from the database: one query for the finished tasks' ids,
 groups and instants (POSIX seconds computed by the database), one ``GROUP BY status`` for the
-counts of the others, and one for the status events of finished tasks. Only the tasks that have
+counts of the others, and the status events (those of finished tasks are kept). Only the tasks that have
 status events are folded one by one (:func:`mhv.insights.history.fold`, the same rule as
 :func:`mhv.insights.history.load`); the others, such as history imported from another tracker, are
 three subtractions over whole columns. No object per task: at 100,000 tasks this replaces the
@@ -14,6 +14,7 @@ both read through one summary (:func:`mhv.insights.stats.summarize_columns`).
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -143,7 +144,21 @@ def _float(values: Sequence[Any]) -> np.ndarray:
 def load(service: TaskService, *, repo: str | None = None, tag: str | None = None,
          since: datetime | None = None) -> Columns:  # fmt: skip
     """The columns of the tasks matching the filters, exactly what ``Columns.from_records`` gives
-    for ``history.load(service, repo=..., tag=..., since=...)``, read without a record per task."""
+    for ``history.load(service, repo=..., tag=..., since=...)``, read without a record per task.
+
+    The cyclic garbage collector is paused meanwhile: the driver's rows are hundreds of thousands
+    of tuples that make no cycle, and each collection would walk all of them again (at 100,000
+    tasks with their events, half the load time)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(service, repo=repo, tag=tag, since=since)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _load(service: TaskService, *, repo: str | None, tag: str | None, since: datetime | None) -> Columns:
     store = service.store
     d: Dialect = store.dialect
     where: list[str] = []
@@ -165,32 +180,28 @@ def load(service: TaskService, *, repo: str | None = None, tag: str | None = Non
     # (Every column named: PostgreSQL's rows are dicts, and unnamed expressions share one name.)
     instants = ", ".join(f"{_epoch(ep, 't.' + c)} AS {c}" for c in ("created_at", "started_at", "completed_at"))
     sql = (
-        f"SELECT t.number, {groups} AS grp, t.estimate_minutes, {instants} FROM task t WHERE {done_where} "
+        f"SELECT t.id, {groups} AS grp, t.estimate_minutes, {instants} FROM task t WHERE {done_where} "
         "ORDER BY t.number"
     )
     count_sql = "SELECT t.status, count(*) AS n FROM task t" + (
         " WHERE " + " AND ".join(where) if where else ""
     ) + " GROUP BY t.status"  # fmt: skip
     if ep == "sqlite":
-        bs, as_ = "json_extract(e.before, '$.status')", "json_extract(e.after, '$.status')"
+        bs, as_ = "json_extract(before, '$.status')", "json_extract(after, '$.status')"
     else:
-        bs, as_ = "(e.before::jsonb ->> 'status')", "(e.after::jsonb ->> 'status')"
-    # SQLite's planner would look each finished task's events up by index (90,000 searches when
-    # there are none); CROSS JOIN keeps the event scan outside, each task found by its primary key.
-    join = "CROSS JOIN" if ep == "sqlite" else "JOIN"
-    # The same events history.load folds (both statuses known and different), of finished tasks only.
+        bs, as_ = "(before::jsonb ->> 'status')", "(after::jsonb ->> 'status')"
+    # The query history.load reads (a join to the task table, or the status tests in SQL, cost more
+    # than they save: a task lookup per event, each JSON parsed twice); kept for finished tasks below.
     ev_sql = (
-        f"SELECT t.number, e.kind, {_epoch(ep, 'e.at')} AS at, {bs} AS before_status, {as_} AS after_status "
-        f"FROM event e {join} task t ON t.id = e.task_id "
-        f"WHERE e.kind IN ({', '.join('?' * len(STATUS_KINDS))}) AND {done_where} "
-        f"AND {bs} IS NOT NULL AND {as_} IS NOT NULL AND {bs} <> {as_} ORDER BY e.seq"
+        f"SELECT task_id, kind, {_epoch(ep, 'at')} AS at, {bs} AS before_status, {as_} AS after_status "
+        f"FROM event WHERE kind IN ({', '.join('?' * len(STATUS_KINDS))}) ORDER BY seq"
     )
     now = _ts(service.clock())
     assert now is not None
     with store.read() as conn:
         rows = _rows(conn, sql, params)
         counts = dict(_rows(conn, count_sql, params))
-        events = _rows(conn, ev_sql, [*STATUS_KINDS, *params])
+        events = _rows(conn, ev_sql, STATUS_KINDS)
         combos = Codes.of([r[1] for r in rows])
         parts = [c.split("\x1f") for c in combos.names]
         if any(len(p) != 4 for p in parts):  # a separator inside a name: read the four columns
@@ -200,7 +211,6 @@ def load(service: TaskService, *, repo: str | None = None, tag: str | None = Non
             parts = [list(p) for p in combos.names]
     n = len(rows)
     cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if n else [()] * 6
-    numbers = np.array(cols[0], dtype=np.int64)
     created, started, completed = _float(cols[3]), _float(cols[4]), _float(cols[5])
     with np.errstate(invalid="ignore"):
         in_progress = np.maximum(0.0, (completed - started) / 60.0)
@@ -211,23 +221,28 @@ def load(service: TaskService, *, repo: str | None = None, tag: str | None = Non
     reopened = np.zeros(n, dtype=bool)
     if events:
         # Tasks with a status timeline: history.fold, one by one (the rule lives there).
-        rec_of: dict[int, Record] = {}
-        initial: dict[int, str] = {}
-        for number, kind, at, before, after in events:
-            rec = rec_of.get(number)
+        row_of = {task_id: i for i, task_id in enumerate(cols[0])}
+        rec_of: dict[str, Record] = {}
+        initial: dict[str, str] = {}
+        for task_id, kind, at, before, after in events:
+            if before == after or after is None or before is None:
+                continue
+            rec = rec_of.get(task_id)
             if rec is None:
-                i = int(np.searchsorted(numbers, number))
-                rec = rec_of[number] = Record.__new__(Record)
+                i = row_of.get(task_id, -1)
+                if i < 0:
+                    continue  # not a finished task (or not one of the filter's)
+                rec = rec_of[task_id] = Record.__new__(Record)
                 rec.status = "completed"
                 rec.created_ts, rec.started_ts, rec.completed_ts = cols[3][i], cols[4][i], cols[5][i]
                 rec.in_progress = rec.to_start = rec.lead = None
                 rec.blocked, rec.reopens, rec.ever_blocked, rec.transitions = 0.0, 0, False, []
-                initial[number] = before
+                initial[task_id] = before
             rec.transitions.append((at, after, kind))
         nan = math.nan
-        for number, rec in rec_of.items():
-            fold(rec, initial[number], now)
-            i = int(np.searchsorted(numbers, number))
+        for task_id, rec in rec_of.items():
+            fold(rec, initial[task_id], now)
+            i = row_of[task_id]
             in_progress[i] = nan if rec.in_progress is None else rec.in_progress
             to_start[i] = nan if rec.to_start is None else rec.to_start
             lead[i] = nan if rec.lead is None else rec.lead
