@@ -18,6 +18,7 @@ import gc
 import math
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -220,33 +221,7 @@ def _load(service: TaskService, *, repo: str | None, tag: str | None, since: dat
     ever_blocked = np.zeros(n, dtype=bool)
     reopened = np.zeros(n, dtype=bool)
     if events:
-        # Tasks with a status timeline: history.fold, one by one (the rule lives there).
-        row_of = {task_id: i for i, task_id in enumerate(cols[0])}
-        rec_of: dict[str, Record] = {}
-        initial: dict[str, str] = {}
-        for task_id, kind, at, before, after in events:
-            if before == after or after is None or before is None:
-                continue
-            rec = rec_of.get(task_id)
-            if rec is None:
-                i = row_of.get(task_id, -1)
-                if i < 0:
-                    continue  # not a finished task (or not one of the filter's)
-                rec = rec_of[task_id] = Record.__new__(Record)
-                rec.status = "completed"
-                rec.created_ts, rec.started_ts, rec.completed_ts = cols[3][i], cols[4][i], cols[5][i]
-                rec.in_progress = rec.to_start = rec.lead = None
-                rec.blocked, rec.reopens, rec.ever_blocked, rec.transitions = 0.0, 0, False, []
-                initial[task_id] = before
-            rec.transitions.append((at, after, kind))
-        nan = math.nan
-        for task_id, rec in rec_of.items():
-            fold(rec, initial[task_id], now)
-            i = row_of[task_id]
-            in_progress[i] = nan if rec.in_progress is None else rec.in_progress
-            to_start[i] = nan if rec.to_start is None else rec.to_start
-            lead[i] = nan if rec.lead is None else rec.lead
-            blocked[i], ever_blocked[i], reopened[i] = rec.blocked, rec.ever_blocked, bool(rec.reopens)
+        _timelines(events, cols, created, now, in_progress, to_start, lead, blocked, ever_blocked, reopened)
     keep: np.ndarray | None = None
     cut = _ts(since)
     if cut is not None:
@@ -279,6 +254,109 @@ def _load(service: TaskService, *, repo: str | None, tag: str | None, since: dat
         titles=lambda: _titles(service, done_where, params, keep),
     )
     return out if keep is None else _subset(out, keep)
+
+
+_STATUS = {None: -1, "pending": 0, "in_progress": 1, "blocked": 2, "completed": 3, "cancelled": 4}
+_IN_PROGRESS, _BLOCKED, _COMPLETED, _CANCELLED = 1, 2, 3, 4
+
+
+def _timelines(events: list[tuple[Any, ...]], cols: list[Sequence[Any]], created: np.ndarray, now: float,
+               in_progress: np.ndarray, to_start: np.ndarray, lead: np.ndarray, blocked: np.ndarray,
+               ever_blocked: np.ndarray, reopened: np.ndarray) -> None:  # fmt: skip
+    """The durations of the finished tasks that have status events, written into the columns:
+    :func:`mhv.insights.history.fold` over whole columns of events. Sums run in event order, as
+    the fold adds them, so every value is the fold's to the last bit. A task whose events go back
+    in time (a clock set back: the fold holds such an instant at the previous one), whose last
+    status event does not say completed, or without a creation instant is folded one by one by
+    ``fold`` itself."""
+    row_of = {task_id: i for i, task_id in enumerate(cols[0])}
+    ids, kinds, ats, befores, afters = zip(*events, strict=True)
+    codes = dict(_STATUS)
+    for v in dict.fromkeys((*befores, *afters)):
+        codes.setdefault(v, len(codes))  # statuses outside the five get codes of their own
+    row = np.array(list(map(row_of.get, ids, repeat(-1))), dtype=np.int64)
+    b = np.array(list(map(codes.__getitem__, befores)), dtype=np.int64)
+    a = np.array(list(map(codes.__getitem__, afters)), dtype=np.int64)
+    at = np.array(ats, dtype=float)
+    updated = np.array([k == "task.updated" for k in kinds], dtype=bool)
+    # The events history.load folds: both statuses known and different, of a task in the columns.
+    kept = np.flatnonzero((row >= 0) & (a != b) & (a >= 0) & (b >= 0))
+    if not len(kept):
+        return
+    kept = kept[np.argsort(row[kept], kind="stable")]  # by task, each task's in seq order
+    row, b, a, at, updated = row[kept], b[kept], a[kept], at[kept], updated[kept]
+    first = np.ones(len(row), dtype=bool)
+    first[1:] = row[1:] != row[:-1]
+    last = np.ones(len(row), dtype=bool)
+    last[:-1] = first[1:]
+    cr = created[row]
+    prev_at = np.where(first, cr, np.roll(at, 1))  # the previous instant: creation for the first
+    prev = np.where(first, b, np.roll(a, 1))  # the status until this event: the initial for the first
+    # Tasks the column form does not take: instants going back, not completed at the end, no creation.
+    odd_rows = np.unique(row[(at < prev_at) | np.isnan(cr) | (last & (a != _COMPLETED))])
+    if len(odd_rows):
+        odd = np.isin(row, odd_rows)
+        _fold_each(np.flatnonzero(odd), row, kinds, ats, befores, afters, kept, cols, now,
+                   in_progress, to_start, lead, blocked, ever_blocked, reopened)  # fmt: skip
+        fine = ~odd
+        row, b, a, at, updated = row[fine], b[fine], a[fine], at[fine], updated[fine]
+        first, last, cr, prev_at, prev = first[fine], last[fine], cr[fine], prev_at[fine], prev[fine]
+        if not len(row):
+            return
+    n = len(in_progress)
+    dt = at - prev_at
+    working, held = prev == _IN_PROGRESS, prev == _BLOCKED
+    progress = np.bincount(row[working], weights=dt[working], minlength=n)  # adds in order, as fold
+    waiting = np.bincount(row[held], weights=dt[held], minlength=n)
+    tasks = row[first]
+    initial = b[first]
+    # The first start: creation when created in progress, else the first event into in progress.
+    into = np.flatnonzero(a == _IN_PROGRESS)
+    first_into = into[np.r_[True, row[into][1:] != row[into][:-1]]] if len(into) else into
+    start = np.full(n, math.nan)
+    start[row[first_into]] = at[first_into]
+    was_in_progress = tasks[initial == _IN_PROGRESS]
+    start[was_in_progress] = created[was_in_progress]
+    started = ~np.isnan(start[tasks])
+    in_progress[tasks] = np.where(started, progress[tasks] / 60.0, math.nan)
+    to_start[tasks] = (start[tasks] - created[tasks]) / 60.0
+    lead[tasks] = np.maximum(0.0, (at[last] - created[tasks]) / 60.0)
+    blocked[tasks] = waiting[tasks] / 60.0
+    ever = np.zeros(n, dtype=bool)
+    ever[row[a == _BLOCKED]] = True
+    ever[tasks[initial == _BLOCKED]] = True
+    ever_blocked[tasks] = ever[tasks]
+    finished = (prev == _COMPLETED) | (prev == _CANCELLED)
+    reopening = finished & (a != _COMPLETED) & (a != _CANCELLED) & ~updated  # an undo (task.updated) is not one
+    again = np.zeros(n, dtype=bool)
+    again[row[reopening]] = True
+    reopened[tasks] = again[tasks]
+
+
+def _fold_each(which: np.ndarray, row: np.ndarray, kinds: Sequence[str], ats: Sequence[float],
+               befores: Sequence[str], afters: Sequence[str], kept: np.ndarray, cols: list[Sequence[Any]],
+               now: float, in_progress: np.ndarray, to_start: np.ndarray, lead: np.ndarray, blocked: np.ndarray,
+               ever_blocked: np.ndarray, reopened: np.ndarray) -> None:  # fmt: skip
+    """``fold`` itself over the events ``kept[which]`` (by task, in seq order)."""
+    recs: dict[int, tuple[Record, str]] = {}
+    for j in which:
+        i, e = int(row[j]), int(kept[j])
+        got = recs.get(i)
+        if got is None:
+            rec = Record.__new__(Record)
+            rec.status = "completed"
+            rec.created_ts, rec.started_ts, rec.completed_ts = cols[3][i], cols[4][i], cols[5][i]
+            rec.in_progress = rec.to_start = rec.lead = None
+            rec.blocked, rec.reopens, rec.ever_blocked, rec.transitions = 0.0, 0, False, []
+            got = recs[i] = (rec, befores[e])
+        got[0].transitions.append((ats[e], afters[e], kinds[e]))
+    nan = math.nan
+    for i, (rec, initial) in recs.items():
+        fold(rec, initial, now)
+        in_progress[i] = nan if rec.in_progress is None else rec.in_progress
+        to_start[i] = nan if rec.to_start is None else rec.to_start
+        lead[i] = nan if rec.lead is None else rec.lead
+        blocked[i], ever_blocked[i], reopened[i] = rec.blocked, rec.ever_blocked, bool(rec.reopens)
 
 
 def _titles(service: TaskService, done_where: str, params: list[Any], keep: np.ndarray | None) -> list[str]:

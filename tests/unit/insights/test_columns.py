@@ -26,7 +26,8 @@ ZONES = ["UTC", "Europe/Berlin", "Australia/Lord_Howe"]
 
 def random_history(svc: Any, clock: Any, seed: int, n: int = 140, odd_assignee: str = "bo") -> None:
     """``n`` tasks whose lives interleave: started, paused, blocked by another open task (web tasks
-    often), completed, reopened, completed then undone, cancelled; plus imported finished tasks
+    often), completed, reopened, completed then undone, cancelled, now and then with the clock set
+    back; plus imported finished tasks
     (no status events, one without a start) and an imported task with no completion instant."""
     rnd = random.Random(seed)
     live: list[int] = []
@@ -43,9 +44,17 @@ def random_history(svc: Any, clock: Any, seed: int, n: int = 140, odd_assignee: 
             data["assignee"] = rnd.choice(["ana", odd_assignee, "cy"])
         if rnd.random() < 0.8:
             data["estimate_minutes"] = rnd.choice([15, 30, 60, 120, 480])
-        live.append(svc.create(data).number)
+        if "perf" in data["tags"]:
+            data["estimate_minutes"] = 10  # perf work overruns its estimates
+        number = svc.create(data).number
+        if repo == "web" and rnd.random() < 0.6 and live:  # blocked by an open task from the start
+            other = rnd.choice(live)
+            if svc.get(other).status not in ("completed", "cancelled"):
+                svc.add_dependency(number, other)
+        live.append(number)
         for _ in range(rnd.randint(1, 4)):
-            clock.advance(minutes=rnd.randint(1, 900))
+            # now and then the clock is set back (a machine's time corrected): instants go back
+            clock.advance(minutes=-rnd.randint(1, 120) if rnd.random() < 0.04 else rnd.randint(1, 900))
             number = rnd.choice(live)
             task = svc.get(number)
             act = rnd.random()
@@ -57,11 +66,15 @@ def random_history(svc: Any, clock: Any, seed: int, n: int = 140, odd_assignee: 
                     svc.start(number)
                 elif act < 0.4 and task.status == "in_progress":
                     svc.stop(number)
-                elif act < 0.6 and (task.repo == "web" or act < 0.42):
+                elif act < 0.42:
                     other = rnd.choice(live)
                     if other != number and svc.get(other).status not in ("completed", "cancelled"):
                         svc.add_dependency(number, other)
                 elif act < 0.9:
+                    if task.status == "pending" and rnd.random() < 0.8:
+                        svc.start(number)
+                        # (sometimes the clock is set back in between: completed "before" the start)
+                        clock.advance(minutes=rnd.randint(5, 600) if rnd.random() > 0.1 else -rnd.randint(1, 60))
                     svc.complete(number)
                     if rnd.random() < 0.1:
                         clock.advance(minutes=5)
