@@ -293,9 +293,10 @@ def _timelines(events: list[tuple[Any, ...]], cols: list[Sequence[Any]], created
     prev_at = np.where(first, cr, np.roll(at, 1))  # the previous instant: creation for the first
     prev = np.where(first, b, np.roll(a, 1))  # the status until this event: the initial for the first
     # Tasks the column form does not take: instants going back, not completed at the end, no creation.
-    odd_rows = np.unique(row[(at < prev_at) | np.isnan(cr) | (last & (a != _COMPLETED))])
-    if len(odd_rows):
-        odd = np.isin(row, odd_rows)
+    odd_task = np.zeros(len(in_progress), dtype=bool)
+    odd_task[row[(at < prev_at) | np.isnan(cr) | (last & (a != _COMPLETED))]] = True
+    if odd_task.any():
+        odd = odd_task[row]
         _fold_each(np.flatnonzero(odd), row, kinds, ats, befores, afters, kept, cols, now,
                    in_progress, to_start, lead, blocked, ever_blocked, reopened)  # fmt: skip
         fine = ~odd

@@ -157,3 +157,41 @@ def test_local_ordinals_match_the_zone_on_every_kind_of_day() -> None:
         want = [datetime.fromtimestamp(t, UTC).astimezone(z).date().toordinal() for t in stamps]
         assert got[:-1].tolist() == want, zone
         assert got[-1] == 0
+
+
+def test_quantiles_are_numpys_to_the_last_bit() -> None:
+    """stats.quantiles stands in for np.quantile (which imports numpy.ma on first use)."""
+    import numpy as np
+
+    from mhv.insights.stats import quantiles
+
+    rnd = np.random.default_rng(3)
+    for trial in range(3000):
+        n = int(rnd.integers(1, 40)) if trial % 10 else int(rnd.integers(40, 3000))
+        arr = [rnd.lognormal(5, 2, n), rnd.integers(0, 5, n) * 30.0, np.round(rnd.normal(0, 1e6, n), 3),
+               rnd.uniform(0, 1, n) / 60.0][trial % 4]  # fmt: skip
+        for qs in ((0.1, 0.25, 0.5, 0.75, 0.9), (0.1, 0.5, 0.9)):
+            want, got = np.quantile(arr, qs), quantiles(arr, qs)
+            assert [float(x).hex() for x in got] == [float(x).hex() for x in want], (n, qs)
+
+
+def test_stats_does_not_import_numpy_ma(tmp_path: Any) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    env = dict(os.environ, MHV_HOME=str(tmp_path), TZ="UTC")
+    code = (
+        "import sys\nfrom mhv.cli.entry import main\n"
+        "from mhv.tasks.interop.csv_import import import_csv\nfrom mhv.cli.context import new_state\n"
+        "import_csv(new_state().service, 'title,status,started_at,completed_at\\n'"
+        " + ''.join(f'x{i},completed,2026-01-0{i}T10:00:00+00:00,2026-01-0{i}T1{i}:00:00+00:00\\n' for i in range(1, 8)))\n"
+        "try:\n    main(['stats', '--json', '--now', '2026-02-01T00:00'])\nexcept SystemExit:\n    pass\n"
+        "print('numpy.ma' in sys.modules, file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO_ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert '"finished": 7' in out.stdout
+    assert out.stderr.strip().splitlines()[-1] == "False"
