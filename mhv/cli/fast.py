@@ -7,6 +7,8 @@ the answer is rendered (no store, no parser in this process); when it does not, 
 CLI itself (a command such as `done #42`, an unsure parse that asks first), they run directly. Either
 way the text, the JSON, the errors and the exit codes are the same (tests/unit/cli/test_service_path.py).
 
+`mhv stats` with its options runs here as well (mhv/cli/insights_run.py), straight from the store.
+
 The read commands `tl`, `show N`, `next` and `ts WORDS` are read here with their options (the same
 names and forms Typer takes; anything else, or help, goes to the full CLI, which ends in the same
 place) and run by mhv/cli/reads.py: through the service when it answers, else directly, the same view.
@@ -57,10 +59,17 @@ _READS: dict[str, tuple[str, dict[str, tuple[str, str]], str, dict[str, Any]]] =
 }  # fmt: skip
 
 
+# `mhv stats` (mhv/cli/insights_cmds.py) runs here too, without the Typer app (~60 ms at start-up).
+_STATS = {"--repo": ("repo", "text"), "-r": ("repo", "text"), "--tag": ("tag", "text"), "-t": ("tag", "text"),
+          "--since": ("since", "text"), "--now": ("now", "text"), "--json": ("json", "flag")}  # fmt: skip
+_READS_AND_STATS = {**_READS, "stats": ("stats", _STATS, "", {"repo": None, "tag": None, "since": None,
+                                                               "now": None, "json": False})}  # fmt: skip
+
+
 def read_args(argv: list[str]) -> tuple[str, dict[str, Any]] | None:
     """A read command's method and arguments, or None for a form the full CLI should read (help,
     an unknown option, ``--``, a short option with its value attached, a missing or bad value)."""
-    method, options, rest, defaults = _READS[argv[0]]
+    method, options, rest, defaults = _READS_AND_STATS[argv[0]]
     args: dict[str, Any] = {k: (list(v) if isinstance(v, list) else v) for k, v in defaults.items()}
     words: list[str] = []
     i, tokens = 1, argv
@@ -112,8 +121,17 @@ def read_args(argv: list[str]) -> tuple[str, dict[str, Any]] | None:
 
 def try_fast(argv: list[str], st: CliState) -> bool:
     """Run ``argv`` if it is a plain form; False means the caller must use the full CLI."""
-    if not argv or argv[0] not in ("tc", "tl", "td", "tu", "show", "next", "ts"):
+    if not argv or argv[0] not in ("tc", "tl", "td", "tu", "show", "next", "ts", "stats"):
         return False
+    if argv[0] == "stats":
+        found = read_args(argv)
+        if found is None:
+            return False
+        args = found[1]
+        from mhv.cli.insights_run import run_stats
+
+        run_stats(st, repo=args["repo"], tag=args["tag"], since=args["since"], now=args["now"], as_json=args["json"])
+        return True
     if argv[0] in _READS:
         found = read_args(argv)
         if found is None:

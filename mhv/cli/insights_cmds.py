@@ -5,12 +5,12 @@ only when one of these commands runs, so `mhv tc` / `mhv tl` never pay for them)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 
 from mhv.cli.context import state
+from mhv.cli.insights_run import clean, run_stats, service_at
 from mhv.errors import ValidationError
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
@@ -28,36 +28,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _service(now: str | None) -> Any:
-    svc = state().service
-    if now:
-        try:
-            fixed = datetime.fromisoformat(now.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValidationError(
-                f"--now {now!r} is not an ISO date or time", "write it like 2026-12-04T09:00"
-            ) from None
-        if fixed.tzinfo is None:
-            fixed = fixed.replace(tzinfo=svc.tz)
-        svc.clock = lambda: fixed.astimezone(UTC)
-    return svc
-
-
-def _since(text: str | None, svc: Any) -> datetime | None:
-    if not text:
-        return None
-    from datetime import date, time
-
-    from mhv.cli.dates import parse_when
-
-    when = parse_when(text, svc.clock(), svc.tz)
-    if isinstance(when, datetime):
-        return when
-    assert isinstance(when, date)
-    return datetime.combine(when, time(0), tzinfo=svc.tz)
-
-
-def _clean(repo: str | None, tag: str | None) -> tuple[str | None, str | None]:
-    return (repo.lstrip("@") if repo else None), (tag.lstrip("#").lower() if tag else None)
+    return service_at(state(), now)
 
 
 # ------------------------------------------------------------------------------------ stats
@@ -69,23 +40,7 @@ def stats(
     json_: JsonOpt = False,
 ) -> None:
     """What your history says: throughput per week, cycle times, estimate accuracy, patterns."""
-    from mhv.insights import history
-    from mhv.insights.stats import summarize
-
-    out = state().output
-    out.json = out.json or json_
-    svc = _service(now)
-    repo, tag = _clean(repo, tag)
-    records = history.load(svc, repo=repo, tag=tag, since=_since(since, svc))
-    data = summarize(records, svc.tz)
-    data["filter"] = {"repo": repo, "tag": tag, "since": since}
-
-    def human() -> None:
-        from mhv.cli.insights_view import print_stats
-
-        print_stats(data)
-
-    out.result(data, human)
+    run_stats(state(), repo=repo, tag=tag, since=since, now=now, as_json=json_)
 
 
 # ------------------------------------------------------------------------------------ predict
@@ -112,7 +67,7 @@ def predict(
     out = state().output
     out.json = out.json or json_
     svc = _service(now)
-    repo, tag = _clean(repo, tag)
+    repo, tag = clean(repo, tag)
     wanted: list[int] = []
     for n in numbers or []:
         text = n.lstrip("#").removeprefix("mhv-")
@@ -164,7 +119,7 @@ def forecast(
     out = state().output
     out.json = out.json or json_
     svc = _service(now)
-    repo, tag = _clean(repo, tag)
+    repo, tag = clean(repo, tag)
     records = history.load(svc)
     model = Model(records, calibrate=False)
     targets = [

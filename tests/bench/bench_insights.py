@@ -1,10 +1,15 @@
 """Budgets of issue 17, measured: `mhv stats` over 100,000 tasks (<= 1 s), predictions for 10,000
 open tasks at once (<= 10 s, one pass), one prediction for the detail pane (<= 20 ms).
 
-    .venv/bin/python tests/bench/bench_insights.py [--tasks 100000] [--open 10000]
+    .venv/bin/python tests/bench/bench_insights.py [--tasks 100000] [--open 10000] [--status-events]
 
 Seeds a deterministic history (CSV import through the task service, dates spread over two years),
 then times the library calls and the real commands (subprocesses, warm file cache).
+
+An import leaves no status events (insights read the tasks' own dates). ``--status-events`` gives
+every finished task the two a task started and completed in mhv has (``task.started`` at its start,
+``task.completed`` at its completion: the task's snapshot with the status before and after, in time
+order after the import's events), so the timelines are read and folded as a real history's are.
 """
 
 from __future__ import annotations
@@ -63,6 +68,32 @@ def history_csv(n: int, n_open: int, seed: int = 17) -> str:
     return buf.getvalue()
 
 
+def add_status_events(conn) -> int:  # type: ignore[no-untyped-def]
+    """task.started and task.completed for every finished task (SQLite), after the existing events."""
+    seq = conn.scalar("SELECT max(seq) FROM event") or 0
+    conn.execute("""
+        CREATE TEMP TABLE status_ev AS
+        SELECT e.txn AS txn, e.task_id AS task_id, 'task.started' AS kind, t.started_at AS at,
+               json_set(e.after, '$.status', 'pending') AS before, json_set(e.after, '$.status', 'in_progress') AS after
+          FROM event e JOIN task t ON t.id = e.task_id
+         WHERE e.kind = 'task.created' AND t.status = 'completed' AND t.started_at IS NOT NULL
+        UNION ALL
+        SELECT e.txn, e.task_id, 'task.completed', t.completed_at,
+               json_set(e.after, '$.status', 'in_progress'), json_set(e.after, '$.status', 'completed')
+          FROM event e JOIN task t ON t.id = e.task_id
+         WHERE e.kind = 'task.created' AND t.status = 'completed'""")
+    conn.execute(
+        """
+        INSERT INTO event (seq, txn, task_id, kind, at, actor, before, after)
+        SELECT ? + row_number() OVER (ORDER BY at), txn, task_id, kind, at, 'bench', before, after
+          FROM status_ev ORDER BY at""",
+        (seq,),
+    )
+    added = conn.scalar("SELECT count(*) FROM status_ev")
+    conn.execute("DROP TABLE status_ev")
+    return int(added)
+
+
 def best(fn, runs: int = 3) -> float:  # type: ignore[no-untyped-def]
     times = []
     for _ in range(runs):
@@ -76,14 +107,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tasks", type=int, default=100_000)
     ap.add_argument("--open", type=int, default=10_000)
+    ap.add_argument(
+        "--status-events", action="store_true", help="a started and a completed event per finished task"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="mhv-bench-insights-") as tmp:
         os.environ["MHV_HOME"] = tmp
         from dateutil.tz import UTC as tz
 
-        from mhv.insights import history
+        from mhv.insights import columns, history
         from mhv.insights.predict import Model
-        from mhv.insights.stats import summarize
+        from mhv.insights.stats import summarize, summarize_columns
         from mhv.store import open_store
         from mhv.tasks.interop.csv_import import import_csv
         from mhv.tasks.service import TaskService
@@ -93,6 +127,13 @@ def main() -> None:
         t = time.perf_counter()
         import_csv(svc, history_csv(args.tasks, args.open))
         print(f"seeded {args.tasks} tasks ({args.open} open) in {time.perf_counter() - t:.1f} s")
+        if args.status_events:
+            t = time.perf_counter()
+            with svc.store.write() as conn:
+                added = add_status_events(conn)
+            print(f"added {added} status events in {time.perf_counter() - t:.1f} s")
+        cols = best(lambda: summarize_columns(columns.load(svc), tz))
+        print(f"stats, library (columns): load + summarize {cols * 1000:.0f} ms")
         load = best(lambda: history.load(svc))
         recs = history.load(svc)
         summ = best(lambda: summarize(recs, tz))

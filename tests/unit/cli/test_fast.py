@@ -79,3 +79,34 @@ def test_fast_path_validates_like_pydantic(capsys):
     with pytest.raises(ValidationError) as info:
         try_fast(["tc", "x" * 300], st)
     assert "limit is 200" in str(info.value)
+
+
+def test_stats_fast_path_matches_typer(capsys, clock):
+    """`mhv stats` runs without the Typer app; with every option form, the same bytes as through it."""
+    from dateutil.tz import UTC
+
+    from mhv.store import open_store
+    from mhv.tasks.service import TaskService
+
+    store = open_store()
+    svc = TaskService(store, clock=clock, tz=UTC, actor="test")
+    for i in range(8):
+        t = svc.create({"title": f"task {i}", "repo": "api" if i % 2 else "web", "tags": ["db"] if i % 3 else [],
+                        "estimate_minutes": 30})  # fmt: skip
+        svc.start(t.number)
+        clock.advance(minutes=20 + 7 * i)
+        svc.complete(t.number)
+        clock.advance(hours=9)
+    store.close()
+    now = ["--now", "2026-12-20T09:00"]
+    for args in (["stats", *now], ["stats", "--json", *now], ["stats", "-r", "@api", "--json", *now],
+                 ["stats", "--tag=#DB", *now], ["stats", "--since", "2026-11-26", "-t", "db", *now],
+                 ["stats", "--repo", "x", "--repo", "web", *now]):  # fmt: skip
+        fast = run_fast(capsys, *args)
+        full = run_full(capsys, *args)
+        assert fast.out == full.out and fast.err == full.err, args
+        assert fast.out.strip()
+    st = CliState()
+    for args in (["stats", "--help"], ["stats", "extra"], ["stats", "-rapi"], ["stats", "--predicted"],
+                 ["stats", "--now"], ["stats", "--json=1"]):  # fmt: skip
+        assert try_fast(args, st) is False, args
