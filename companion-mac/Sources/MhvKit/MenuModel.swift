@@ -249,8 +249,13 @@ public final class MenuModel {
         } else if event.kind == "task.deleted", let id = event.taskId {
             tasks.removeAll { $0.id == id }
         }
-        if event.taskAfter != nil, let changes = try? await notifier.sync(tasks: tasks) { note(changes) }
+        // The sections follow the tasks at once: whoever sees the new task sees it in its section
+        // (planning the notifications below awaits, and others run meanwhile).
         changed()
+        if event.taskAfter != nil, let changes = try? await notifier.sync(tasks: tasks) {
+            note(changes)
+            changed()
+        }
     }
 
     /// Follows the server's events until the task is cancelled: resumes after the last seen seq on
