@@ -31,6 +31,7 @@ from mhv.insights.history import (
     _rows,
     _ts,
     fold,
+    status_events_sql,
 )
 from mhv.store import Dialect
 from mhv.tasks.service import TaskService
@@ -188,16 +189,9 @@ def _load(service: TaskService, *, repo: str | None, tag: str | None, since: dat
     count_sql = "SELECT t.status, count(*) AS n FROM task t" + (
         " WHERE " + " AND ".join(where) if where else ""
     ) + " GROUP BY t.status"  # fmt: skip
-    if ep == "sqlite":
-        bs, as_ = "json_extract(before, '$.status')", "json_extract(after, '$.status')"
-    else:
-        bs, as_ = "(before::jsonb ->> 'status')", "(after::jsonb ->> 'status')"
-    # The query history.load reads (a join to the task table, or the status tests in SQL, cost more
-    # than they save: a task lookup per event, each JSON parsed twice); kept for finished tasks below.
-    ev_sql = (
-        f"SELECT task_id, kind, {_epoch(ep, 'at')} AS at, {bs} AS before_status, {as_} AS after_status "
-        f"FROM event WHERE kind IN ({', '.join('?' * len(STATUS_KINDS))}) ORDER BY seq"
-    )
+    # The query history.load reads (a join to the task table costs more than it saves: a task lookup
+    # per event); kept for finished tasks below.
+    ev_sql = status_events_sql(ep)
     now = _ts(service.clock())
     assert now is not None
     with store.read() as conn:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mhv.store import Dialect
+from mhv.store.schema import STATUS_CHANGE
 from mhv.tasks.models import FINISHED_STATUSES
 from mhv.tasks.service import TaskService
 
@@ -180,6 +181,17 @@ def _epoch(dialect: str, column: str) -> str:
     return f"extract(epoch from {column})::float8"
 
 
+def status_events_sql(dialect: str) -> str:
+    """The log's status changes, in ``seq`` order, for the timelines (parameters: ``STATUS_KINDS``).
+
+    Only events whose two statuses are known and differ count (``fold`` skips the rest), so they
+    are read from the partial index ``ix_event_status_change`` alone, without the JSON snapshots."""
+    return (
+        f"SELECT task_id, kind, {_epoch(dialect, 'at')} AS at_ts, before_status, after_status FROM event "
+        f"WHERE kind IN ({', '.join('?' * len(STATUS_KINDS))}) AND {STATUS_CHANGE} ORDER BY seq"
+    )
+
+
 def load(service: TaskService, *, repo: str | None = None, tag: str | None = None,
          since: datetime | None = None, statuses: Sequence[str] | None = None,
          numbers: Iterable[int] | None = None) -> list[Record]:  # fmt: skip
@@ -207,14 +219,7 @@ def load(service: TaskService, *, repo: str | None = None, tag: str | None = Non
         f"{_epoch(ep, c)} AS {c}_ts" for c in ("due", "created_at", "started_at", "completed_at")
     )
     sql = f"SELECT {columns} FROM task" + (" WHERE " + " AND ".join(where) if where else "")
-    if d.name == "sqlite":
-        bs, as_ = "json_extract(before, '$.status')", "json_extract(after, '$.status')"
-    else:
-        bs, as_ = "(before::jsonb ->> 'status')", "(after::jsonb ->> 'status')"
-    ev_sql = (
-        f"SELECT task_id, kind, {_epoch(ep, 'at')} AS at_ts, {bs} AS before_status, {as_} AS after_status FROM event "
-        f"WHERE kind IN ({', '.join('?' * len(STATUS_KINDS))}) ORDER BY seq"
-    )
+    ev_sql = status_events_sql(ep)
     now = _ts(service.clock())
     assert now is not None
     tag_cache: dict[Any, list[str]] = {}

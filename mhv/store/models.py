@@ -24,9 +24,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
+
+from mhv.store.schema import STATUS_CHANGE, STATUS_CHANGE_COLUMNS
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
 TZ = DateTime(timezone=True)
@@ -149,6 +152,12 @@ class Event(SQLModel, table=True):
     __table_args__ = (
         Index("ix_event_task_id", "task_id"),
         Index("ix_event_txn", "txn"),
+        Index(
+            "ix_event_status_change",
+            *STATUS_CHANGE_COLUMNS,
+            sqlite_where=text(STATUS_CHANGE),
+            postgresql_where=text(STATUS_CHANGE),
+        ),
     )
 
     seq: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
@@ -159,6 +168,9 @@ class Event(SQLModel, table=True):
     actor: str = Field(sa_column=Column(String(200), nullable=False, server_default=""))
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonType, nullable=True))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonType, nullable=True))
+    # ``before.status`` / ``after.status``, kept beside the snapshots so timelines read no JSON.
+    before_status: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    after_status: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
 
 
 class Embedding(SQLModel, table=True):

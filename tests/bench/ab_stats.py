@@ -4,8 +4,10 @@ a shared machine's load falls on both alike. Median wall time and CPU (user + sy
     git archive main | tar -x -C /tmp/main-tree
     .venv/bin/python tests/bench/ab_stats.py --before /tmp/main-tree --runs 5 HOME [HOME ...]
 
-Each HOME is an ``MHV_HOME`` holding a database (for instance one seeded by bench_insights.py);
-both trees run with this interpreter, the tree first on ``PYTHONPATH``.
+Each HOME is an ``MHV_HOME`` holding a database (for instance one seeded by ``bench_insights.py
+--seed-only HOME``); both trees run with this interpreter, the tree first on ``PYTHONPATH``. When the
+after tree migrates the schema, give ``BEFORE_HOME:AFTER_HOME``: a copy of the same database for
+each (``cp -a``, then ``MHV_HOME=AFTER_HOME mhv db upgrade``).
 """
 
 from __future__ import annotations
@@ -26,10 +28,15 @@ def main() -> None:
     ap.add_argument("--after", default=str(Path(__file__).resolve().parents[2]))
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--now", default="2026-01-15T09:00")
-    ap.add_argument("homes", nargs="+")
+    ap.add_argument("homes", nargs="+", help="HOME, or BEFORE_HOME:AFTER_HOME when the schema differs")
     args = ap.parse_args()
     trees = {"before": args.before, "after": args.after}
-    cmds = [(f"{Path(home).name} {' '.join(argv)} [{name}]", tree, home, argv)
+
+    def home_of(home: str, name: str) -> str:
+        # A migration in between: the same data, a copy for each tree (the newer one migrated).
+        return home.split(":")[0 if name == "before" else -1]
+
+    cmds = [(f"{Path(home_of(home, name)).name} {' '.join(argv)} [{name}]", tree, home_of(home, name), argv)
             for home in args.homes for argv in (["stats", "--json"], ["stats"]) for name, tree in trees.items()]  # fmt: skip
     got: dict[str, tuple[list[float], list[float]]] = {c[0]: ([], []) for c in cmds}
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

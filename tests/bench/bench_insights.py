@@ -84,8 +84,9 @@ def add_status_events(conn) -> int:  # type: ignore[no-untyped-def]
          WHERE e.kind = 'task.created' AND t.status = 'completed'""")
     conn.execute(
         """
-        INSERT INTO event (seq, txn, task_id, kind, at, actor, before, after)
-        SELECT ? + row_number() OVER (ORDER BY at), txn, task_id, kind, at, 'bench', before, after
+        INSERT INTO event (seq, txn, task_id, kind, at, actor, before, after, before_status, after_status)
+        SELECT ? + row_number() OVER (ORDER BY at), txn, task_id, kind, at, 'bench', before, after,
+               json_extract(before, '$.status'), json_extract(after, '$.status')
           FROM status_ev ORDER BY at""",
         (seq,),
     )
@@ -110,8 +111,14 @@ def main() -> None:
     ap.add_argument(
         "--status-events", action="store_true", help="a started and a completed event per finished task"
     )
+    ap.add_argument(
+        "--seed-only", metavar="HOME", help="seed this new MHV_HOME, keep it, time nothing (ab_stats.py)"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="mhv-bench-insights-") as tmp:
+        if args.seed_only:
+            tmp = args.seed_only
+            Path(tmp).mkdir(parents=True, exist_ok=False)
         os.environ["MHV_HOME"] = tmp
         from dateutil.tz import UTC as tz
 
@@ -132,6 +139,9 @@ def main() -> None:
             with svc.store.write() as conn:
                 added = add_status_events(conn)
             print(f"added {added} status events in {time.perf_counter() - t:.1f} s")
+        if args.seed_only:
+            svc.store.close()
+            return
         cols = best(lambda: summarize_columns(columns.load(svc), tz))
         print(f"stats, library (columns): load + summarize {cols * 1000:.0f} ms")
         load = best(lambda: history.load(svc))

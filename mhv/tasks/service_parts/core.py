@@ -77,7 +77,10 @@ class _Action:
 
     def event(self, kind: str, task_id: str | None, before: Any, after: Any) -> None:
         d = self.dialect
-        sql = "INSERT INTO event (txn, task_id, kind, at, actor, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        sql = (
+            "INSERT INTO event (txn, task_id, kind, at, actor, before, after, before_status, after_status) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        )
         params = (
             self.id,
             task_id,
@@ -86,6 +89,8 @@ class _Action:
             self.service.actor,
             d.json_in(before),
             d.json_in(after),
+            _status(before),
+            _status(after),
         )
         if d.name == "postgresql":
             self.last_seq = self.conn.scalar(sql + " RETURNING seq", params)
@@ -101,9 +106,11 @@ class _Action:
         d = self.dialect
         at, actor = d.dt_in(self.at), self.service.actor
         self.conn.executemany(
-            "INSERT INTO event (txn, task_id, kind, at, actor, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(self.id, tid, kind, at, actor, d.json_in(b), d.json_in(a)) for kind, tid, b, a in events],
-        )
+            "INSERT INTO event (txn, task_id, kind, at, actor, before, after, before_status, after_status) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(self.id, tid, kind, at, actor, d.json_in(b), d.json_in(a), _status(b), _status(a))
+             for kind, tid, b, a in events],
+        )  # fmt: skip
         self.last_seq = self.conn.scalar("SELECT MAX(seq) FROM event WHERE txn = ?", (self.id,))
         self.events += len(events)
         for kind, tid, b, a in events:
@@ -232,6 +239,14 @@ def _copy(task: Task) -> Task:
     from dataclasses import replace
 
     return replace(task, tags=list(task.tags), metadata=json.loads(json.dumps(task.metadata, default=str)))
+
+
+def _status(snapshot: Any) -> str | None:
+    """A snapshot's ``status``, for the event's ``before_status`` / ``after_status`` columns."""
+    if isinstance(snapshot, dict):
+        value = snapshot.get("status")
+        return None if value is None else str(value)
+    return None
 
 
 def _iso(value: datetime | None) -> str | None:
