@@ -36,7 +36,9 @@ from tests.bench.bench_vs_taskwarrior import make_export  # noqa: E402
 
 
 def run(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "mhv", *args], env=env, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "mhv", *args], env=env, capture_output=True, text=True, check=True
+    )
     return done.stdout
 
 
@@ -92,14 +94,18 @@ class Side:
 
     def unblock(self, blocker: int, waiter: int) -> None:
         cli = dict(self.env, MHV_NO_SERVICE="1")
-        subprocess.run([sys.executable, "-m", "mhv", "td", str(blocker)], env=cli, capture_output=True, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "mhv", "td", str(blocker)], env=cli, capture_output=True, check=True
+        )
         while True:
             seen, line = self.lines.get(timeout=60)
             got = json.loads(line)
             if got.get("kind") == "unblocked" and got.get("task") == waiter:
                 break
         history = json.loads(run(cli, "history", str(waiter), "--json"))
-        at = max(datetime.fromisoformat(e["at"]).timestamp() for e in history if e["kind"] == "task.unblocked")
+        at = max(
+            datetime.fromisoformat(e["at"]).timestamp() for e in history if e["kind"] == "task.unblocked"
+        )
         self.latencies.append((seen - at) * 1000)
 
     def stop(self) -> None:
