@@ -91,6 +91,25 @@ async def test_get_list_and_not_found(rpc):
     assert (await rpc.call("tasks.get", [1]))["error"]["code"] == -32602
 
 
+async def test_list_answers_each_tasks_show_json_with_its_links_in_every_order(rpc):
+    """tasks.list builds its answer from the rows (`list_json`), not from Task objects: the same JSON,
+    links (depends_on / blocks) included, whatever the order, filter or page."""
+    await rpc.result("tasks.create", {"text": "alpha #ci tomorrow 5pm p1 ~2h"})
+    await rpc.result("tasks.create", {"text": "beta after #1 @nowhere"})
+    await rpc.result("tasks.create", {"text": "gamma blocks #2 friday"})
+    await rpc.result("tasks.complete", {"ref": 3})
+    for order in ("default", "number", "due", "priority", "updated", "created", "title"):
+        for status in ("open", "all"):
+            listed = await rpc.result("tasks.list", {"order": order, "status": status})
+            shown = [await rpc.result("tasks.get", {"ref": t["number"]}) for t in listed]
+            assert listed == shown, (order, status)
+    everything = await rpc.result("tasks.list", {"status": "all", "order": "number"})
+    assert [(t["depends_on"], t["blocks"]) for t in everything] == [([], [2]), ([1, 3], []), ([], [2])]
+    assert [
+        t["number"] for t in await rpc.result("tasks.list", {"status": "all", "order": "number", "offset": 1})
+    ] == [2, 3]
+
+
 async def test_update_start_complete_and_undo(rpc):
     a = await rpc.result("tasks.create", {"text": "first"})
     b = await rpc.result("tasks.create", {"text": "second"})

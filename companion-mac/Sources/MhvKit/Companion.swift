@@ -69,12 +69,28 @@ public actor Companion {
     public func listTasks(all: Bool = false) async throws -> TaskListing {
         do {
             let client = try await connectedClient()
-            let replay = try await replayQueue(using: client)
-            // A cache that never followed the feed learns where these tasks stand in the event log, read
-            // before the listing: a feed opened later resumes there, so a change made in between is not
-            // missed (seen twice at worst, which applying an event's after-state makes harmless).
-            let mark = try cache.load().lastSeq == nil ? try await client.latestSeq() : nil
-            let tasks = try await client.listTasks(status: all ? "all" : "open")
+            let status = all ? "all" : "open"
+            // The listing is asked for at once and the cache read while the server answers (at 10,000
+            // tasks each takes a while). It is kept when there was nothing to do first; otherwise it
+            // is asked for again after the queue's replay and the mark.
+            async let early = client.listTasks(status: status)
+            let cached = try cache.load()
+            let tasks: [MhvTask]
+            let replay: ReplayReport
+            var mark: Int?
+            if cached.queue.isEmpty, cached.lastSeq != nil {
+                tasks = try await early
+                replay = ReplayReport()
+            } else {
+                _ = try? await early
+                replay = try await replayQueue(using: client)
+                // A cache that never followed the feed learns where these tasks stand in the event log,
+                // read before the listing: a feed opened later resumes there, so a change made in
+                // between is not missed (seen twice at worst, which applying an event's after-state
+                // makes harmless).
+                mark = try cache.load().lastSeq == nil ? try await client.latestSeq() : nil
+                tasks = try await client.listTasks(status: status)
+            }
             let now = clock.now()
             let snapshot = try cache.update { snapshot -> CacheSnapshot in
                 if snapshot.lastSeq == nil, let mark { snapshot.lastSeq = mark }

@@ -67,27 +67,51 @@ public enum ISODate {
             }
             guard index == chars.count else { return nil }
         }
-        var components = DateComponents()
-        components.year = year
-        components.month = month
-        components.day = day
-        components.hour = hour
-        components.minute = minute
-        components.second = second
-        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61,
-            let base = utcCalendar.date(from: components)
-        else { return nil }
-        return base.addingTimeInterval(fraction - Double(offsetSeconds))
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+        // Arithmetic, not `Calendar.date(from:)` (tens of microseconds a call on Linux, and the planner
+        // parses every due date on each replan). A day past the month's end rolls over as Calendar does.
+        let days = daysFromCivil(year: year, month: month, day: 1) + (day - 1)
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
+        return Date(timeIntervalSince1970: Double(seconds + offsetSeconds)).addingTimeInterval(fraction - Double(offsetSeconds))
+    }
+
+    /// Days from 1970-01-01 to this proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// The date of a day count from 1970-01-01 (`civil_from_days`).
+    static func civilFromDays(_ z: Int) -> (year: Int, month: Int, day: Int) {
+        let z = z + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     /// `2026-12-04T21:16:42.983292+00:00`: the form mhv itself writes (UTC, microseconds).
     public static func format(_ date: Date) -> String {
         let whole = date.timeIntervalSince1970.rounded(.down)
-        let micros = Int(((date.timeIntervalSince1970 - whole) * 1_000_000).rounded())
-        let parts = utcCalendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: whole))
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%06d+00:00", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0,
-            parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0, min(micros, 999_999))
+        let micros = min(Int(((date.timeIntervalSince1970 - whole) * 1_000_000).rounded()), 999_999)
+        let total = Int(whole)
+        let days = Int((Double(total) / 86_400).rounded(.down))
+        let secondOfDay = total - days * 86_400
+        let (year, month, day) = civilFromDays(days)
+        func pad(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2))"
+            + ":\(pad(secondOfDay % 60, 2)).\(pad(micros, 6))+00:00"
     }
 
     static let utcCalendar: Calendar = {

@@ -67,8 +67,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     /// Decodes this value as `T` (through one JSON round trip: used for small payloads only).
     public func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        let data = try JSONEncoder().encode(self)
-        return try JSONDecoder().decode(type, from: data)
+        try FastJSON.decode(self, as: type)
     }
 
     /// The JSON value of any Encodable (for building request params from models).

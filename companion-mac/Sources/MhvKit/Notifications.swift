@@ -159,14 +159,20 @@ public struct NotificationPlanner: Sendable {
         return calendar.date(bySettingHour: end / 60, minute: end % 60, second: 0, of: endDay) ?? date
     }
 
+    // Padded by hand: `String(format:)` is slow on Linux, and a replan formats every due date.
     private func timeText(_ date: Date) -> String {
         let p = calendar.dateComponents([.hour, .minute], from: date)
-        return String(format: "%02d:%02d", p.hour ?? 0, p.minute ?? 0)
+        return "\(Self.pad(p.hour ?? 0, 2)):\(Self.pad(p.minute ?? 0, 2))"
     }
 
     private func dayText(_ date: Date) -> String {
         let p = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", p.year ?? 0, p.month ?? 0, p.day ?? 0)
+        return "\(Self.pad(p.year ?? 0, 4))-\(Self.pad(p.month ?? 0, 2))-\(Self.pad(p.day ?? 0, 2))"
+    }
+
+    private static func pad(_ value: Int, _ width: Int) -> String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 }
 
@@ -223,7 +229,7 @@ public enum NotificationChange: Sendable, Hashable {
 }
 
 /// Keeps the scheduler in step with the tasks: schedules what the planner wants, reschedules what
-/// changed, cancels what is no longer wanted, and remembers (in the offline cache's `posted` ledger,
+/// changed, cancels what is no longer wanted, and remembers (in the offline cache's ledger of posts,
 /// so across restarts too) which cause each notification was posted for, so one cause is posted once.
 public actor Notifier {
     public let planner: NotificationPlanner
@@ -242,7 +248,7 @@ public actor Notifier {
         self.scheduler = scheduler
         self.cache = cache
         self.clock = clock
-        self.posted = (try? cache?.load().posted) ?? [:]
+        self.posted = (try? cache?.loadPosted()) ?? [:]
     }
 
     /// Replans the time-based notifications for `tasks` (all of them: a task missing from the list is
@@ -266,6 +272,35 @@ public actor Notifier {
         for id in posted.keys where !wantedIds.contains(id) {
             let isTimeBased = id.hasPrefix("due-soon:") || id.hasPrefix("overdue:")
             let taskId = id.split(separator: ":", maxSplits: 1).last.map(String.init) ?? ""
+            if isTimeBased || !open.contains(taskId) { posted[id] = nil }
+        }
+        for n in wanted { changes += try await offer(n, now: now) }
+        changes += try await tick()
+        return changes
+    }
+
+    /// Replans the time-based notifications of `tasks` only (an event changed them; the others stand):
+    /// what `sync(tasks:)` does for them, without planning every task again.
+    public func sync(changed tasks: [MhvTask]) async throws -> [NotificationChange] {
+        let now = clock.now()
+        let ids = Set(tasks.map(\.id))
+        let wanted = planner.plan(tasks: tasks, now: now)
+        var changes = [NotificationChange]()
+        let wantedIds = Set(wanted.map(\.id))
+        let stale = scheduled.values.filter { ids.contains($0.taskId) && !wantedIds.contains($0.id) && !eventBased.contains($0.id) }
+            .map(\.id).sorted()
+        if !stale.isEmpty {
+            await scheduler.cancel(ids: stale)
+            for id in stale {
+                scheduled[id] = nil
+                changes.append(.removed(id: id))
+            }
+        }
+        let open = Set(tasks.filter(\.isOpen).map(\.id))
+        for id in posted.keys where !wantedIds.contains(id) {
+            let taskId = id.split(separator: ":", maxSplits: 1).last.map(String.init) ?? ""
+            guard ids.contains(taskId) else { continue }
+            let isTimeBased = id.hasPrefix("due-soon:") || id.hasPrefix("overdue:")
             if isTimeBased || !open.contains(taskId) { posted[id] = nil }
         }
         for n in wanted { changes += try await offer(n, now: now) }
@@ -324,7 +359,6 @@ public actor Notifier {
 
     private func persist() throws {
         guard let cache else { return }
-        let ledger = posted
-        try cache.update { $0.posted = ledger }
+        try cache.savePosted(posted)
     }
 }

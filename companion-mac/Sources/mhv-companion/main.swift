@@ -76,15 +76,20 @@ func printJSON<T: Encodable>(_ value: T) {
     if let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) { say(text) }
 }
 
-func dueText(_ task: MhvTask) -> String {
-    guard let due = task.due else { return "" }
-    if task.dueAllDay { return String(due.prefix(10)) }
-    guard let date = ISODate.parse(due) else { return due }
+/// One formatter for the whole table: making a `DateFormatter` per row cost more than the row.
+nonisolated(unsafe) let dueFormatter: DateFormatter = {
     let formatter = DateFormatter()
     formatter.locale = Locale(identifier: "en_US_POSIX")
     formatter.timeZone = TimeZone.current
     formatter.dateFormat = "yyyy-MM-dd HH:mm"
-    return formatter.string(from: date)
+    return formatter
+}()
+
+func dueText(_ task: MhvTask) -> String {
+    guard let due = task.due else { return "" }
+    if task.dueAllDay { return String(due.prefix(10)) }
+    guard let date = ISODate.parse(due) else { return due }
+    return dueFormatter.string(from: date)
 }
 
 func printTable(_ tasks: [MhvTask]) {
@@ -231,7 +236,11 @@ case "list", "ls":
             note("offline: \(reason?.description ?? "no server"); these are the cached tasks from \(listing.refreshedAt ?? "?")")
             note("  hint: \(reason?.hint ?? "start `mhv serve`")")
         }
-        if json { printJSON(listing.tasks) } else { printTable(listing.tasks) }
+        if json {
+            if let data = try? MhvJSON.encode(tasks: listing.tasks) {
+                FileHandle.standardOutput.write(data + Data([10]))
+            }
+        } else { printTable(listing.tasks) }
     } catch { failing(error) }
 
 case "add":
@@ -321,6 +330,7 @@ case "watch":
     }
     var byId = Dictionary(uniqueKeysWithValues: tasks.map { ($0.id, $0) })
     var lastReplan = clock.now()
+    let writer = CacheWriteBehind(cache: companion.cache)
     var away = false  // one line when the server goes, one when it is back: not one per retry
     for await update in feed.updates() {
         switch update {
@@ -332,21 +342,27 @@ case "watch":
             away = true
         case .event(let event):
             do {
+                // The event reaches the cache once the feed is quiet (see CacheWriteBehind); its posts
+                // reach their ledger before their lines are printed.
+                writer.add(event)
                 show(try await notifier.handle(event))
-                try companion.cache.update { $0.apply(event) }
+                let after = event.taskAfter
                 if let id = event.taskId {
-                    if event.kind == "task.deleted" { byId[id] = nil } else if let task = event.taskAfter { byId[id] = task }
+                    if event.kind == "task.deleted" { byId[id] = nil } else if let after { byId[id] = after }
                 }
                 // Time-based notifications follow the task's new dates at once for that task; the
                 // whole plan is redone at most every 5 s.
-                if event.taskAfter != nil || clock.now().timeIntervalSince(lastReplan) > 5 {
+                if clock.now().timeIntervalSince(lastReplan) > 5 {
                     show(try await notifier.sync(tasks: Array(byId.values)))
                     lastReplan = clock.now()
+                } else if let after {
+                    show(try await notifier.sync(changed: [after]))
                 }
             } catch { note("error: \(error)") }
         }
     }
     ticker.cancel()
+    do { try writer.flush() } catch { note("error: \(error)") }
 
 default:
     fail("unknown command \(command)", hint: "mhv-companion status | list | add TEXT | done N | watch", code: Exit.usage)

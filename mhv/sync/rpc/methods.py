@@ -280,7 +280,9 @@ def mhv_dispatcher(ctx: SyncContext) -> Dispatcher:
             text=p.text("text", max_len=1000), order=order,
             limit=p.integer("limit", 1000, lo=1, hi=10_000), offset=p.integer("offset", 0) or 0,
         )  # fmt: skip
-        return await run(session, lambda svc: [t.to_json() for t in svc.list_tasks(flt, links=True)])
+        # list_json: the same dicts as [t.to_json() for t in list_tasks(flt, links=True)], built from
+        # the rows without a Task each (what `mhv tl --json` uses; at 10,000 tasks half the call's time)
+        return await run(session, lambda svc: svc.list_json(flt))
 
     @d.method("tasks.get")
     async def tasks_get(raw: Any, session: Session) -> Any:
