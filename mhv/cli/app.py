@@ -521,40 +521,10 @@ def import_taskwarrior(
     json_: JsonOpt = False,
 ) -> None:
     """Import (upsert by uuid) tasks exported by Taskwarrior."""
-    from mhv.tasks.interop.taskwarrior import import_records, read_export
+    from mhv.cli.import_run import run_import_taskwarrior
 
     _out(json_)
-    text = sys.stdin.read() if file == "-" else _read_file(file)
-    records = read_export(text, source=file)
-    report_import(import_records(state().service, records), "Taskwarrior")
-
-
-def report_import(summary: Any, source: str) -> None:
-    """What an import did: counts, then the first 20 skipped records and warnings (or the JSON)."""
-    out = state().output
-
-    def human() -> None:
-        out.message(f"Imported from {source}: {summary.created} created, {summary.updated} updated, "
-                    f"{len(summary.skipped)} skipped")  # fmt: skip
-        for what, why in summary.skipped[:20]:
-            out.message(f"  skipped {what}: {why}")
-        for w in summary.warnings[:20]:
-            out.warn(w)
-
-    out.result(summary.to_json(), human)
-
-
-def _read_file(file: str) -> str:
-    try:
-        return Path(file).expanduser().read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValidationError(f"no file {file!r}", "check the path (or pass - to read stdin)") from None
-    except UnicodeDecodeError as exc:
-        from mhv.errors import ImportFormatError
-
-        raise ImportFormatError(
-            f"{file} is not UTF-8 text ({exc.reason})", "export it again as JSON"
-        ) from None
+    run_import_taskwarrior(state(), file)
 
 
 @app.command("export")

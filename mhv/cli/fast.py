@@ -7,7 +7,8 @@ the answer is rendered (no store, no parser in this process); when it does not, 
 CLI itself (a command such as `done #42`, an unsure parse that asks first), they run directly. Either
 way the text, the JSON, the errors and the exit codes are the same (tests/unit/cli/test_service_path.py).
 
-`mhv stats` with its options runs here as well (mhv/cli/insights_run.py), straight from the store.
+`mhv stats` with its options runs here as well (mhv/cli/insights_run.py), straight from the store, and so
+does `mhv import taskwarrior FILE [--json]` (mhv/cli/import_run.py, the same function the Typer command calls).
 
 The read commands `tl`, `show N`, `next` and `ts WORDS` are read here with their options (the same
 names and forms Typer takes; anything else, or help, goes to the full CLI, which ends in the same
@@ -121,6 +122,15 @@ def read_args(argv: list[str]) -> tuple[str, dict[str, Any]] | None:
 
 def try_fast(argv: list[str], st: CliState) -> bool:
     """Run ``argv`` if it is a plain form; False means the caller must use the full CLI."""
+    if argv[:2] == ["import", "taskwarrior"]:
+        rest = [a for a in argv[2:] if a != "--json"]
+        if len(rest) != 1 or (rest[0].startswith("-") and rest[0] != "-"):
+            return False  # help, an option, no file: Typer says what it says
+        st.output.json = len(rest) != len(argv) - 2
+        from mhv.cli.import_run import run_import_taskwarrior
+
+        run_import_taskwarrior(st, rest[0])
+        return True
     if not argv or argv[0] not in ("tc", "tl", "td", "tu", "show", "next", "ts", "stats"):
         return False
     if argv[0] == "stats":

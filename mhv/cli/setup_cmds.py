@@ -11,8 +11,10 @@ from typing import Annotated, Any
 
 import typer
 
-from mhv.cli.app import JsonOpt, _out, _read_file, app, import_app, repo_app, report_import
+from mhv.cli.app import JsonOpt, _out, app, import_app, repo_app
 from mhv.cli.context import state
+from mhv.cli.import_run import read_file as _read_file
+from mhv.cli.import_run import report_import
 from mhv.errors import ConfigError, UsageError, ValidationError
 
 config_app = typer.Typer(help="Check, edit and locate config.toml.", no_args_is_help=True)

@@ -136,6 +136,33 @@ class Dependencies(Reads):
         act.event("dependency.added", task.id, None, row)
         return True
 
+    def _link_many(self, act: _Action, links: Sequence[tuple[str, str]]) -> bool:
+        """Add ``(task, depends_on)`` ``blocks`` links of existing tasks in bulk (an import), then
+        derive the statuses; False (nothing written) when one of them would close a cycle with the
+        stored links or the others, is a self-link, or replaces a ``related`` link: the caller adds
+        them one by one then (:meth:`_add_dependency`), which says which link it skipped and why."""
+        from mhv.tasks.graph.algorithms import find_cycle_in_edges
+
+        conn = act.conn
+        stored = {(r["task_id"], r["depends_on_id"]): r["kind"]
+                  for r in conn.all("SELECT task_id, depends_on_id, kind FROM dependency")}  # fmt: skip
+        if any(a == b or stored.get((a, b), "blocks") != "blocks" for a, b in links):
+            return False
+        fresh = list(dict.fromkeys(link for link in links if link not in stored))
+        if not fresh:
+            return True
+        edges = [(a, b) for (a, b), kind in stored.items() if kind == "blocks"] + fresh
+        if find_cycle_in_edges(edges) is not None:
+            return False
+        d = self.store.dialect
+        at, at_iso = d.dt_in(act.at), act.at.isoformat()
+        conn.insert_rows("dependency", ("task_id", "depends_on_id", "kind", "created_at"),
+                         [(a, b, "blocks", at) for a, b in fresh])  # fmt: skip
+        act.events_many([("dependency.added", a, None, {"task_id": a, "depends_on_id": b, "kind": "blocks",
+                                                         "created_at": at_iso}) for a, b in fresh])  # fmt: skip
+        self._derive_status(act, [a for a, _ in fresh])
+        return True
+
     def _delete_dependency(self, act: _Action, task: Task, blocker: Task, row: Any) -> None:
         act.conn.execute(
             "DELETE FROM dependency WHERE task_id = ? AND depends_on_id = ?", (task.id, blocker.id)
@@ -143,7 +170,6 @@ class Dependencies(Reads):
         snap = {"task_id": task.id, "depends_on_id": blocker.id, "kind": row["kind"],
                 "created_at": _iso(self.store.dialect.dt_out(row["created_at"]))}  # fmt: skip
         act.event("dependency.removed", task.id, snap, None)
-
 
     def add_dependency(self, ref: int | str, on: int | str, kind: str = "blocks") -> bool:
         if kind not in ("blocks", "related"):

@@ -65,6 +65,10 @@ def test_declines_forms_it_does_not_handle():
         ["ts"],
         ["ts", "x", "--bogus"],
         ["tc", "-h"],
+        ["import", "taskwarrior"],
+        ["import", "taskwarrior", "--help"],
+        ["import", "taskwarrior", "a.json", "b.json"],
+        ["import", "todotxt", "a.txt"],
         [],
     ):
         assert try_fast(args, st) is False
@@ -110,3 +114,24 @@ def test_stats_fast_path_matches_typer(capsys, clock):
     for args in (["stats", "--help"], ["stats", "extra"], ["stats", "-rapi"], ["stats", "--predicted"],
                  ["stats", "--now"], ["stats", "--json=1"]):  # fmt: skip
         assert try_fast(args, st) is False, args
+
+
+def test_taskwarrior_import_fast_path_matches_typer(capsys, tmp_path):
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([{"uuid": "0b3c2f3e-1111-4222-8333-444455556666", "description": "one",
+                                   "status": "pending", "entry": "20261124T090000Z", "modified": "20261124T090000Z"},
+                                  {"description": "no uuid"}]))  # fmt: skip
+    fast = run_fast(capsys, "import", "taskwarrior", str(export))
+    full = run_full(capsys, "import", "taskwarrior", str(export))
+    assert fast.out.replace("1 created, 0 updated", "0 created, 0 updated") == full.out
+    assert fast.out.startswith("Imported from Taskwarrior: 1 created, 0 updated, 1 skipped")
+    as_json = json.loads(run_fast(capsys, "import", "taskwarrior", "--json", str(export)).out)
+    assert (as_json["created"], as_json["updated"], len(as_json["skipped"])) == (0, 0, 1)
+    from mhv.errors import ValidationError
+
+    try:
+        run_fast(capsys, "import", "taskwarrior", str(tmp_path / "missing.json"))
+    except ValidationError as err:
+        assert "no file" in str(err)
+    else:
+        raise AssertionError("a missing file must be an error")
