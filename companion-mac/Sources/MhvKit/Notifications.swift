@@ -254,11 +254,25 @@ public actor Notifier {
     /// Replans the time-based notifications for `tasks` (all of them: a task missing from the list is
     /// treated as gone), then posts what is due.
     public func sync(tasks: [MhvTask]) async throws -> [NotificationChange] {
+        try await replan(tasks, only: nil)
+    }
+
+    /// Replans the time-based notifications of `tasks` only (an event changed them; the others stand):
+    /// what `sync(tasks:)` does for them, without planning every task again.
+    public func sync(changed tasks: [MhvTask]) async throws -> [NotificationChange] {
+        try await replan(tasks, only: Set(tasks.map(\.id)))
+    }
+
+    /// Plans `tasks`, withdraws what is no longer wanted and posts what is due. `only`: the ids of the
+    /// tasks whose notifications may change (nil: every task, `tasks` being all the open ones).
+    private func replan(_ tasks: [MhvTask], only: Set<String>?) async throws -> [NotificationChange] {
         let now = clock.now()
         let wanted = planner.plan(tasks: tasks, now: now)
         var changes = [NotificationChange]()
         let wantedIds = Set(wanted.map(\.id))
-        let stale = scheduled.keys.filter { !wantedIds.contains($0) && !eventBased.contains($0) }.sorted()
+        let stale = scheduled.values
+            .filter { (only?.contains($0.taskId) ?? true) && !wantedIds.contains($0.id) && !eventBased.contains($0.id) }
+            .map(\.id).sorted()
         if !stale.isEmpty {
             await scheduler.cancel(ids: stale)
             for id in stale {
@@ -270,36 +284,8 @@ public actor Notifier {
         // so the ledger does not grow; event-based entries stay until their task closes.
         let open = Set(tasks.filter(\.isOpen).map(\.id))
         for id in posted.keys where !wantedIds.contains(id) {
-            let isTimeBased = id.hasPrefix("due-soon:") || id.hasPrefix("overdue:")
             let taskId = id.split(separator: ":", maxSplits: 1).last.map(String.init) ?? ""
-            if isTimeBased || !open.contains(taskId) { posted[id] = nil }
-        }
-        for n in wanted { changes += try await offer(n, now: now) }
-        changes += try await tick()
-        return changes
-    }
-
-    /// Replans the time-based notifications of `tasks` only (an event changed them; the others stand):
-    /// what `sync(tasks:)` does for them, without planning every task again.
-    public func sync(changed tasks: [MhvTask]) async throws -> [NotificationChange] {
-        let now = clock.now()
-        let ids = Set(tasks.map(\.id))
-        let wanted = planner.plan(tasks: tasks, now: now)
-        var changes = [NotificationChange]()
-        let wantedIds = Set(wanted.map(\.id))
-        let stale = scheduled.values.filter { ids.contains($0.taskId) && !wantedIds.contains($0.id) && !eventBased.contains($0.id) }
-            .map(\.id).sorted()
-        if !stale.isEmpty {
-            await scheduler.cancel(ids: stale)
-            for id in stale {
-                scheduled[id] = nil
-                changes.append(.removed(id: id))
-            }
-        }
-        let open = Set(tasks.filter(\.isOpen).map(\.id))
-        for id in posted.keys where !wantedIds.contains(id) {
-            let taskId = id.split(separator: ":", maxSplits: 1).last.map(String.init) ?? ""
-            guard ids.contains(taskId) else { continue }
+            if let only, !only.contains(taskId) { continue }
             let isTimeBased = id.hasPrefix("due-soon:") || id.hasPrefix("overdue:")
             if isTimeBased || !open.contains(taskId) { posted[id] = nil }
         }
