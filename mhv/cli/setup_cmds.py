@@ -13,8 +13,7 @@ import typer
 
 from mhv.cli.app import JsonOpt, _out, app, import_app, repo_app
 from mhv.cli.context import state
-from mhv.cli.import_run import read_file as _read_file
-from mhv.cli.import_run import report_import
+from mhv.cli.import_run import read_file, report_import
 from mhv.errors import ConfigError, UsageError, ValidationError
 
 config_app = typer.Typer(help="Check, edit and locate config.toml.", no_args_is_help=True)
@@ -126,7 +125,7 @@ def import_todotxt_cmd(
     from mhv.tasks.interop.todotxt import import_todotxt
 
     _out(json_)
-    text = sys.stdin.read() if file == "-" else _read_file(file)
+    text = sys.stdin.read() if file == "-" else read_file(file)
     report_import(import_todotxt(state().service, text, progress=_progress("todo.txt")), "todo.txt")
 
 
@@ -139,7 +138,7 @@ def import_csv_cmd(
     from mhv.tasks.interop.csv_import import import_csv
 
     _out(json_)
-    text = sys.stdin.read() if file == "-" else _read_file(file)
+    text = sys.stdin.read() if file == "-" else read_file(file)
     report_import(import_csv(state().service, text, source=file, progress=_progress("CSV")), "CSV")
 
 

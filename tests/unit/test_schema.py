@@ -54,16 +54,12 @@ def _event_statuses(store) -> list[tuple[str, object, object, object, object]]: 
     from mhv.store.db import Dialect
 
     with store.read() as conn:
-        rows = conn.execute(
-            "SELECT kind, before, after, before_status, after_status FROM event ORDER BY seq"
-        ).fetchall()
+        rows = conn.all("SELECT kind, before, after, before_status, after_status FROM event ORDER BY seq")
     out = []
-    for kind, before, after, before_status, after_status in (tuple(r.values()) if isinstance(r, dict) else tuple(r)
-                                                             for r in rows):  # fmt: skip
-        snap_b, snap_a = Dialect.json_out(before), Dialect.json_out(after)
-        out.append(
-            (kind, (snap_b or {}).get("status"), (snap_a or {}).get("status"), before_status, after_status)
-        )
+    for r in rows:
+        snap_b, snap_a = Dialect.json_out(r["before"]), Dialect.json_out(r["after"])
+        out.append((r["kind"], (snap_b or {}).get("status"), (snap_a or {}).get("status"), r["before_status"],
+                    r["after_status"]))  # fmt: skip
     return out
 
 
