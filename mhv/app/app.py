@@ -102,6 +102,7 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
         self.filter_text = ""
         self.sort_order: str | None = None  # None: the view's own order
         self._quick_settings: QuickSettings | None = None
+        self._problems_shown = 0  # settings.problems already shown as warnings
         self.known_repos: list[str] = []
         self.known_tags: list[str] = []
         self.total = 0
@@ -154,6 +155,7 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
     def on_mount(self) -> None:
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
+        self._problems_shown = len(self.settings.problems)
         for problem in [*self.settings.problems, *(str(e) for e in self._theme_problems)]:
             self.notify(problem, severity="warning", timeout=8)
         self.query_one("#filter").display = False
@@ -186,7 +188,21 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
             self._follow()
             self._warm_graph()
         self.index_in_background()
+        self._check_config()
         on_start(self)  # first-run choices, the tour, or its resumption
+
+    @work(thread=True, exclusive=True, group="config", exit_on_error=False)
+    def _check_config(self) -> None:
+        """config.toml checked whole (Pydantic) off the UI thread, after the first rows: launch read
+        only its theme and keymap. Its problems, if any, are shown now."""
+        _ = self.settings.config
+        if not self._torn_down:
+            self.call_from_thread(self._show_new_problems)
+
+    def _show_new_problems(self) -> None:
+        for problem in self.settings.problems[self._problems_shown :]:
+            self.notify(problem, severity="warning", timeout=8)
+        self._problems_shown = len(self.settings.problems)
 
     def on_unmount(self) -> None:
         if self._follower is not None:
