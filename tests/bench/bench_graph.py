@@ -7,6 +7,7 @@
     .venv/bin/python tests/bench/bench_graph.py --view     # TUI graph screen of a 1,000-task component
     .venv/bin/python tests/bench/bench_graph.py --deep --baseline main   # before (main) and after, one run
     .venv/bin/python tests/bench/bench_graph.py --service --deep --baseline main   # main's whole service, then this tree
+    .venv/bin/python tests/bench/bench_graph.py --service --deep --rpc   # also: the random edges over the JSON-RPC socket
 
 Numbers for docs/graph.md. Times are wall clock on one core (time.perf_counter).
 """
@@ -213,6 +214,8 @@ def service_run(args: argparse.Namespace, rng: random.Random, *, sql: bool = Tru
         print(f"service: complete a task (unblock dependents):  {percentiles(samples)}")
         assert svc._graph.loads == 1, "the graph was reloaded instead of followed"
         store.close()
+        if args.rpc:
+            rpc_run(path, rng, args)
         if not sql:
             return 0
 
@@ -227,6 +230,53 @@ def service_run(args: argparse.Namespace, rng: random.Random, *, sql: bool = Tru
         print(f"    CPU time of the same inserts:               {percentiles(cpu)}")
         store.close()
     return 0
+
+
+def rpc_run(path: str, rng: random.Random, args: argparse.Namespace) -> None:
+    """Random edges as the sync service gets them: ``tasks.update`` with ``depends_on`` over the
+    JSON-RPC Unix socket (one client, calls one after another), answered by a SyncContext on the same
+    store; the graph is loaded before the first timed call."""
+    import asyncio
+    import json
+
+    from mhv.sync.context import SyncContext
+    from mhv.sync.rpc import start_unix_server
+    from mhv.tasks.service import TaskService
+
+    async def run() -> None:
+        sock = os.path.join(os.path.dirname(path), "mhv.sock")
+        ctx = SyncContext.open(f"sqlite:///{path}", socket_path=sock)
+
+        def load(svc: TaskService) -> None:
+            with svc.dependency_graph():
+                pass
+
+        await ctx.run("bench", load)
+        server = await start_unix_server(ctx, sock)
+        reader, writer = await asyncio.open_unix_connection(sock, limit=64 << 20)
+        samples, refused = [], 0
+        try:
+            for i in range(args.inserts // 2):
+                a, b = rng.sample(range(1, args.tasks + 1), 2)
+                line = {"jsonrpc": "2.0", "method": "tasks.update", "params": {"ref": a, "depends_on": [b]}}
+                data = json.dumps({**line, "id": i + 1}).encode() + b"\n"
+                start = time.perf_counter()
+                writer.write(data)
+                await writer.drain()
+                answer = json.loads(await reader.readline())
+                samples.append(time.perf_counter() - start)
+                if "error" in answer:
+                    assert answer["error"]["data"]["code"] == "MHV-104", answer
+                    refused += 1
+        finally:
+            writer.close()
+            await server.close()
+            ctx.close()
+        print(
+            f"JSON-RPC tasks.update depends_on, {len(samples):,} random edges: {percentiles(samples)}; {refused:,} refused"
+        )
+
+    asyncio.run(run())
 
 
 def view_bench(runs: int = 10) -> int:
@@ -352,12 +402,15 @@ def main() -> int:
     parser.add_argument("--no-checkpointer", action="store_true", help="leave WAL checkpoints to the writer")
     parser.add_argument("--inserts", type=int, default=10_000, help="edges inserted through the service")
     parser.add_argument(
-        "--baseline", metavar="REF", help="also run the graph module of this git ref first (before/after)"
+        "--baseline",
+        metavar="REF",
+        help="also run this git ref first (before/after): its graph module, or with --service its mhv package",
     )
     parser.add_argument("--sql-samples", type=int, default=200, help="random edges for the SQL 'before'")
     parser.add_argument(
         "--no-sql-bfs", action="store_true", help="--service: skip the SQL breadth-first search"
     )
+    parser.add_argument("--rpc", action="store_true", help="--service: also random edges over JSON-RPC")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     if args.view:
