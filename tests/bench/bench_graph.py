@@ -6,6 +6,8 @@
     .venv/bin/python tests/bench/bench_graph.py --service --deep
     .venv/bin/python tests/bench/bench_graph.py --view     # TUI graph screen of a 1,000-task component
     .venv/bin/python tests/bench/bench_graph.py --deep --baseline main   # before (main) and after, one run
+    .venv/bin/python tests/bench/bench_graph.py --service --deep --baseline main   # main's whole service, then this tree
+    .venv/bin/python tests/bench/bench_graph.py --service --deep --rpc   # also: the random edges over the JSON-RPC socket
 
 Numbers for docs/graph.md. Times are wall clock on one core (time.perf_counter).
 """
@@ -86,7 +88,7 @@ def make_edges(rng: random.Random, ids: list[str], count: int, span: int) -> lis
             continue
         lo, hi = min(a, b), max(a, b)
         edges.add((hidden[hi], hidden[lo]))
-    out = list(edges)
+    out = sorted(edges)  # a set's order changes with the process's hash seed; the shuffle must not
     rng.shuffle(out)
     return out
 
@@ -115,18 +117,32 @@ def seed_store(path: str, n_tasks: int, edges: list[tuple[int, int]]) -> None:
 
 def service_bench(args: argparse.Namespace, rng: random.Random) -> int:
     """Cycle check + blocked-state update per edge insert, through TaskService.add_dependency on
-    SQLite (a whole transaction each: resolve, check, insert, event, derive status, commit)."""
-    if not args.baseline:
-        return service_run(args, rng)
-    import mhv.tasks.graph.cache as cache
+    SQLite (a whole transaction each: resolve, check, insert, event, derive status, commit).
 
-    current = cache.DependencyGraph
-    cache.DependencyGraph = load_baseline(args.baseline).DependencyGraph  # type: ignore[misc]
-    print(f"==== before: the graph of {args.baseline} (load average {loadavg()})")
-    service_run(args, random.Random(args.seed), sql=False)
-    cache.DependencyGraph = current  # type: ignore[misc]
-    print(f"==== after: this tree (load average {loadavg()})")
-    code = service_run(args, random.Random(args.seed))
+    With ``--baseline REF`` the whole ``mhv`` package of REF (graph, cache and service: a rejected
+    edge's cost is mostly outside the graph module) runs first, in a child process importing an
+    export of that tree, on the same seed; then this tree, in this process."""
+    if not args.baseline:
+        return service_run(args, rng, sql=not args.no_sql_bfs)
+    with tempfile.TemporaryDirectory(prefix="mhv-service-baseline-") as tree:
+        archive = subprocess.run(["git", "archive", args.baseline, "mhv"], check=True, capture_output=True)
+        subprocess.run(["tar", "-x", "-C", tree], input=archive.stdout, check=True)
+        argv = [a for a in sys.argv[1:] if a != "--baseline" and a != args.baseline] + ["--no-sql-bfs"]
+        boot = (
+            "import runpy, sys\n"
+            "sys.meta_path[:] = [f for f in sys.meta_path if not type(f).__module__.startswith('__editable__')]\n"
+            f"sys.path.insert(0, {tree!r})\n"
+            "import mhv\n"
+            "print('    (mhv imported from', mhv.__file__, ')', flush=True)\n"
+            f"sys.argv = [{os.path.abspath(__file__)!r}, *{argv!r}]\n"
+            f"runpy.run_path({os.path.abspath(__file__)!r}, run_name='__main__')\n"
+        )
+        print(f"==== before: mhv of {args.baseline} (load average {loadavg()})", flush=True)
+        child = subprocess.run([sys.executable, "-c", boot], check=False)
+        if child.returncode:
+            return child.returncode
+    print(f"==== after: this tree (load average {loadavg()})", flush=True)
+    code = service_run(args, random.Random(args.seed), sql=not args.no_sql_bfs)
     print(f"load average at the end: {loadavg()}")
     return code
 
@@ -158,21 +174,23 @@ def service_run(args: argparse.Namespace, rng: random.Random, *, sql: bool = Tru
         print(f"first use: load the graph from the store:       {load:.2f} s")
 
         cpu: list[float] = []
+        refused: list[int] = []  # indexes of the inserts refused as cycles
 
         def insert_all(pairs: list[tuple[int, int]], service: TaskService) -> tuple[list[float], int]:
             """Wall time per insert; the CPU time of this thread goes to ``cpu`` (the difference is
             waiting: for the disk, or for a core on a shared machine)."""
-            samples, rejected = [], 0
+            samples = []
             cpu.clear()
+            refused.clear()
             for a, b in pairs:
                 start, start_cpu = time.perf_counter(), time.thread_time()
                 try:
                     service.add_dependency(a, b)
                 except CycleError:
-                    rejected += 1
+                    refused.append(len(samples))
                 samples.append(time.perf_counter() - start)
                 cpu.append(time.thread_time() - start_cpu)
-            return samples, rejected
+            return samples, len(refused)
 
         samples, _ = insert_all(fresh, svc)
         print(f"service: last {len(fresh):,} edges (to {args.edges:,}, kept graph): {percentiles(samples)}")
@@ -183,6 +201,11 @@ def service_run(args: argparse.Namespace, rng: random.Random, *, sql: bool = Tru
             f"service: {len(pairs):,} random edges (kept graph):       {percentiles(samples)}; {rejected:,} cycles rejected"
         )
         print(f"    CPU time of the same inserts:               {percentiles(cpu)}")
+        if refused:
+            print(
+                f"    the refused ones alone:                     {percentiles([samples[i] for i in refused])}"
+            )
+            print(f"    their CPU time:                             {percentiles([cpu[i] for i in refused])}")
         samples = []
         for n in rng.sample(range(1, args.tasks + 1), min(2_000, args.inserts)):
             start = time.perf_counter()
@@ -191,6 +214,8 @@ def service_run(args: argparse.Namespace, rng: random.Random, *, sql: bool = Tru
         print(f"service: complete a task (unblock dependents):  {percentiles(samples)}")
         assert svc._graph.loads == 1, "the graph was reloaded instead of followed"
         store.close()
+        if args.rpc:
+            rpc_run(path, rng, args)
         if not sql:
             return 0
 
@@ -205,6 +230,53 @@ def service_run(args: argparse.Namespace, rng: random.Random, *, sql: bool = Tru
         print(f"    CPU time of the same inserts:               {percentiles(cpu)}")
         store.close()
     return 0
+
+
+def rpc_run(path: str, rng: random.Random, args: argparse.Namespace) -> None:
+    """Random edges as the sync service gets them: ``tasks.update`` with ``depends_on`` over the
+    JSON-RPC Unix socket (one client, calls one after another), answered by a SyncContext on the same
+    store; the graph is loaded before the first timed call."""
+    import asyncio
+    import json
+
+    from mhv.sync.context import SyncContext
+    from mhv.sync.rpc import start_unix_server
+    from mhv.tasks.service import TaskService
+
+    async def run() -> None:
+        sock = os.path.join(os.path.dirname(path), "mhv.sock")
+        ctx = SyncContext.open(f"sqlite:///{path}", socket_path=sock)
+
+        def load(svc: TaskService) -> None:
+            with svc.dependency_graph():
+                pass
+
+        await ctx.run("bench", load)
+        server = await start_unix_server(ctx, sock)
+        reader, writer = await asyncio.open_unix_connection(sock, limit=64 << 20)
+        samples, refused = [], 0
+        try:
+            for i in range(args.inserts // 2):
+                a, b = rng.sample(range(1, args.tasks + 1), 2)
+                line = {"jsonrpc": "2.0", "method": "tasks.update", "params": {"ref": a, "depends_on": [b]}}
+                data = json.dumps({**line, "id": i + 1}).encode() + b"\n"
+                start = time.perf_counter()
+                writer.write(data)
+                await writer.drain()
+                answer = json.loads(await reader.readline())
+                samples.append(time.perf_counter() - start)
+                if "error" in answer:
+                    assert answer["error"]["data"]["code"] == "MHV-104", answer
+                    refused += 1
+        finally:
+            writer.close()
+            await server.close()
+            ctx.close()
+        print(
+            f"JSON-RPC tasks.update depends_on, {len(samples):,} random edges: {percentiles(samples)}; {refused:,} refused"
+        )
+
+    asyncio.run(run())
 
 
 def view_bench(runs: int = 10) -> int:
@@ -330,9 +402,15 @@ def main() -> int:
     parser.add_argument("--no-checkpointer", action="store_true", help="leave WAL checkpoints to the writer")
     parser.add_argument("--inserts", type=int, default=10_000, help="edges inserted through the service")
     parser.add_argument(
-        "--baseline", metavar="REF", help="also run the graph module of this git ref first (before/after)"
+        "--baseline",
+        metavar="REF",
+        help="also run this git ref first (before/after): its graph module, or with --service its mhv package",
     )
     parser.add_argument("--sql-samples", type=int, default=200, help="random edges for the SQL 'before'")
+    parser.add_argument(
+        "--no-sql-bfs", action="store_true", help="--service: skip the SQL breadth-first search"
+    )
+    parser.add_argument("--rpc", action="store_true", help="--service: also random edges over JSON-RPC")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     if args.view:

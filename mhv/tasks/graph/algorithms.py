@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NamedTuple
 
@@ -35,7 +35,24 @@ DEFAULT_ESTIMATE_MINUTES = 60
 _GAP = 1 << 32  # spacing of order labels when they are handed out afresh
 _MIN_GAP = 1 << 8  # a block is relabelled together with its neighbours below this spacing
 
+CYCLE_ENDS_SHOWN = 8  # a longer cycle is named by its first and last tasks, with the count between
+
 Direction = Literal["up", "down", "both", "connected"]
+
+
+def name_cycle(
+    cycle: Sequence[Any], label: Callable[[Any], str], arrow: str = " → ", ends: int = CYCLE_ENDS_SHOWN
+) -> str:
+    """``#1 → #5 → #4 → #1`` (read "waits for", the first task repeated at the end). A cycle of more
+    than ``2 * ends`` tasks is named by its first ``ends`` tasks and its last ``ends`` (the repeated
+    first one included), with how many are left out between; with ``ends=2``:
+    ``#1 → #9 → (4,233 more) → #2 → #1``. Only the named tasks are labelled, so naming a cycle of
+    thousands of tasks costs what naming twenty does."""
+    if len(cycle) <= 2 * ends + 1:
+        return arrow.join(label(n) for n in cycle)
+    head = [label(n) for n in cycle[:ends]]
+    tail = [label(n) for n in cycle[-ends:]]
+    return arrow.join([*head, f"({len(cycle) - 2 * ends:,} more)", *tail])
 
 
 class Edge(NamedTuple):
@@ -694,8 +711,13 @@ class DependencyGraph:
         return info.label if info is not None and info.number else node_id
 
     def describe_cycle(self, cycle: list[str]) -> str:
-        """``#1 → #2 → #1`` (read "waits for")."""
-        return " → ".join(self._label(n) for n in cycle)
+        """``#1 → #2 → #1`` (read "waits for"); a long cycle by its two ends (:func:`name_cycle`)."""
+        return name_cycle(cycle, self._label)
+
+    def numbers(self, node_ids: Iterable[str]) -> list[int]:
+        """The task numbers of these tasks, in the same order (:class:`KeyError` for an unknown id)."""
+        info = self._info
+        return [info[n].number for n in node_ids]
 
     def _cycle_error(self, cycle: list[str]) -> CycleError:
         if len(cycle) == 2 and cycle[0] == cycle[1]:
@@ -709,8 +731,10 @@ class DependencyGraph:
         if len(cycle) >= 3:
             waiting, blocker = (self._label(n).lstrip("#") for n in cycle[1:3])
             hint = f"Remove an existing link first (e.g. `mhv unblock {waiting} --from {blocker}`), or depend the other way round."
+        size = len(cycle) - 1
+        what = "a cycle" if size <= 2 * CYCLE_ENDS_SHOWN else f"a cycle of {size:,} tasks"
         return CycleError(
-            f"That dependency would form a cycle: {self.describe_cycle(cycle)}.",
+            f"That dependency would form {what}: {self.describe_cycle(cycle)}.",
             hint,
             cycle=cycle,
         )

@@ -8,10 +8,15 @@ from typing import Any
 
 from mhv.errors import CycleError, NotFoundError, ValidationError
 from mhv.store import Connection
+from mhv.tasks.graph.algorithms import CYCLE_ENDS_SHOWN, name_cycle
 from mhv.tasks.models import OPEN_STATUSES, Task
 from mhv.tasks.rows import SELECT_TASK, task_from_row
 from mhv.tasks.service_parts.core import _Action, _chunks, _copy, _iso
 from mhv.tasks.service_parts.reads import Reads
+
+
+def _hash(number: int) -> str:
+    return f"#{number}"
 
 
 class Dependencies(Reads):
@@ -85,6 +90,35 @@ class Dependencies(Reads):
                 out[r["id"]] = r["number"]
         return out
 
+    def _cycle_numbers(self, conn: Connection, cycle: Sequence[str]) -> list[int]:
+        """The task numbers along a cycle: from the graph kept in memory (which the cycle was found
+        in, brought up to date at the start of this write), else one query per 500 tasks."""
+        graph = self._graph.graph if self.keep_graph else None
+        if graph is not None:
+            try:
+                numbers = graph.numbers(cycle)
+            except KeyError:
+                numbers = []
+            if numbers and all(numbers):
+                return numbers
+        found = self._numbers(conn, cycle)
+        return [found[i] for i in cycle]
+
+    def _cycle_error(self, conn: Connection, task: Task, blocker: Task, cycle: Sequence[str]) -> CycleError:
+        """``#1 waiting for #5 would make a cycle: #1 -> #5 -> #4 -> #3 -> #2 -> #1`` with a link to
+        remove. A cycle of more than 16 tasks is named by its first and last 8 links with the count
+        between; ``details["cycle"]`` always holds every task number (``--json`` prints it)."""
+        numbers = self._cycle_numbers(conn, cycle)
+        shown = name_cycle(numbers, _hash, " -> ")
+        size = len(numbers) - 1
+        what = "a cycle" if size <= 2 * CYCLE_ENDS_SHOWN else f"a cycle of {size:,} tasks"
+        hint = f"remove one of these dependencies first (mhv unblock {task.number} --from N)"
+        if len(numbers) >= 3:
+            hint = f"remove a link of the cycle first, e.g. `mhv unblock {numbers[1]} --from {numbers[2]}`"
+        return CycleError(
+            f"#{task.number} waiting for #{blocker.number} would make {what}: {shown}", hint, cycle=numbers
+        )
+
     def _cycle_for(self, conn: Connection, task_id: str, depends_on_id: str) -> list[str] | None:
         """The cycle ``task waits for depends_on`` would close (ids, first repeated at the end), or
         None. With the graph kept in memory this is the two-way search of the kept order (O(1) when the edge agrees with the
@@ -111,16 +145,7 @@ class Dependencies(Reads):
         if kind == "blocks":
             cycle = self._cycle_for(act.conn, task.id, blocker.id)
             if cycle:
-                nums = self._numbers(act.conn, cycle)
-                shown = " -> ".join(f"#{nums[i]}" for i in cycle)
-                hint = f"remove one of these dependencies first (mhv unblock {task.number} --from N)"
-                if len(cycle) >= 3:
-                    hint = f"remove a link of the cycle first, e.g. `mhv unblock {nums[cycle[1]]} --from {nums[cycle[2]]}`"
-                raise CycleError(
-                    f"#{task.number} waiting for #{blocker.number} would make a cycle: {shown}",
-                    hint,
-                    cycle=[nums[i] for i in cycle],
-                )
+                raise self._cycle_error(act.conn, task, blocker, cycle)
         if exists is not None:  # the other kind: the new link replaces it
             self._delete_dependency(act, task, blocker, exists)
         row = {

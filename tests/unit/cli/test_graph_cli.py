@@ -37,6 +37,24 @@ def test_block_unblock_and_cycle_named(mhv, diamond):
     assert json.loads(out)["status"] == "pending"  # related never blocks
 
 
+def test_a_long_cycle_is_named_by_its_ends_and_json_has_all_of_it(mhv):
+    assert mhv("tc", "first step")[0] == 0
+    for n in range(2, 21):  # 20 waits for 19 ... 2 waits for 1
+        assert mhv("tc", "next step", "--after", str(n - 1))[0] == 0
+    code, _, err = mhv("block", "1", "--on", "20")
+    assert code == 5 and "MHV-104" in err
+    assert (
+        "#1 waiting for #20 would make a cycle of 20 tasks: #1 -> #20 -> #19 -> #18 -> #17 -> #16 -> #15 "
+        "-> #14 -> (5 more) -> #8 -> #7 -> #6 -> #5 -> #4 -> #3 -> #2 -> #1"
+    ) in err
+    assert "mhv unblock 20 --from 19" in err
+    code, _, err = mhv("block", "1", "--on", "20", "--json")
+    assert code == 5
+    assert json.loads(err)["details"]["cycle"] == [1, *range(20, 0, -1)]
+    code, out, _ = mhv("show", "1", "--json")
+    assert json.loads(out)["status"] == "pending"  # nothing was written
+
+
 @pytest.mark.usefixtures("way")
 def test_next_ranks_blocking_first_with_breakdown(mhv, diamond):
     assert mhv("tc", "unrelated chore")[0] == 0

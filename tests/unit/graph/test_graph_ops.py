@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import pytest
@@ -11,6 +12,7 @@ from mhv.tasks.graph.algorithms import (
     BlockChange,
     DependencyGraph,
     NodeInfo,
+    name_cycle,
     subtask_progress,
 )
 
@@ -180,3 +182,17 @@ def test_remove_node_unblocks_and_forgets_edges() -> None:
     graph = build([("b", "a"), ("c", "a"), ("c", "d"), ("a", "e", "related")])
     assert graph.remove_node("a") == BlockChange(unblocked=("b",))
     assert "a" not in graph and graph.blockers("c") == ["d"] and graph.related("e") == []
+
+
+def test_a_long_cycle_is_named_by_its_ends_and_details_keep_all_of_it() -> None:
+    names = [f"n{i:02d}" for i in range(20)]  # n01 waits for n00, ..., n19 for n18; numbers 1..20
+    graph = build([(b, a) for a, b in itertools.pairwise(names)])
+    with pytest.raises(CycleError) as caught:
+        graph.add_edge("n00", "n19")
+    assert caught.value.details["cycle"] == ["n00", *reversed(names)]
+    assert caught.value.message == (
+        "That dependency would form a cycle of 20 tasks: #1 → #20 → #19 → #18 → #17 → #16 → #15 → #14"
+        " → (5 more) → #8 → #7 → #6 → #5 → #4 → #3 → #2 → #1."
+    )
+    assert "mhv unblock 20 --from 19" in caught.value.hint
+    assert name_cycle(list(range(17)), str, "-") == "-".join(map(str, range(17)))  # 16 tasks: whole

@@ -69,6 +69,34 @@ class TestCycles:
         assert "mhv unblock 5 --from 4" in err.value.hint
         assert (1, 5, "blocks") not in graph_edges(svc)
 
+    @pytest.mark.parametrize("keep_graph", [True, False])
+    def test_long_cycle_named_by_its_ends_with_every_number_in_details(self, store, clock, keep_graph):
+        svc = TaskService(store, clock=clock, tz=UTC, actor="t", keep_graph=keep_graph)
+        nums = chain(svc, 40)  # 2 waits for 1, ..., 40 waits for 39
+        seq = svc.last_seq()
+        with pytest.raises(CycleError) as err:
+            svc.add_dependency(nums[0], nums[-1])
+        assert err.value.details["cycle"] == [1, *range(40, 0, -1)]  # all 41 links, 40 tasks
+        assert err.value.message == (
+            "#1 waiting for #40 would make a cycle of 40 tasks: #1 -> #40 -> #39 -> #38 -> #37 -> #36 "
+            "-> #35 -> #34 -> (25 more) -> #8 -> #7 -> #6 -> #5 -> #4 -> #3 -> #2 -> #1"
+        )
+        assert "mhv unblock 40 --from 39" in err.value.hint
+        assert svc.last_seq() == seq  # nothing written
+        assert (1, 40, "blocks") not in graph_edges(svc)
+
+    @pytest.mark.parametrize(("size", "shortened"), [(16, False), (17, True)])
+    def test_cycle_named_whole_up_to_sixteen_tasks(self, service, size, shortened):
+        nums = chain(service, size)
+        with pytest.raises(CycleError) as err:
+            service.add_dependency(nums[0], nums[-1])
+        cycle = [1, *range(size, 0, -1)]
+        assert err.value.details["cycle"] == cycle
+        whole = " -> ".join(f"#{n}" for n in cycle)
+        assert (whole in err.value.message) is not shortened
+        assert ("(2 more)" in err.value.message) is shortened
+        assert (f"a cycle of {size} tasks" in err.value.message) is shortened
+
     def test_self_dependency(self, service):
         a = service.create({"title": "a"}).number
         with pytest.raises(CycleError) as err:
