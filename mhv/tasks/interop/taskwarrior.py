@@ -230,14 +230,26 @@ def _map(rec: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
 
 def _check(fields: dict[str, Any]) -> None:
     """The same field rules as the Pydantic model (mhv.tasks.rules), without a model per record."""
-    clean_title(fields["title"])
-    fields["tags"] = clean_tags(fields["tags"])
+    title = fields["title"]
+    if not title or len(title) > 200:  # else clean_title passes it as it is (_map joined its words)
+        clean_title(title)
+    fields["tags"] = list(_tags(tuple(fields["tags"]))) if fields["tags"] else []
     if fields.get("repo") is not None:
-        clean_repo(fields["repo"])
+        _repo(fields["repo"])
     if fields.get("recurrence"):
         from dateutil.rrule import rrulestr
 
         rrulestr("RRULE:" + fields["recurrence"], dtstart=datetime(2026, 1, 1))
+
+
+@lru_cache(maxsize=4096)
+def _tags(tags: tuple[str, ...]) -> list[str]:
+    """``clean_tags``, once per distinct tag list (an export repeats a few); a copy each time, as
+    the caller keeps it."""
+    return clean_tags(tags)
+
+
+_repo = lru_cache(maxsize=4096)(clean_repo)  # and once per project name
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -389,7 +401,7 @@ class _NewRows:
         # The snapshot's JSON from a template: each column's ``"name":`` and its value's JSON, the
         # blank task's until a field says otherwise; the same text ``Dialect.json_in(snapshot)``
         # writes (checked by tests/unit/tasks/test_taskwarrior_bulk.py), at a third of its cost.
-        self.keys = [_ENCODE(name) + ":" for name in TASK_COLUMNS]
+        self.template = "{" + ",".join(_ENCODE(name) + ":%s" for name in TASK_COLUMNS) + "}"
         self.blank = [_ENCODE(self.snap[name]) for name in TASK_COLUMNS]
 
     def _date(self, value: datetime) -> tuple[str, Any, str]:
@@ -444,7 +456,7 @@ class _NewRows:
             all_day = (local.hour, local.minute, local.second) == (0, 0, 0)
             snap["due_all_day"] = row[_I_ALL_DAY] = all_day
             text[_I_ALL_DAY] = "true" if all_day else "false"
-        return row, snap, "{" + ",".join(map(str.__add__, self.keys, text)) + "}"
+        return row, snap, self.template % tuple(text)
 
 
 _NOT_NULL = frozenset(
