@@ -395,7 +395,7 @@ class _NewRows:
         self.index = {name: i for i, name in enumerate(TASK_COLUMNS)}
         # Many records share a date: encode it once. Keyed with the zone too (equal instants in two
         # zones are equal datetimes, but their isoformat differs).
-        self.dates: dict[tuple[datetime, int], tuple[str, Any]] = {}
+        self.dates: dict[tuple[datetime, int], tuple[str, Any, str]] = {}
         self.tag_lists: dict[tuple[str, ...], Any] = {}  # and a tag list
         self.now = now
         # The snapshot's JSON from a template: each column's ``"name":`` and its value's JSON, the
