@@ -191,3 +191,25 @@ def test_a_service_holding_the_graph_follows_a_bulk_import(store, clock):
     # record 1 (#3) waits for records 0 and 2 (#2, #4): #4 waiting for #3 would close a loop
     with pytest.raises(CycleError):
         service.add_dependency(4, 3)
+
+
+def test_the_snapshot_text_is_what_the_store_encoder_writes(service):
+    """`_NewRows` writes each ``task.created`` snapshot's JSON from a template: the same text as
+    ``Dialect.json_in(snapshot)`` (key order, separators, escapes, dates, booleans, nested UDAs)."""
+    from datetime import timedelta, timezone
+
+    from mhv.tasks.interop.taskwarrior import _map, _NewRows
+
+    now = datetime(2026, 11, 30, 8, 15, 30, 123456, tzinfo=UTC)
+    d = service.store.dialect
+    build = _NewRows(d, service.tz, now)
+    recs = records(300)
+    recs[5] |= {"description": 'quote " backslash \\ tab\t ünï ✓ \U0001f600', "recur": "weekly"}
+    recs[6].pop("entry")  # created_at from the clock
+    for n, rec in enumerate(recs, start=1):
+        fields, _ = _map(rec)
+        if n == 9:
+            fields["due"] = datetime(2026, 12, 1, 0, 0, tzinfo=timezone(timedelta(hours=-5)))
+        row, snap, text = build(rec["uuid"], n, fields)
+        assert text == d.json_in(snap), rec
+        assert len(row) == len(snap)
