@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from mhv.errors import MhvError
-
 EXIT_CODES = {
     0: "success",
     1: "an error (see the message)",
@@ -75,9 +73,18 @@ def expand_alias(args: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    from mhv.cli import thin
+
+    try:  # through a running service, before importing anything else (mhv/cli/thin.py)
+        if thin.run(args):
+            sys.exit(0)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
     from mhv.cli.context import new_state
     from mhv.cli.fast import try_fast
     from mhv.cli.output import print_error
+    from mhv.errors import MhvError
 
     current = new_state()
     try:
@@ -108,4 +115,5 @@ def main(argv: list[str] | None = None) -> None:
         raise
     finally:
         current.close()
+        thin.declined.clear()
     sys.exit(0)

@@ -12,14 +12,13 @@ The service still answers ``cli.list`` with ``"json": true`` for other clients.
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
-from datetime import UTC, datetime
 from typing import Any
 
 from mhv.cli.context import CliState
-from mhv.cli.output import use_color
+from mhv.cli.thin import client_json
+
+__all__ = ["client_json", "direct", "run_read"]
 
 # method -> (module, function) of mhv/tasks/views/
 VIEWS = {
@@ -28,51 +27,6 @@ VIEWS = {
     "cli.next": ("ranking", "next_view"),
     "cli.search": ("hits", "search_view"),
 }
-RICH_ENV = (
-    "TERM",
-    "COLORTERM",
-    "NO_COLOR",
-    "FORCE_COLOR",
-    "TTY_COMPATIBLE",
-    "TTY_INTERACTIVE",
-    "COLUMNS",
-    "LINES",
-)
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
-
-
-def client_json(*, rich: bool = False) -> dict[str, Any]:
-    """What the view needs to print as this process would (mhv/tasks/views/client.py reads it)."""
-    data: dict[str, Any] = {
-        "now": datetime.now(UTC).isoformat(),
-        "tz": os.environ.get("TZ"),
-        "columns": shutil.get_terminal_size((120, 24)).columns,
-        "color": use_color(),
-        "color_err": use_color(sys.stderr),
-    }
-    if rich:  # as rich.console.Console would see this process's stdout
-        size = None
-        for fd in (0, 1, 2):
-            try:
-                size = list(os.get_terminal_size(fd))
-            except (AttributeError, ValueError, OSError):
-                continue
-            break
-        data["term"] = {
-            "env": {k: os.environ[k] for k in RICH_ENV if k in os.environ},
-            "isatty": _isatty(sys.stdout),
-            "size": size,
-            "encoding": getattr(sys.stdout, "encoding", None) or "utf-8",
-        }
-    if "MHV_EMBED_MODEL_DIR" in os.environ:  # search: the service must use the same model
-        data["model_dir"] = os.environ["MHV_EMBED_MODEL_DIR"]
-    return data
 
 
 def run_read(st: CliState, method: str, args: dict[str, Any]) -> None:

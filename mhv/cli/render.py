@@ -3,9 +3,13 @@ function for the direct path and for an answer from the sync service. Imports no
 
 from __future__ import annotations
 
-from typing import Any
+from mhv.cli.output import use_color
 
-from mhv.cli.output import Output, use_color
+TYPE_CHECKING = False  # no typing at start-up (the thin client prints through here)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from mhv.cli.output import Output
 
 
 def _dim(text: str) -> str:

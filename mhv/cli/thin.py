@@ -1,0 +1,225 @@
+"""The thin client: `mhv tc WORDS`, `mhv tl`, `mhv show N` and `mhv ts WORDS` sent to a running sync
+service before anything else is imported. This module and what it loads on the way to the answer
+(``_socket``, ``json``, mhv/cli/forms.py, and for `tc` mhv/cli/render.py and output.py) import no
+``typing``, ``dataclasses``, ``pathlib``, ``socket`` (its ``enum``) or ``datetime``: through the service
+a one-shot command costs the interpreter's start-up, one request and its answer.
+
+`run` returns False when it did not print the command's result: no service, a form it does not read
+(help, ``--json`` lists, ``next`` with its config-file coefficients, ``--batch``, any option before the
+command), or an answer that says ``{"direct": why}``. Then mhv/cli/entry.py goes on as before, and a
+method the service already declined or could not take is not sent again in that invocation
+(`declined`, read by mhv/cli/remote.py): the fast path runs it directly, with the same output.
+Errors from the service are printed as the full path prints them, with the same exit codes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+TYPE_CHECKING = False  # typing is ~2 ms of start-up
+if TYPE_CHECKING:
+    from typing import Any
+
+CONNECT_TIMEOUT = 0.25  # a Unix socket connects at once or not at all; this only bounds a stuck server
+REPLY_TIMEOUT = 120.0
+RICH_ENV = (
+    "TERM",
+    "COLORTERM",
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "TTY_COMPATIBLE",
+    "TTY_INTERACTIVE",
+    "COLUMNS",
+    "LINES",
+)
+
+declined: set[str] = set()  # methods the service declined (or did not take) in this invocation
+
+
+def socket_path() -> str:
+    home = os.environ.get("MHV_HOME")
+    if home:
+        return os.path.join(os.path.expanduser(home), "run", "mhv.sock")
+    from mhv import paths
+
+    return str(paths.run_dir() / "mhv.sock")
+
+
+def actor() -> str:
+    """The actor the direct path records (TaskService's default), so history reads the same."""
+    return os.environ.get("MHV_ACTOR") or os.environ.get("USER") or "mhv"
+
+
+def use_color(stream: Any = None) -> bool:
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _columns(fallback: int = 120) -> int:
+    """``shutil.get_terminal_size((120, 24)).columns`` without importing shutil (~2 ms)."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    try:
+        lines = int(os.environ["LINES"])
+    except (KeyError, ValueError):
+        lines = 0
+    if columns <= 0 or lines <= 0:
+        try:
+            size = os.get_terminal_size(sys.__stdout__.fileno())  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            size = os.terminal_size((fallback, 24))
+        if columns <= 0:
+            columns = size.columns or fallback
+    return columns
+
+
+def _now_utc() -> str:
+    """``datetime.now(UTC).isoformat()`` without importing datetime."""
+    micros = time.time_ns() // 1000
+    secs, us = divmod(micros, 1_000_000)
+    t = time.gmtime(secs)
+    text = f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}"
+    return text + (f".{us:06d}" if us else "") + "+00:00"
+
+
+def client_json(*, rich: bool = False) -> dict[str, Any]:
+    """What the view needs to print as this process would (mhv/tasks/views/client.py reads it)."""
+    data: dict[str, Any] = {
+        "now": _now_utc(),
+        "tz": os.environ.get("TZ"),
+        "columns": _columns(),
+        "color": use_color(),
+        "color_err": use_color(sys.stderr),
+    }
+    if rich:  # as rich.console.Console would see this process's stdout
+        size = None
+        for fd in (0, 1, 2):
+            try:
+                size = list(os.get_terminal_size(fd))
+            except (AttributeError, ValueError, OSError):
+                continue
+            break
+        data["term"] = {
+            "env": {k: os.environ[k] for k in RICH_ENV if k in os.environ},
+            "isatty": _isatty(sys.stdout),
+            "size": size,
+            "encoding": getattr(sys.stdout, "encoding", None) or "utf-8",
+        }
+    if "MHV_EMBED_MODEL_DIR" in os.environ:  # search: the service must use the same model
+        data["model_dir"] = os.environ["MHV_EMBED_MODEL_DIR"]
+    return data
+
+
+def exchange(method: str, params: dict[str, Any]) -> tuple[str, Any]:
+    """One JSON-RPC request on the service's socket. Returns ``("result", value)``, ``("error", (data,
+    message))`` for an mhv error, ``("unavailable", why)`` when nothing was sent or the service refused
+    the request, or ``("lost", why)`` when the request was sent and no usable answer came back."""
+    import _socket
+    import json
+
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
+        sock.settimeout(CONNECT_TIMEOUT)
+        try:
+            sock.connect(socket_path())
+        except OSError as exc:  # FileNotFoundError, ConnectionRefusedError, timeout, path too long
+            return "unavailable", str(exc)
+        request = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+        try:
+            sock.sendall(json.dumps(request).encode() + b"\n")
+        except OSError as exc:
+            return "unavailable", str(exc)
+        sock.settimeout(REPLY_TIMEOUT)
+        chunks: list[bytes] = []
+        while True:
+            try:
+                chunk = sock.recv(1 << 20)
+            except OSError as exc:
+                return "lost", f"the service stopped answering ({exc})"
+            if not chunk:
+                return "lost", "the service closed the connection before answering"
+            end = chunk.find(b"\n")
+            if end >= 0:
+                chunks.append(chunk[:end])
+                break
+            chunks.append(chunk)
+    finally:
+        sock.close()
+    try:
+        reply = json.loads(b"".join(chunks))
+    except ValueError:
+        return "lost", "the service sent an unreadable answer"
+    if not isinstance(reply, dict) or reply.get("id") != 1:
+        return "lost", "the service sent an answer to another request"
+    error = reply.get("error")
+    if error is None:
+        return "result", reply.get("result")
+    if isinstance(error, dict) and error.get("code") == -32000:
+        return "error", (error.get("data"), str(error.get("message", "")))
+    return "unavailable", f"the service refused the request: {error}"
+
+
+def run(argv: list[str]) -> bool:
+    """Print what ``mhv ARGV`` prints if the service answers it; False: the caller goes on as before."""
+    declined.clear()
+    if not argv or os.environ.get("MHV_NO_SERVICE"):
+        return False
+    cmd = argv[0]
+    if cmd == "tc":  # the fast path's plain form: words and --json
+        words = [a for a in argv[1:] if a != "--json"]
+        if not words or any(a.startswith("-") for a in words):
+            return False
+        as_json, write = len(words) != len(argv) - 1, True
+        method = "cli.create"
+        params: dict[str, Any] = {"text": words[0] if len(words) == 1 else " ".join(words), "actor": actor()}
+    elif cmd in ("tl", "show", "ts"):  # `next` reads config.toml's coefficients first: the fast path
+        from mhv.cli.forms import read_args
+
+        found = read_args(argv)
+        if found is None:
+            return False
+        method, args = found
+        as_json, write = bool(args.get("json")), False
+        if method == "cli.list" and as_json:
+            return False  # runs directly (mhv/cli/reads.py says why)
+        params = {"args": args, "client": client_json(rich=method == "cli.show")}
+    else:
+        return False
+    kind, value = exchange(method, params)
+    if kind == "result" and isinstance(value, dict):
+        if write and "direct" not in value:
+            from mhv.cli.output import Output
+            from mhv.cli.render import print_outcome
+
+            print_outcome(Output(json=as_json), value)
+            return True
+        if not write and isinstance(value.get("stdout"), str):
+            if value.get("stderr"):
+                sys.stderr.write(value["stderr"])
+                sys.stderr.flush()
+            sys.stdout.write(value["stdout"])
+            return True
+    if kind in ("result", "unavailable") or (kind == "lost" and not write):
+        declined.add(method)
+        return False
+    from mhv.cli import remote
+    from mhv.cli.output import print_error
+
+    err = remote.error_from(*value) if kind == "error" else remote.lost_error(value)
+    print_error(err, as_json=as_json)
+    sys.exit(err.exit_code)
