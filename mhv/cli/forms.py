@@ -39,7 +39,7 @@ _READS = {
 # `mhv stats` (mhv/cli/insights_cmds.py) runs here too, without the Typer app (~60 ms at start-up).
 _STATS = {"--repo": ("repo", "text"), "-r": ("repo", "text"), "--tag": ("tag", "text"), "-t": ("tag", "text"),
           "--since": ("since", "text"), "--now": ("now", "text"), "--json": ("json", "flag")}  # fmt: skip
-_READS_AND_STATS = {**_READS, "stats": ("stats", _STATS, "", {"repo": None, "tag": None, "since": None,
+_READS_AND_STATS: dict[str, Any] = {**_READS, "stats": ("stats", _STATS, "", {"repo": None, "tag": None, "since": None,
                                                                "now": None, "json": False})}  # fmt: skip
 
 

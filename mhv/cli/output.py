@@ -50,7 +50,8 @@ class Output:
             return NotImplemented
         return (self.json, self.batch, self.collected) == (other.json, other.batch, other.collected)
 
-    __hash__ = None  # type: ignore[assignment]  (as a dataclass with eq: unhashable)
+    # as a dataclass with eq: unhashable
+    __hash__ = None  # type: ignore[assignment]
 
     def result(self, data: Any, human: Callable[[], None] | None = None) -> None:
         if self.batch:
