@@ -170,7 +170,7 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
         # (on_mhv_app_reloaded, then _after_first_rows).
         self._reload(self._generation, self.current_filter(), False)
 
-    def _after_first_rows(self) -> None:
+    async def _after_first_rows(self) -> None:
         """Launch, once the first rows are on screen: what the first page does not need. The
         sidebar's counts, the selected task's detail (with its prediction and similar tasks), the
         file watcher, the dependency graph, the search index and the first-run choices each cost as
@@ -179,14 +179,19 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
             return
         self._launched = True
         self.refresh_counts()
+        if self.live:  # before anything awaits: a write made from now on is followed
+            self._follower = EventFollower(
+                self.service, self._deliver_events, start_seq=self.service.last_seq()
+            )
+            self._follow()
+            self._warm_graph()
+        await self.query_one(TaskDetail).build()
+        if self._torn_down:
+            return
         task = self.current_task
         if task is not None and not self.query_one(TaskDetail).editing:
             self._show_detail(task.id)
         self.refresh_bindings()
-        if self.live:
-            self._follower = EventFollower(self.service, self._deliver_events, start_seq=self.service.last_seq())
-            self._follow()
-            self._warm_graph()
         self.index_in_background()
         self._check_config()
         on_start(self)  # first-run choices, the tour, or its resumption
@@ -245,7 +250,9 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
         if prefetched is not None:  # launch: asked for in on_load
             first, highest = await asyncio.wrap_future(prefetched)
         else:
-            first, highest = await self.read(self._first_page, flt)  # the page first: a ranked view sorts once
+            first, highest = await self.read(
+                self._first_page, flt
+            )  # the page first: a ranked view sorts once
         total = len(first) if len(first) < PAGE else await self.read(self.count_for, flt)
         self.post_message(self.Reloaded(generation, total, first, keep_cursor, highest))
 
@@ -308,7 +315,10 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
 
     def _update_title(self) -> None:
         counts = self._status_counts
-        parts = [f"[b]mhv[/b]  ▸ [b $accent]{self.view.label}[/]", f"{self.total:,} {'task' if self.total == 1 else 'tasks'}"]
+        parts = [
+            f"[b]mhv[/b]  ▸ [b $accent]{self.view.label}[/]",
+            f"{self.total:,} {'task' if self.total == 1 else 'tasks'}",
+        ]
         if counts.get("in_progress"):
             parts.append(f"[$status-in-progress]◐ {counts['in_progress']:,} in progress[/]")
         if counts.get("blocked"):
@@ -499,12 +509,16 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
             binding = active.binding
             if not binding.description:
                 continue
-            rows.append((self.get_key_display(binding), binding.description, binding.id or "", active.enabled))
+            rows.append(
+                (self.get_key_display(binding), binding.description, binding.id or "", active.enabled)
+            )
         self.push_screen(HelpScreen(help_for(widget), key_table(rows)))
 
     # ------------------------------------------------------------------ actions: writes
     def _error(self, err: MhvError) -> None:
-        self.notify(f"{err.message}" + (f"\n{err.hint}" if err.hint else ""), title=err.code, severity="error")
+        self.notify(
+            f"{err.message}" + (f"\n{err.hint}" if err.hint else ""), title=err.code, severity="error"
+        )
 
     def _write(self, label: str, fn: Callable[[], Any]) -> Any:
         """Run one service write; errors become a notification; the screen follows the change."""
@@ -535,25 +549,36 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
         elif task is not None and task.worktree_path:
             self.finish_task(task.number)
         elif task is not None:
-            result = self._write(f"completed #{task.number} {task.title}", partial(self.service.complete, task.number))
+            result = self._write(
+                f"completed #{task.number} {task.title}", partial(self.service.complete, task.number)
+            )
             if result and result[1] is not None:
                 self.notify(f"next occurrence #{result[1].number}", timeout=3)
 
     def action_cycle_priority(self) -> None:
         task = self.current_task
         if task is not None:
-            new = PRIORITIES[(PRIORITIES.index(task.priority) + 1) % len(PRIORITIES)] if task.priority in PRIORITIES else "medium"
-            self._write(f"#{task.number} priority {new}", partial(self.service.update, task.number, {"priority": new}))
+            new = (
+                PRIORITIES[(PRIORITIES.index(task.priority) + 1) % len(PRIORITIES)]
+                if task.priority in PRIORITIES
+                else "medium"
+            )
+            self._write(
+                f"#{task.number} priority {new}", partial(self.service.update, task.number, {"priority": new})
+            )
 
-    def action_edit(self) -> None:
-        if self.current_task is not None:
-            self._show_detail(self.current_task.id)
-            self.query_one(TaskDetail).start_edit()
+    async def action_edit(self) -> None:
+        await self._edit("edit-title")
 
-    def action_edit_tags(self) -> None:
+    async def action_edit_tags(self) -> None:
+        await self._edit("edit-tags")
+
+    async def _edit(self, focus: str) -> None:
         if self.current_task is not None:
+            detail = self.query_one(TaskDetail)
+            await detail.build()  # built after the first rows; a key pressed before that waits for it
             self._show_detail(self.current_task.id)
-            self.query_one(TaskDetail).start_edit("edit-tags")
+            detail.start_edit(focus)
 
     def on_task_detail_save(self, message: TaskDetail.Save) -> None:
         detail = self.query_one(TaskDetail)
@@ -561,7 +586,9 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
             detail.stop_edit()
             self.query_one(TaskList).focus()
             return
-        result = self._write(f"saved #{message.number}", partial(self.service.update, message.number, message.changes))
+        result = self._write(
+            f"saved #{message.number}", partial(self.service.update, message.number, message.changes)
+        )
         if result is not None:
             detail.stop_edit()
             self._show_detail(message.number)
@@ -691,7 +718,9 @@ class MhvApp(InsightsSupport, RepoSupport, SearchSupport, App[None]):
         self.notify(outcome.message + "".join(f"\n{w}" for w in action.warnings), timeout=3)
         if outcome.next_task is not None:
             self.notify(f"next occurrence #{outcome.next_task.number}", timeout=3)
-        self.apply_changes({t.id for t in (*outcome.tasks, *([outcome.next_task] if outcome.next_task else []))})
+        self.apply_changes(
+            {t.id for t in (*outcome.tasks, *([outcome.next_task] if outcome.next_task else []))}
+        )
         quick.close()
         self.query_one(TaskList).focus()
         if outcome.task is not None and action.kind != "delete":

@@ -1,21 +1,31 @@
-"""The detail pane: every field of one task, its dependencies as jump links, its history; inline edit."""
+"""The detail pane: every field of one task, its dependencies as jump links, its history; inline edit.
+
+The description's Markdown and the edit form (a TextArea, a Select, buttons: ~45 widgets and ~35 ms
+of imports with markdown-it and Pygments) are mounted by :meth:`TaskDetail.build`, which the
+workspace awaits once its first rows are drawn (docs/tui.md, "Launch"), and before any edit.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, tzinfo
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, ContentSwitcher, Input, Label, Markdown, Select, Static, TextArea
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher, Input, Label, Static
 
 from mhv.nlp import parse
 from mhv.nlp.entities import format_minutes, parse_duration
 from mhv.nlp.recurrence import describe_rrule
 from mhv.tasks.models import PRIORITIES, Event, Task
+
+if TYPE_CHECKING:
+    from textual.widgets import Button
 
 Links = dict[str, list[tuple[Task, str]]]
 
@@ -32,7 +42,7 @@ def _minutes_text(minutes: int | None) -> str:
 
 
 def _rrule_from(text: str) -> str:
-    """"every other friday" (the quick-add language) or an RRULE as it is."""
+    """ "every other friday" (the quick-add language) or an RRULE as it is."""
     if text.upper().startswith(("FREQ=", "RRULE:")):
         return text.upper().removeprefix("RRULE:")
     # A placeholder title in front, so the words are read as a quick-add line's recurrence piece.
@@ -99,52 +109,73 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
         self.shown: Task | None = None
         self._similar_for: str | None = None
         self._prediction_for: str | None = None
+        self._description = ""  # shown by the Markdown once built
+        self._built = False
+        self._building: asyncio.Future[None] | None = None
 
     def compose(self) -> ComposeResult:
         with ContentSwitcher(initial="detail-view", id="detail-switcher"):
             with VerticalScroll(id="detail-view"):
                 yield Static("No task selected.", id="detail-fields")
-                yield Markdown("", id="detail-description")
                 yield Static("", id="detail-links")
                 yield Static("", id="detail-prediction")
                 yield Static("", id="detail-similar")
                 yield Static("", id="detail-history")
-            with VerticalScroll(id="detail-edit"):
-                yield Label("Title")
-                yield Input(id="edit-title")
-                with Horizontal(classes="edit-row"):
-                    with Vertical():
-                        yield Label("Priority")
-                        yield Select([(p, p) for p in PRIORITIES], allow_blank=False, id="edit-priority")
-                    with Vertical():
-                        yield Label("Due")
-                        yield Input(id="edit-due", placeholder="YYYY-MM-DD HH:MM")
-                with Horizontal(classes="edit-row"):
-                    with Vertical():
-                        yield Label("Repository")
-                        yield Input(id="edit-repo")
-                    with Vertical():
-                        yield Label("Tags")
-                        yield Input(id="edit-tags", placeholder="ci perf")
-                with Horizontal(classes="edit-row"):
-                    with Vertical():
-                        yield Label("Scheduled")
-                        yield Input(id="edit-scheduled", placeholder="YYYY-MM-DD")
-                    with Vertical():
-                        yield Label("Estimate")
-                        yield Input(id="edit-estimate", placeholder="2h, 90m")
-                with Horizontal(classes="edit-row"):
-                    with Vertical():
-                        yield Label("Repeats")
-                        yield Input(id="edit-recurrence", placeholder="every monday")
-                    with Vertical():
-                        yield Label("Assignee")
-                        yield Input(id="edit-assignee", placeholder="name")
-                yield Label("Description (markdown)")
-                yield TextArea(id="edit-description", language=None, soft_wrap=True)
-                with Horizontal(classes="edit-buttons"):
-                    yield Button("Save (ctrl+s)", id="edit-save", variant="primary")
-                    yield Button("Cancel (esc)", id="edit-cancel")
+            yield VerticalScroll(id="detail-edit")
+
+    @property
+    def built(self) -> bool:
+        return self._built
+
+    async def build(self) -> None:
+        """Mount the description (Markdown, under the fields) and the edit form; once."""
+        if self._built:
+            return
+        if self._building is None:
+            self._building = asyncio.ensure_future(self._build())
+        await asyncio.shield(self._building)
+
+    async def _build(self) -> None:
+        from textual.widgets import Markdown
+
+        text = self._description
+        description = Markdown(text, id="detail-description")
+        await self.query_one("#detail-view").mount(description, after="#detail-fields")
+        await self.query_one("#detail-edit").mount_all(self._form())
+        self._built = True
+        if self._description != text:  # another task shown while it was mounting
+            description.update(self._description)
+
+    @staticmethod
+    def _form() -> list[Widget]:
+        from textual.widgets import Button, Select, TextArea
+
+        def field(label: str, widget: Widget) -> Vertical:
+            return Vertical(Label(label), widget)
+
+        return [
+            Label("Title"),
+            Input(id="edit-title"),
+            Horizontal(field("Priority", Select([(p, p) for p in PRIORITIES], allow_blank=False, id="edit-priority")),
+                       field("Due", Input(id="edit-due", placeholder="YYYY-MM-DD HH:MM")), classes="edit-row"),
+            Horizontal(field("Repository", Input(id="edit-repo")),
+                       field("Tags", Input(id="edit-tags", placeholder="ci perf")), classes="edit-row"),
+            Horizontal(field("Scheduled", Input(id="edit-scheduled", placeholder="YYYY-MM-DD")),
+                       field("Estimate", Input(id="edit-estimate", placeholder="2h, 90m")), classes="edit-row"),
+            Horizontal(field("Repeats", Input(id="edit-recurrence", placeholder="every monday")),
+                       field("Assignee", Input(id="edit-assignee", placeholder="name")), classes="edit-row"),
+            Label("Description (markdown)"),
+            TextArea(id="edit-description", language=None, soft_wrap=True),
+            Horizontal(Button("Save (ctrl+s)", id="edit-save", variant="primary"),
+                       Button("Cancel (esc)", id="edit-cancel"), classes="edit-buttons"),
+        ]  # fmt: skip
+
+    def _show_description(self, text: str) -> None:
+        self._description = text
+        if self._built:
+            from textual.widgets import Markdown
+
+            self.query_one("#detail-description", Markdown).update(text)
 
     @property
     def editing(self) -> bool:
@@ -154,7 +185,6 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
                   graph_facts: dict[str, Any] | None = None) -> None:  # fmt: skip
         self.shown = task
         fields = self.query_one("#detail-fields", Static)
-        description = self.query_one("#detail-description", Markdown)
         links_view = self.query_one("#detail-links", Static)
         history_view = self.query_one("#detail-history", Static)
         similar = self.query_one("#detail-similar", Static)
@@ -165,7 +195,7 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
             prediction.display = False  # shown again by show_prediction for the new task
         if task is None:
             fields.update("[dim]No task selected. Press [b]a[/b] to add one.[/]")
-            description.update("")
+            self._show_description("")
             links_view.update("")
             history_view.update("")
             return
@@ -191,13 +221,16 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
             f"[dim]updated  [/] {_when(task.updated_at, self.tz)}",
         ]
         if task.worktree_path:
-            rows.insert(rows.index(f"[dim]gate     [/] {task.gate_status}"), f"[dim]worktree [/] {escape(task.worktree_path)}")
+            rows.insert(
+                rows.index(f"[dim]gate     [/] {task.gate_status}"),
+                f"[dim]worktree [/] {escape(task.worktree_path)}",
+            )
         if task.started_at:
             rows.append(f"[dim]started  [/] {_when(task.started_at, self.tz)}")
         if task.completed_at:
             rows.append(f"[dim]finished [/] {_when(task.completed_at, self.tz)}")
         fields.update("\n".join(rows))
-        description.update(task.description or "*No description.*")
+        self._show_description(task.description or "*No description.*")
         links = links or {}
         parts: list[str] = []
         for key, heading in (("blocked_by", "Blocked by"), ("blocks", "Blocks"), ("related", "Related")):
@@ -215,11 +248,15 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
         if progress is not None and (progress.total or progress.cancelled):
             done = progress.completed
             bar = "█" * round(10 * done / progress.total) if progress.total else ""
-            parts.append(f"[b]Subtasks[/b] {done}/{progress.total} done [$success]{bar}[/][dim]{'░' * (10 - len(bar))}[/]")
+            parts.append(
+                f"[b]Subtasks[/b] {done}/{progress.total} done [$success]{bar}[/][dim]{'░' * (10 - len(bar))}[/]"
+            )
         links_view.update("\n".join(parts))
         lines = ["[b]History[/b]"]
         for event in (history or [])[-12:]:
-            lines.append(f"  [dim]{_short_when(event.at, self.tz)}[/] {escape(describe_event(event))} [dim]· {escape(event.actor)}[/]")
+            lines.append(
+                f"  [dim]{_short_when(event.at, self.tz)}[/] {escape(describe_event(event))} [dim]· {escape(event.actor)}[/]"
+            )
         history_view.update("\n".join(lines) if history else "")
 
     def on_mount(self) -> None:
@@ -237,7 +274,7 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
         view.update("\n".join(["", "[b]Prediction[/b]", *("  " + escape(line) for line in lines)]))
 
     def show_similar(self, task_id: str, hits: list[tuple[Task, float]]) -> None:
-        """"Similar tasks" (by meaning) under the links, if ``task_id`` is still the one shown."""
+        """ "Similar tasks" (by meaning) under the links, if ``task_id`` is still the one shown."""
         if self.shown is None or self.shown.id != task_id:
             return
         similar = self.query_one("#detail-similar", Static)
@@ -249,6 +286,8 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
 
     # ------------------------------------------------------------------ editing
     def start_edit(self, focus: str = "edit-title") -> None:
+        from textual.widgets import Select, TextArea
+
         task = self.shown
         if task is None:
             return
@@ -264,13 +303,17 @@ Every field of the selected task, what it waits for (**blocked by**) and what wa
         scheduled = task.scheduled.astimezone(self.tz) if task.scheduled and self.tz else task.scheduled
         self.query_one("#edit-scheduled", Input).value = scheduled.strftime("%Y-%m-%d") if scheduled else ""
         self.query_one("#edit-estimate", Input).value = _minutes_text(task.estimate_minutes)
-        self.query_one("#edit-recurrence", Input).value = describe_rrule(task.recurrence) if task.recurrence else ""
+        self.query_one("#edit-recurrence", Input).value = (
+            describe_rrule(task.recurrence) if task.recurrence else ""
+        )
         self.query_one("#edit-assignee", Input).value = task.assignee or ""
         self.query_one("#edit-description", TextArea).text = task.description or ""
         self.query_one(ContentSwitcher).current = "detail-edit"
         self.query_one(f"#{focus}").focus()
 
     def collect_changes(self) -> dict[str, Any]:
+        from textual.widgets import Select, TextArea
+
         task = self.shown
         assert task is not None
         changes: dict[str, Any] = {}

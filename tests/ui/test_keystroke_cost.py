@@ -140,6 +140,9 @@ class TestCollectionsWhileTyping:
     async def test_startup_objects_are_frozen_only_while_a_typing_surface_is_open(self, make: Any) -> None:
         import gc
 
+        # A live workspace earlier in this process (another test) froze its loaded dependency graph
+        # (mhv/tasks/graph/cache.py) and nothing unfreezes it: start from nothing frozen.
+        gc.unfreeze()
         app = make()
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
