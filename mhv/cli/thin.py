@@ -18,22 +18,15 @@ import os
 import sys
 import time
 
+from mhv.cli.output import use_color
+from mhv.tasks.client_env import RICH_ENV
+
 TYPE_CHECKING = False  # typing is ~2 ms of start-up
 if TYPE_CHECKING:
     from typing import Any
 
 CONNECT_TIMEOUT = 0.25  # a Unix socket connects at once or not at all; this only bounds a stuck server
 REPLY_TIMEOUT = 120.0
-RICH_ENV = (
-    "TERM",
-    "COLORTERM",
-    "NO_COLOR",
-    "FORCE_COLOR",
-    "TTY_COMPATIBLE",
-    "TTY_INTERACTIVE",
-    "COLUMNS",
-    "LINES",
-)
 
 declined: set[str] = set()  # methods the service declined (or did not take) in this invocation
 
@@ -50,15 +43,6 @@ def socket_path() -> str:
 def actor() -> str:
     """The actor the direct path records (TaskService's default), so history reads the same."""
     return os.environ.get("MHV_ACTOR") or os.environ.get("USER") or "mhv"
-
-
-def use_color(stream: Any = None) -> bool:
-    stream = stream or sys.stdout
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return bool(getattr(stream, "isatty", lambda: False)())
 
 
 def _isatty(stream: Any) -> bool:

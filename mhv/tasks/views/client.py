@@ -14,18 +14,7 @@ from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from typing import Any
 
-# The environment Rich reads to pick colours and a size (rich.console.Console), sent by the client.
-RICH_ENV = (
-    "TERM",
-    "COLORTERM",
-    "NO_COLOR",
-    "FORCE_COLOR",
-    "TTY_COMPATIBLE",
-    "TTY_INTERACTIVE",
-    "COLUMNS",
-    "LINES",
-)
-
+from mhv.tasks.client_env import RICH_ENV  # the environment the client sends
 
 # A client's terminal is taken as at most this wide or tall: a width is laid out in memory, and the
 # socket's bytes are not trusted to be sane.
