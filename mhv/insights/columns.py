@@ -170,8 +170,9 @@ def _load(service: TaskService, *, repo: str | None, tag: str | None, since: dat
         where.append("(t.repo = ? OR t.repo LIKE ?)")
         params += [repo, repo + ".%"]
     if tag:
-        where.append(d.has_tag("t.tags"))
-        params.append(d.tag_param(tag))
+        cond, cparams = d.tag_condition("t.tags", tag)
+        where.append(cond)
+        params.extend(cparams)
     ep = d.name
     # SQLite: the finished tasks by a scan of the table (its index on status costs a seek per row).
     done_where = " AND ".join([("+t.status" if ep == "sqlite" else "t.status") + " = 'completed'", *where])

@@ -208,8 +208,9 @@ def load(service: TaskService, *, repo: str | None = None, tag: str | None = Non
         where.append("(repo = ? OR repo LIKE ?)")
         params += [repo, repo + ".%"]
     if tag:
-        where.append(d.has_tag("tags"))
-        params.append(d.tag_param(tag))
+        cond, cparams = d.tag_condition("tags", tag)
+        where.append(cond)
+        params.extend(cparams)
     if statuses:
         where.append(f"status IN ({', '.join('?' * len(statuses))})")
         params += list(statuses)

@@ -272,7 +272,8 @@ class GraphQueries:
                 if repo is not None:
                     rows = conn.all("SELECT id FROM task WHERE repo = ? ORDER BY number", (repo,))
                 else:
-                    rows = conn.all(f"SELECT id FROM task WHERE {d.has_tag('task.tags')} ORDER BY number", (d.tag_param(tag or ""),))
+                    cond, cparams = d.tag_condition("task.tags", tag or "")
+                    rows = conn.all(f"SELECT id FROM task WHERE {cond} ORDER BY number", cparams)
                 members = [r["id"] for r in rows]
                 if not members:
                     what = f"repository {repo!r}" if repo is not None else f"tag {tag!r}"
@@ -327,7 +328,7 @@ class GraphQueries:
 
         d = self.store.dialect
         return urgency_sql(d.name, d.dt_in(now or self.clock()), self.urgency_coefficients,
-                           has_tag=d.has_tag("task.tags"), tag_param=d.tag_param, blocking=_BLOCKING)  # fmt: skip
+                           tag_condition=lambda tag: d.tag_condition("task.tags", tag), blocking=_BLOCKING)  # fmt: skip
 
     def ranked_ids(self, flt: TaskFilter, *, now: datetime | None = None) -> list[str]:
         """Ids of the tasks matching ``flt`` (limit and offset ignored), most urgent first, sorted

@@ -217,12 +217,12 @@ def is_actionable(status: str) -> bool:
 
 
 def urgency_sql(dialect: str, now_param: Any, coefficients: UrgencyCoefficients = DEFAULT_COEFFICIENTS,
-                *, has_tag: str, tag_param: Callable[[str], Any], blocking: str) -> tuple[str, list[Any]]:  # fmt: skip
+                *, tag_condition: Callable[[str], tuple[str, list[Any]]], blocking: str) -> tuple[str, list[Any]]:  # fmt: skip
     """The same score as :func:`urgency`, as one SQL expression over the ``task`` table, so a
     ranked list is sorted and paged by the database (100,000 tasks: no Python object per task).
 
-    ``now_param`` is the bound value of "now" (as the dialect stores datetimes), ``has_tag`` a
-    condition with one ``?`` for a tag (bound to ``tag_param(tag)``), ``blocking`` a condition true when an unfinished task waits
+    ``now_param`` is the bound value of "now" (as the dialect stores datetimes), ``tag_condition``
+    gives a tag's condition and its parameters (``Dialect.tag_condition``), ``blocking`` a condition true when an unfinished task waits
     for this one. ``waiting`` and ``annotations`` are left out: they are 0 for every stored task
     (only Taskwarrior records carry them, and they are not columns). Rounded to 6 places like the
     Python sort key, so both orders agree on ties.
@@ -270,8 +270,9 @@ def urgency_sql(dialect: str, now_param: Any, coefficients: UrgencyCoefficients 
         )
         params.append(now_param)
     for tag, bonus in c.tag_bonus:
-        terms.append(f"CASE WHEN {has_tag} THEN {num(bonus)} ELSE 0.0 END")
-        params.append(tag_param(tag))
+        cond, cparams = tag_condition(tag)
+        terms.append(f"CASE WHEN {cond} THEN {num(bonus)} ELSE 0.0 END")
+        params.extend(cparams)
     for name, bonus in c.repo_bonus:
         terms.append(f"CASE WHEN task.repo = ? OR task.repo LIKE ? ESCAPE '\\' THEN {num(bonus)} ELSE 0.0 END")
         params += [name, name.replace("%", r"\%").replace("_", r"\_") + ".%"]

@@ -101,8 +101,9 @@ class Reads(ServiceCore):
             clauses.append(f"task.repo IN ({', '.join('?' * len(flt.repos)) or 'NULL'})")
             params.extend(flt.repos)
         for tag in flt.tags:
-            clauses.append(d.has_tag("task.tags"))
-            params.append(d.tag_param(tag.lstrip("#").lower()))
+            cond, cparams = d.tag_condition("task.tags", tag.lstrip("#").lower())
+            clauses.append(cond)
+            params.extend(cparams)
         if flt.priority is not None:
             clauses.append("task.priority = ?")
             params.append(flt.priority)

@@ -1,4 +1,4 @@
-"""The tag condition of the store (``Dialect.has_tag``) against plain membership, on a real store.
+"""The tag condition of the store (``Dialect.tag_condition``) against plain membership, on a real store.
 
 On SQLite it is a substring test on the stored JSON text; these tests hold it to exactly what
 ``tag in tags`` says, for tags made to fool a substring test (quotes, brackets, commas, backslashes,
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mhv.tasks.models import STATUSES, TaskFilter
@@ -38,6 +38,8 @@ def test_tricky_tags_match_exactly(service: Any) -> None:
         assert found == [made[tag]], tag
 
 
+@example(stored=[["[,", "bug"]], wanted=",")  # `,"` as a comma ending one element and its closing quote
+@example(stored=[["a,", ",b"], [","]], wanted=",")
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     stored=st.lists(
@@ -56,7 +58,6 @@ def test_condition_is_membership(store: Any, stored: list[list[str]], wanted: st
         conn.execute("DELETE FROM tagprobe")
         for n, tags in enumerate(stored):
             conn.execute("INSERT INTO tagprobe VALUES (?, ?)", [n, d.json_in(tags)])
-        rows = conn.all(
-            f"SELECT n FROM tagprobe WHERE {d.has_tag('tagprobe.tags')} ORDER BY n", [d.tag_param(wanted)]
-        )
+        cond, params = d.tag_condition("tagprobe.tags", wanted)
+        rows = conn.all(f"SELECT n FROM tagprobe WHERE {cond} ORDER BY n", params)
     assert [r["n"] for r in rows] == [n for n, tags in enumerate(stored) if wanted in tags]

@@ -8,7 +8,7 @@ PostgreSQL: ``ix_task_tags_gin``, GIN with ``jsonb_path_ops`` on ``task.tags``, 
 tag filter (``tags @> '["bug"]'``) without reading every task: search lists a tag's tasks to scan
 them exactly, as it does a repository's, and the sidebar and ``mhv tl --tag`` count them.
 SQLite has no index for a JSON list; its tag test is a substring test on the stored text
-(``Dialect.has_tag``), and this revision changes nothing there.
+(``Dialect.tag_condition``), and this revision changes nothing there.
 """
 
 from __future__ import annotations
