@@ -180,6 +180,9 @@ class Dialect:
         return "LIKE" if self.name == "sqlite" else "ILIKE"
 
 
+WAL_SIZE_LIMIT = 64 * 1024 * 1024  # bytes a SQLite WAL keeps after it is started over
+
+
 class Store:
     """One database: SQLite file (default) or PostgreSQL (``postgresql://`` URL)."""
 
@@ -341,11 +344,8 @@ class Store:
     def _sqlite(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            # A short busy timeout: RESTART waits for the writer lock and then for readers while
-            # holding it, so a long wait would stall every writer (a 435 ms write was measured with
-            # 30 s); when it cannot finish in 50 ms it gives up and the next round tries again.
             conn = sqlite3.connect(
-                str(self.path), timeout=0.05, isolation_level=None, check_same_thread=False
+                str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False
             )
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA foreign_keys = ON")
@@ -356,6 +356,10 @@ class Store:
             conn.execute("PRAGMA synchronous = NORMAL")
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
+            # A WAL is reused from its start after a checkpoint but never shrinks by itself: one big
+            # import or a burst of writes left a 300 MB file for good. When the WAL is started
+            # over, SQLite cuts it back to this size.
+            conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
             if self._checkpointer is not None:
                 conn.execute("PRAGMA wal_autocheckpoint = 0")
             self._local.conn = conn
@@ -432,6 +436,7 @@ class Store:
             conn = sqlite3.connect(
                 str(self.path), timeout=0.05, isolation_level=None, check_same_thread=False
             )
+            conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
             try:
                 while not self._stop_checkpoints.wait(interval):
                     with suppress(sqlite3.Error):
