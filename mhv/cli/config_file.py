@@ -65,10 +65,6 @@ def urgency_overrides(path: Path | None = None) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise ValidationError(f"{path or 'config.toml'}: [urgency] must be a table", "write `[urgency]` then `key = number` lines",
                               code="MHV-301")  # fmt: skip
-    out: dict[str, Any] = {}
-    for key, value in table.items():  # `[urgency.tag] next = 15` is the same as `"tag.next" = 15`
-        if isinstance(value, dict):
-            out.update({f"{key}.{k}": v for k, v in value.items()})
-        else:
-            out[key] = value
-    return out
+    from mhv.cli.forms import flat_urgency
+
+    return flat_urgency(table)

@@ -23,16 +23,9 @@ from __future__ import annotations
 from typing import Any
 
 from mhv.cli.context import CliState
-from mhv.cli.forms import _READS, read_args
+from mhv.cli.forms import _READS, plain_words, read_args, update_words
 
 __all__ = ["read_args", "try_fast"]
-
-
-def _plain(args: list[str]) -> tuple[list[str], bool] | None:
-    rest = [a for a in args if a != "--json"]
-    if any(a.startswith("-") for a in rest):
-        return None
-    return rest, len(rest) != len(args)
 
 
 def try_fast(argv: list[str], st: CliState) -> bool:
@@ -73,7 +66,7 @@ def try_fast(argv: list[str], st: CliState) -> bool:
 
         run_read(st, method, args)
         return True
-    parsed = _plain(argv[1:])
+    parsed = plain_words(argv[1:])
     if parsed is None:
         return False
     words, as_json = parsed
@@ -104,7 +97,7 @@ def try_fast(argv: list[str], st: CliState) -> bool:
         return True
     if cmd == "tu":
         ref, rest = words[0], words[1:]
-        changes = [w for part in rest for w in (part.split() if len(rest) == 1 else [part])]
+        changes = update_words(rest)
         try:
             answer = remote.call(
                 "cli.update", {"ref": ref, "words": changes, "actor": remote.actor()}, write=True
@@ -120,8 +113,12 @@ def try_fast(argv: list[str], st: CliState) -> bool:
 
             print_outcome(st.output, answer)
         return True
-    done: list[dict[str, Any]] = []
+    from mhv.cli import thin
+
+    done: list[dict[str, Any]] = thin.handover.pop("td", [])  # what the thin client completed already
     for i, ref in enumerate(words):
+        if i < len(done):
+            continue
         try:
             answer = remote.call("cli.complete", {"ref": ref, "actor": remote.actor()}, write=True)
         except remote.Unavailable:

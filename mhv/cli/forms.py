@@ -94,3 +94,29 @@ def read_args(argv: list[str]) -> tuple[str, dict[str, Any]] | None:
     if argv[0] == "next" and args["limit"] < 1:
         return None  # Typer's own message (min=1)
     return method, args
+
+
+def plain_words(args: list[str]) -> tuple[list[str], bool] | None:
+    """`tc`/`tu`/`td`'s plain form: the words and whether ``--json`` was given; None when another
+    option is there (the full CLI reads it)."""
+    rest = [a for a in args if a != "--json"]
+    if any(a.startswith("-") for a in rest):
+        return None
+    return rest, len(rest) != len(args)
+
+
+def update_words(rest: list[str]) -> list[str]:
+    """`tu N WORDS`: the change words (one quoted argument is split, several are taken as given)."""
+    return [w for part in rest for w in (part.split() if len(rest) == 1 else [part])]
+
+
+def flat_urgency(table: dict[str, Any]) -> dict[str, Any]:
+    """config.toml's ``[urgency]`` table as coefficient name -> value: ``[urgency.tag] next = 15``
+    is the same as ``"tag.next" = 15``."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out.update({f"{key}.{k}": v for k, v in value.items()})
+        else:
+            out[key] = value
+    return out

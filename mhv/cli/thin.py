@@ -1,15 +1,18 @@
-"""The thin client: `mhv tc WORDS`, `mhv tl`, `mhv show N` and `mhv ts WORDS` sent to a running sync
-service before anything else is imported. This module and what it loads on the way to the answer
-(``_socket``, ``json``, mhv/cli/forms.py, and for `tc` mhv/cli/render.py and output.py) import no
-``typing``, ``dataclasses``, ``pathlib``, ``socket`` (its ``enum``) or ``datetime``: through the service
-a one-shot command costs the interpreter's start-up, one request and its answer.
+"""The thin client: `mhv tc WORDS`, `tu N WORDS`, `td N...`, `tl`, `show N`, `next` and `ts WORDS`
+sent to a running sync service before anything else is imported. This module and what it loads on
+the way to the answer (``_socket``, ``json``, mhv/cli/forms.py, for the writes mhv/cli/render.py and
+output.py, for `next` tomllib when there is a config.toml) import no ``typing``, ``dataclasses``,
+``pathlib``, ``socket`` (its ``enum``) or ``datetime``: through the service a one-shot command costs
+the interpreter's start-up, one request and its answer.
 
 `run` returns False when it did not print the command's result: no service, a form it does not read
-(help, ``--json`` lists, ``next`` with its config-file coefficients, ``--batch``, any option before the
-command), or an answer that says ``{"direct": why}``. Then mhv/cli/entry.py goes on as before, and a
-method the service already declined or could not take is not sent again in that invocation
-(`declined`, read by mhv/cli/remote.py): the fast path runs it directly, with the same output.
-Errors from the service are printed as the full path prints them, with the same exit codes.
+(help, ``--json`` lists, ``--batch``, any option before the command, a config.toml the fast path
+would refuse), or an answer that says ``{"direct": why}``. Then mhv/cli/entry.py goes on as before,
+and a method the service already declined or could not take is not sent again in that invocation
+(`declined`, read by mhv/cli/remote.py): the fast path runs it directly, with the same output. `td`
+with several tasks leaves the ones the service completed before it handed one back (a quality gate,
+a worktree) in `handover`, and the fast path goes on from there. Errors from the service are
+printed as the full path prints them, with the same exit codes.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ CONNECT_TIMEOUT = 0.25  # a Unix socket connects at once or not at all; this onl
 REPLY_TIMEOUT = 120.0
 
 declined: set[str] = set()  # methods the service declined (or did not take) in this invocation
+handover: dict[str, Any] = {}  # "td": the tasks the service completed before it handed the rest back
 
 
 def socket_path() -> str:
@@ -158,20 +162,99 @@ def exchange(method: str, params: dict[str, Any]) -> tuple[str, Any]:
     return "unavailable", f"the service refused the request: {error}"
 
 
+def _urgency_overrides() -> dict[str, Any] | None:
+    """config.toml's ``[urgency]`` coefficients for `next`, as mhv/cli/config_file.py reads them;
+    None for a file it would refuse (the fast path then says why) or one this cannot find cheaply."""
+    home = os.environ.get("MHV_HOME")
+    if home:
+        path = os.path.join(os.path.expanduser(home), "config.toml")
+    else:
+        from mhv import paths
+
+        path = str(paths.config_dir() / "config.toml")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        return {}
+    except OSError:
+        return None
+    import tomllib  # the whole file, even with no [urgency]: one the fast path refuses goes there
+
+    try:
+        table = tomllib.loads(data.decode("utf-8")).get("urgency", {})
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(table, dict):
+        return None
+    from mhv.cli.forms import flat_urgency
+
+    return flat_urgency(table)
+
+
+def _fail(kind: str, value: Any, as_json: bool) -> None:
+    """An mhv error from the service, or a write whose answer was lost: printed as the full path
+    prints it, with its exit code."""
+    from mhv.cli import remote
+    from mhv.cli.output import print_error
+
+    err = remote.error_from(*value) if kind == "error" else remote.lost_error(value)
+    print_error(err, as_json=as_json)
+    sys.exit(err.exit_code)
+
+
+def _complete(refs: list[str], as_json: bool) -> bool:
+    """`td N...`: each task completed by the service. When it hands one back (gates, a worktree) or
+    is gone, what it completed is left in ``handover`` and the fast path does the rest."""
+    done: list[dict[str, Any]] = []
+    for ref in refs:
+        kind, value = exchange("cli.complete", {"ref": ref, "actor": actor()})
+        if kind == "result" and isinstance(value, dict) and "direct" not in value:
+            done.append(value)
+            continue
+        if kind in ("result", "unavailable"):
+            declined.add("cli.complete")
+            handover["td"] = done
+            return False
+        _fail(kind, value, as_json)
+    from mhv.cli.output import Output
+    from mhv.cli.render import print_completed
+
+    print_completed(Output(json=as_json), done)
+    return True
+
+
 def run(argv: list[str]) -> bool:
     """Print what ``mhv ARGV`` prints if the service answers it; False: the caller goes on as before."""
     declined.clear()
+    handover.clear()
     if not argv or os.environ.get("MHV_NO_SERVICE"):
         return False
     cmd = argv[0]
-    if cmd == "tc":  # the fast path's plain form: words and --json
-        words = [a for a in argv[1:] if a != "--json"]
-        if not words or any(a.startswith("-") for a in words):
+    if cmd in ("tc", "tu", "td"):  # the fast path's plain forms: words and --json
+        from mhv.cli.forms import plain_words, update_words
+
+        parsed = plain_words(argv[1:])
+        if parsed is None:
             return False
-        as_json, write = len(words) != len(argv) - 1, True
-        method = "cli.create"
-        params: dict[str, Any] = {"text": words[0] if len(words) == 1 else " ".join(words), "actor": actor()}
-    elif cmd in ("tl", "show", "ts"):  # `next` reads config.toml's coefficients first: the fast path
+        words, as_json = parsed
+        write = True
+        if cmd == "tc":
+            if not words:
+                return False
+            method = "cli.create"
+            text = words[0] if len(words) == 1 else " ".join(words)
+            params: dict[str, Any] = {"text": text, "actor": actor()}
+        elif cmd == "tu":
+            if len(words) < 2:
+                return False
+            method = "cli.update"
+            params = {"ref": words[0], "words": update_words(words[1:]), "actor": actor()}
+        else:
+            if not (words and all(w.lstrip("#").isdigit() for w in words)):
+                return False
+            return _complete(words, as_json)
+    elif cmd in ("tl", "show", "ts", "next"):
         from mhv.cli.forms import read_args
 
         found = read_args(argv)
@@ -181,6 +264,11 @@ def run(argv: list[str]) -> bool:
         as_json, write = bool(args.get("json")), False
         if method == "cli.list" and as_json:
             return False  # runs directly (mhv/cli/reads.py says why)
+        if method == "cli.next":  # this process's config.toml coefficients, as the fast path sends them
+            urgency = _urgency_overrides()
+            if urgency is None:
+                return False
+            args["urgency"] = urgency
         params = {"args": args, "client": client_json(rich=method == "cli.show")}
     else:
         return False
@@ -201,9 +289,5 @@ def run(argv: list[str]) -> bool:
     if kind in ("result", "unavailable") or (kind == "lost" and not write):
         declined.add(method)
         return False
-    from mhv.cli import remote
-    from mhv.cli.output import print_error
-
-    err = remote.error_from(*value) if kind == "error" else remote.lost_error(value)
-    print_error(err, as_json=as_json)
-    sys.exit(err.exit_code)
+    _fail(kind, value, as_json)
+    return False  # not reached: _fail exits

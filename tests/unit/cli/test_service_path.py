@@ -167,6 +167,69 @@ def test_the_service_really_answers(mhv, home, monkeypatch):
         service.stop()
 
 
+THIN_PROBE = (
+    "import sys, runpy; sys.argv = ['mhv'] + sys.argv[1:]\n"
+    "try:\n    runpy.run_module('mhv', run_name='__main__')\nexcept SystemExit as exc:\n    code = exc.code\n"
+    "heavy = ('mhv.store', 'mhv.tasks.service', 'mhv.nlp', 'mhv.cli.context', 'mhv.cli.fast', 'typing',"
+    " 'datetime', 'dataclasses')\n"
+    "print('LOADED', sorted(m for m in heavy if m in sys.modules), code, file=sys.stderr)\n"
+)
+
+
+def test_the_everyday_commands_import_only_the_client(home):
+    """Through the service, `tc`, `tu`, `td`, `tl`, `show`, `next` and `ts` load neither the store nor
+    the parser, the task service or the CLI's own state (mhv/cli/thin.py), and exit 0."""
+    service = Service(home)
+    service.start()
+    try:
+        for args in (["tc", "ship the release p1 #next"], ["tc", "second one"], ["tu", "1", "p2"], ["td", "2"],
+                     ["tl"], ["show", "1"], ["next"], ["next", "--explain"], ["ts", "release"], ["config.toml"],
+                     ["next"]):  # fmt: skip
+            if args == ["config.toml"]:  # from here on `next` reads it with tomllib (typing, datetime)
+                (home / "config.toml").write_text("[urgency]\ndue = 12.0\n[urgency.tag]\nnext = 15\n")
+                continue
+            res = subprocess.run([sys.executable, "-c", THIN_PROBE, *args], capture_output=True, text=True)
+            line = next(x for x in res.stderr.splitlines() if x.startswith("LOADED"))
+            tomllib = (home / "config.toml").exists()
+            want = "LOADED ['datetime', 'typing'] 0" if tomllib else "LOADED [] 0"
+            assert line == want, (args, res.stderr)
+    finally:
+        service.stop()
+
+
+def test_next_sends_the_config_files_coefficients(mhv, way, home):
+    mhv("tc", "plain task")
+    mhv("tc", "tagged task #next")
+    assert mhv("next")[1].split()[2] == "#2"  # the tag's default bonus (15) ranks it first
+    (home / "config.toml").write_text("[urgency]\n[urgency.tag]\nnext = -30\n")
+    assert mhv("next")[1].split()[2] == "#1"
+    (home / "config.toml").write_text("[urgency]\ntag.next = 'x'\n")
+    code, out, err = mhv("next")
+    assert code == 4 and "MHV-102" in err and "expected a number" in err and out == ""
+    (home / "config.toml").write_text("[urgency\n")  # not TOML
+    code, out, err = mhv("next")
+    assert code == 4 and "MHV-301" in err and out == ""
+
+
+def test_td_several_tasks_one_handed_back(mhv, way, home):
+    """`td 1 2 3` where the service hands back task 2 (a gate): 1 completed through it, 2 and 3 by the
+    full path; the report lists all three once, as the direct path does."""
+    repo = home / "api"
+    repo.mkdir()
+    (repo / "check.py").write_text("print('fine')\n")
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "check")
+    (home / "config.toml").write_text(f'[repos.api]\ngates = {{ check = "{sys.executable} check.py" }}\n')
+    assert mhv("repo", "add", "api", str(repo))[0] == 0
+    for line in ("plain one", "ship @api", "plain two"):
+        assert mhv("tc", line)[0] == 0
+    code, out, err = mhv("td", "1", "2", "3")
+    assert code == 0, err
+    assert re.findall(r"Completed task (\d)", out) == ["1", "2", "3"]
+    assert json.loads(mhv("tl", "--json")[1]) == []
+
+
 def test_update_same_text_json_and_errors(mhv, way, home):
     mhv("tc", "fix login")
     assert mhv("tu", "1", "p1", "#ci") == (0, "Updated task 1: fix login\n  changed: p1 critical · #ci\n", "")

@@ -96,6 +96,13 @@ def _both(mhv, monkeypatch: pytest.MonkeyPatch, home: Path, args: tuple[str, ...
     return direct, through
 
 
+def _seconds_old(result: object) -> object:
+    """The Age of a task made seconds ago moves on between the two runs (``0s`` then ``1s`` on a
+    loaded machine): blanked, with or without colour, in a `tl` table; everything else is compared."""
+    code, out, err = result  # type: ignore[misc]
+    return code, re.sub(r"(?m)^((?:\x1b\[[0-9;]*m)? *\d+ +)\ds ", r"\1<s> ", out), err
+
+
 @pytest.mark.parametrize("terminal", ["plain", "colour, narrow"])
 def test_reads_are_the_same_bytes_through_the_service(mhv, home, monkeypatch, terminal):
     """The service runs in UTC; the client in Tokyo, so due times and days differ between the two."""
@@ -113,7 +120,7 @@ def test_reads_are_the_same_bytes_through_the_service(mhv, home, monkeypatch, te
     try:
         for args in READS:
             direct, through = _both(mhv, monkeypatch, home, args)
-            assert through == direct, args
+            assert _seconds_old(through) == _seconds_old(direct), args
         code, out, _ = mhv("show", "1")
         assert code == 0 and "2029-03-01 09:00" in out  # Tokyo: 00:00 UTC is 09:00 there
     finally:
