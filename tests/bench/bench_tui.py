@@ -31,6 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.bench.userpy import user_python  # noqa: E402  (the interpreter a user's install gives)
+
 LAUNCH = r"""
 import sys
 sys.path.insert(0, {root!r})
@@ -91,7 +93,7 @@ def launch_once(root: Path, home: Path, size: tuple[int, int] = (120, 40)) -> tu
     leader, follower = pty.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", LAUNCH.format(root=str(root))], stdin=follower,
+    proc = subprocess.Popen([user_python(), "-c", LAUNCH.format(root=str(root))], stdin=follower,
                             stdout=follower, stderr=follower, env=env, cwd=str(root), close_fds=True)  # fmt: skip
     os.close(follower)
     seen, shown, cpu = b"", None, 0.0

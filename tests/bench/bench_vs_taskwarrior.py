@@ -9,7 +9,8 @@ Run on purpose (not collected by pytest):
 Each timing is the median (and p90) wall time of a whole process, output to /dev/null, with the
 database already at N tasks (adds add to it: N grows by a few tasks). Every mhv is run by the same
 one-line runner (`python -c ... ROOT ARGS`: mhv imported from ROOT, then `main(ARGS)`), which is what
-the `mhv` console script does.
+the `mhv` console script does, on the interpreter an ordinary `pip install .` gives (tests/bench/userpy.py;
+``MHV_BENCH_PYTHON=dev`` for this venv's own, which loads the editable install's finder at start-up).
 """
 
 from __future__ import annotations
@@ -59,11 +60,16 @@ def make_export(n: int, seed: int = 7) -> list[dict]:
 
 RUNNER = "import sys; sys.path.insert(0, sys.argv.pop(1)); from mhv.cli.entry import main; main(sys.argv[1:])"
 ROOT = str(Path(__file__).resolve().parents[2])
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from userpy import user_python  # noqa: E402
+
+USER_PYTHON = user_python()
 
 
 def mhv_cmd(root: str, *args: str) -> list[str]:
-    """`mhv ARGS` with the mhv of checkout ``root`` (this one, or --before's)."""
-    return [sys.executable, "-c", RUNNER, root, *args]
+    """`mhv ARGS` with the mhv of checkout ``root`` (this one, or --before's), on the interpreter an
+    ordinary install gives (tests/bench/userpy.py: no editable-install finder at start-up)."""
+    return [USER_PYTHON, "-c", RUNNER, root, *args]
 
 
 def timed(cmd: list[str], env: dict[str, str], stdin: str | None = None) -> float:
@@ -151,7 +157,7 @@ def main() -> None:
     version = subprocess.run(["task", "--version"], capture_output=True, text=True).stdout.strip()
     roots = {"direct": ROOT} | ({"before": str(Path(args.before).resolve())} if args.before else {})
     results: dict[str, object] = {"taskwarrior": version, "load_average": os.getloadavg(), "sizes": {}}
-    print(f"load average {os.getloadavg()}", flush=True)
+    print(f"load average {os.getloadavg()}; mhv runs on {USER_PYTHON}", flush=True)
     for n in args.sizes:
         root = Path(tempfile.mkdtemp(prefix=f"mhv-bench-{n}-", dir="/tmp"))
         export = root / "export.json"
