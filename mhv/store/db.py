@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -106,8 +107,7 @@ class Connection:
         head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
         for start in range(0, len(rows), per):
             chunk = rows[start : start + per]
-            flat = [value for row in chunk for value in row]
-            self.execute(head + ", ".join([one] * len(chunk)), flat)
+            self.execute(head + ", ".join([one] * len(chunk)), list(chain.from_iterable(chunk)))
 
     @contextmanager
     def indexes_deferred(self, table: str, triggers: Sequence[str] = ()) -> Iterator[None]:

@@ -147,9 +147,10 @@ def _estimate(value: Any) -> int | None:
 
 def _map(rec: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Taskwarrior record -> task fields (without id/number) and the uuids it depends on."""
+    get = rec.get
     tw: dict[str, Any] = {}
-    status = rec.get("status", "pending")
-    description = str(rec.get("description", "")).strip()
+    status = get("status", "pending")
+    description = str(get("description", "")).strip()
     title = " ".join(description.split())
     if len(title) > 200:
         tw["description"] = description
@@ -161,61 +162,78 @@ def _map(rec: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         "source": "taskwarrior",
         "source_ref": f"taskwarrior:{rec['uuid']}",
     }
-    start, end = tw_date(rec.get("start")), tw_date(rec.get("end"))
+    # tw_date's reading, without its call for the absent dates (most of them)
+    v = get("start")
+    start = None if v is None else tw_date(v)
+    v = get("end")
+    end = None if v is None else tw_date(v)
     if status == "pending":
-        fields["status"] = "in_progress" if start else "pending"
+        mapped = "in_progress" if start else "pending"
     elif status == "waiting":
-        fields["status"] = "pending"
+        mapped = "pending"
         tw["status"] = "waiting"
     elif status == "completed":
-        fields["status"] = "completed"
+        mapped = "completed"
     elif status == "deleted":
-        fields["status"] = "cancelled"
+        mapped = "cancelled"
     elif status == "recurring":
         # The template of a recurring series: mhv recurs by completing the instance, so the template
         # is kept (hidden, as cancelled) only to be written back.
-        fields["status"] = "cancelled"
+        mapped = "cancelled"
         tw["status"] = "recurring"
     else:
         raise ValueError(f"unknown status {status!r}")
+    fields["status"] = mapped
     fields["started_at"] = start
-    fields["completed_at"] = end if fields["status"] in ("completed", "cancelled") else None
-    if fields["status"] in ("completed", "cancelled") and end is None:
-        fields["completed_at"] = tw_date(rec.get("modified")) or tw_date(rec.get("entry"))
-    if rec.get("project"):
-        fields["repo"] = str(rec["project"])
-    tags = rec.get("tags") or []
+    if mapped == "completed" or mapped == "cancelled":
+        fields["completed_at"] = end if end is not None else tw_date(get("modified")) or tw_date(get("entry"))
+    else:
+        fields["completed_at"] = None
+    project = get("project")
+    if project:
+        fields["repo"] = str(project)
+    tags = get("tags") or []
     if isinstance(tags, str):
         tags = [t for t in tags.split(",") if t]
-    fields["tags"] = [str(t).lower() for t in tags]
-    if [str(t) for t in tags] != fields["tags"]:
-        tw["tags"] = list(tags)
-    pri = rec.get("priority")
+    if tags:
+        lowered = [str(t).lower() for t in tags]
+        if [str(t) for t in tags] != lowered:
+            tw["tags"] = list(tags)
+        fields["tags"] = lowered
+    else:
+        fields["tags"] = []
+    pri = get("priority")
     if pri in PRIORITY_IN:
         fields["priority"] = PRIORITY_IN[pri]
     else:
         fields["priority"] = "medium"
         tw["priority"] = pri  # None (absent) or an unknown value, written back as it was
-    fields["created_at"] = tw_date(rec.get("entry"))
-    fields["updated_at"] = tw_date(rec.get("modified"))
-    due = tw_date(rec.get("due"))
-    fields["due"] = due
-    fields["scheduled"] = tw_date(rec.get("scheduled"))
-    fields["wait"] = tw_date(rec.get("wait"))
-    fields["until"] = tw_date(rec.get("until"))
-    if rec.get("recur"):
-        rule = recur_to_rrule(str(rec["recur"]))
+    fields["created_at"] = tw_date(get("entry"))
+    fields["updated_at"] = tw_date(get("modified"))
+    v = get("due")
+    fields["due"] = None if v is None else tw_date(v)
+    v = get("scheduled")
+    fields["scheduled"] = None if v is None else tw_date(v)
+    v = get("wait")
+    fields["wait"] = None if v is None else tw_date(v)
+    v = get("until")
+    fields["until"] = None if v is None else tw_date(v)
+    recur = get("recur")
+    if recur:
+        rule = recur_to_rrule(str(recur))
         fields["recurrence"] = rule
-        if rule is None or rrule_to_recur(rule) != rec["recur"]:
-            tw["recur"] = rec["recur"]
-    annotations = rec.get("annotations") or []
-    extra = {k: v for k, v in rec.items() if k not in _KNOWN} if rec.keys() - _KNOWN else {}
-    estimate = _estimate(extra.get("estimate"))
-    if estimate is not None:
-        fields["estimate_minutes"] = estimate
-    if extra:
+        if rule is None or rrule_to_recur(rule) != recur:
+            tw["recur"] = recur
+    annotations = get("annotations") or []
+    if rec.keys() <= _KNOWN:
+        extra: dict[str, Any] = {}
+    else:
+        extra = {k: v for k, v in rec.items() if k not in _KNOWN}
+        estimate = _estimate(extra.get("estimate"))
+        if estimate is not None:
+            fields["estimate_minutes"] = estimate
         tw["extra"] = extra
-    depends = rec.get("depends") or []
+    depends = get("depends") or []
     if isinstance(depends, str):
         depends = [d for d in depends.split(",") if d]
     metadata: dict[str, Any] = {"taskwarrior": tw} if tw else {}
@@ -226,7 +244,7 @@ def _map(rec: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
             if isinstance(a, dict)
         ]
     fields["metadata"] = metadata
-    return fields, [str(d) for d in depends]
+    return fields, [str(d) for d in depends] if depends else []
 
 
 def _check(fields: dict[str, Any]) -> None:
@@ -280,8 +298,9 @@ def _import(service: TaskService, records: list[dict[str, Any]]) -> ImportSummar
     valid_uuid = _UUID.fullmatch
     for n, rec in enumerate(records, start=1):
         raw = rec.get("uuid", "")
-        uid = raw if type(raw) is str and valid_uuid(raw) else str(raw).lower()
-        if not valid_uuid(uid):
+        if type(raw) is str and valid_uuid(raw):
+            uid = raw
+        elif not valid_uuid(uid := str(raw).lower()):
             summary.skipped.append((_what(n, rec), "missing or malformed uuid"))
             continue
         if not str(rec.get("description", "")).strip():
@@ -436,10 +455,17 @@ class _NewRows:
         self.row = task_params(blank, dialect)
         self.dialect, self.tz = dialect, tz
         self.index = {name: i for i, name in enumerate(TASK_COLUMNS)}
+        # each column's place and how its value is written
+        self.kinds = {
+            name: (i, _DATE if name in DATETIME_FIELDS else _TAGS if name == "tags" else
+                   _METADATA if name == "metadata" else _PLAIN)
+            for i, name in enumerate(TASK_COLUMNS)
+        }  # fmt: skip
         # Many records share a date: encode it once. Keyed with the zone too (equal instants in two
         # zones are equal datetimes, but their isoformat differs).
         self.dates: dict[tuple[datetime, int], tuple[str, Any, str]] = {}
         self.tag_lists: dict[tuple[str, ...], Any] = {}  # and a tag list
+        self.metadata: dict[tuple[tuple[str, str | None], ...], Any] = {}  # and a metadata of few words
         self.now = now
         # The snapshot's JSON from a template: each column's ``"name":`` and its value's JSON, the
         # blank task's until a field says otherwise; the same text ``Dialect.json_in(snapshot)``
@@ -463,10 +489,25 @@ class _NewRows:
             found = self.tag_lists[key] = self.dialect.json_in(tags)
         return found
 
+    def _metadata(self, value: dict[str, Any]) -> Any:
+        """``metadata`` as stored, once per distinct value when it only keeps Taskwarrior's words
+        (most exports: ``{"taskwarrior": {"priority": null}}``, a task without a priority)."""
+        tw, key = value.get("taskwarrior"), None
+        if (len(value) == 1 and type(tw) is dict and tw.keys() <= _WORDS_KEPT
+                and all(v is None or type(v) is str for v in tw.values())):  # fmt: skip
+            key = tuple(tw.items())
+            found = self.metadata.get(key)
+            if found is not None:
+                return found
+        stored = self.dialect.json_in(value)
+        if key is not None:
+            self.metadata[key] = stored
+        return stored
+
     def __call__(
         self, uid: str, number: int, fields: dict[str, Any]
     ) -> tuple[list[Any], dict[str, Any], str]:
-        snap, row, index, d = dict(self.snap), list(self.row), self.index, self.dialect
+        snap, row, kinds, dates = dict(self.snap), list(self.row), self.kinds, self.dates
         text = list(self.blank)
         snap["id"] = row[0] = uid
         text[0] = _ESCAPE(uid)
@@ -477,21 +518,22 @@ class _NewRows:
                 if name in _NOT_NULL:
                     raise ValueError(f"{name} cannot be empty")
                 continue  # the blank task's value (None) already
-            i = index[name]
-            if name in DATETIME_FIELDS:
-                snap[name], row[i], text[i] = self._date(value)
-            elif name == "tags":
-                snap[name] = value
-                row[i] = text[i] = self._tags(value)
-            elif name == "metadata":
-                snap[name] = value
-                row[i] = text[i] = d.json_in(value) if value else "{}"
-            else:
+            i, kind = kinds[name]
+            if kind is _PLAIN:
                 snap[name] = row[i] = value
                 text[i] = _ESCAPE(value) if type(value) is str else _ENCODE(value)
+            elif kind is _DATE:
+                found = dates.get((value, id(value.tzinfo)))
+                snap[name], row[i], text[i] = found if found is not None else self._date(value)
+            elif kind is _TAGS:
+                snap[name] = value
+                row[i] = text[i] = self._tags(value)
+            else:
+                snap[name] = value
+                row[i] = text[i] = self._metadata(value) if value else "{}"
         for name in ("created_at", "updated_at"):
             if snap[name] is None:
-                i = index[name]
+                i = self.index[name]
                 snap[name], row[i], text[i] = self._date(self.now)
         due = fields.get("due")
         if due is not None:
@@ -502,10 +544,12 @@ class _NewRows:
         return row, snap, self.template % tuple(text)
 
 
+_PLAIN, _DATE, _TAGS, _METADATA = "plain", "date", "tags", "metadata"
 _NOT_NULL = frozenset(
     {"title", "status", "priority", "tags", "metadata", "source", "gate_status", "description"}
 )
 _I_ALL_DAY = TASK_COLUMNS.index("due_all_day")
+_WORDS_KEPT = frozenset({"priority", "status"})  # metadata["taskwarrior"] keys of a few distinct values
 _ENCODE = _JSON_ENCODE  # Dialect.json_in's encoder (the same on both dialects)
 _ESCAPE = encode_basestring_ascii  # a str's JSON, as that encoder writes it (ensure_ascii)
 
