@@ -360,7 +360,9 @@ def _upsert(service: TaskService, act: _Action, mapped: list[tuple[str, dict[str
     encoded: list[tuple[Any, Any]] = []
     recheck: list[str] = []  # updated tasks whose derived status may have to change
     now = act.at
-    build = _NewRows(d, service.tz, now)
+    # the snapshots as dicts only for a graph that follows the events (act._mirror)
+    build = _NewRows(d, service.tz, now, snapshots=service._graph.loaded)
+    statuses: list[tuple[str | None, str | None]] = []
     for uid in uids:
         fields, _ = latest[uid]
         old = existing.get(uid)
@@ -370,6 +372,7 @@ def _upsert(service: TaskService, act: _Action, mapped: list[tuple[str, dict[str
             rows.append(row)
             events.append(("task.created", uid, None, snap))
             encoded.append((None, text))
+            statuses.append((None, fields["status"]))
             summary.created += 1
             continue
         task = Task(id=uid, number=old.number, title=fields["title"])
@@ -393,11 +396,13 @@ def _upsert(service: TaskService, act: _Action, mapped: list[tuple[str, dict[str
             updates.append([*task_params(task, d)[1:], uid])
             events.append(("task.updated", uid, before, after))
             encoded.append((d.json_in(before), d.json_in(after)))
+            statuses.append((before["status"], after["status"]))
             summary.updated += 1
     _insert_new(conn, rows)
     if updates:
         conn.executemany(UPDATE_TASK, updates)
-    act.events_many(events, encoded)
+    assert build.snapshots or not service._graph.loaded  # nothing above loads the graph
+    act.events_many(events, encoded, statuses)
     _link(service, act, uids, latest, summary)
     service._derive_status(act, recheck)
 
@@ -449,9 +454,14 @@ class _NewRows:
     that snapshot as stored JSON, built from the mapped fields in one pass without a `Task`: at
     100,000 tasks the `Task`, its ``task_params`` and its snapshot cost more than the inserts."""
 
-    def __init__(self, dialect: Any, tz: Any, now: datetime) -> None:
+    def __init__(self, dialect: Any, tz: Any, now: datetime, *, snapshots: bool = True) -> None:
+        """``snapshots`` False: no snapshot dict (None in its place), only its JSON; the event's
+        statuses are the caller's to take from the fields (an import where no graph follows the events:
+        100,000 dicts of 28 keys, ~120 MB, not made)."""
         blank = Task(id="", number=0, title="")
         self.snap = blank.snapshot()
+        self.snapshots = snapshots
+        self.scratch = dict(self.snap)  # written and never read when there are no snapshots
         self.row = task_params(blank, dialect)
         self.dialect, self.tz = dialect, tz
         self.index = {name: i for i, name in enumerate(TASK_COLUMNS)}
@@ -506,8 +516,9 @@ class _NewRows:
 
     def __call__(
         self, uid: str, number: int, fields: dict[str, Any]
-    ) -> tuple[list[Any], dict[str, Any], str]:
-        snap, row, kinds, dates = dict(self.snap), list(self.row), self.kinds, self.dates
+    ) -> tuple[list[Any], dict[str, Any] | None, str]:
+        snap = dict(self.snap) if self.snapshots else self.scratch
+        row, kinds, dates = list(self.row), self.kinds, self.dates
         text = list(self.blank)
         snap["id"] = row[0] = uid
         text[0] = _ESCAPE(uid)
@@ -532,7 +543,7 @@ class _NewRows:
                 snap[name] = value
                 row[i] = text[i] = self._metadata(value) if value else "{}"
         for name in ("created_at", "updated_at"):
-            if snap[name] is None:
+            if fields.get(name) is None:  # as the blank task's
                 i = self.index[name]
                 snap[name], row[i], text[i] = self._date(self.now)
         due = fields.get("due")
@@ -541,7 +552,7 @@ class _NewRows:
             all_day = (local.hour, local.minute, local.second) == (0, 0, 0)
             snap["due_all_day"] = row[_I_ALL_DAY] = all_day
             text[_I_ALL_DAY] = "true" if all_day else "false"
-        return row, snap, self.template % tuple(text)
+        return row, snap if self.snapshots else None, self.template % tuple(text)
 
 
 _PLAIN, _DATE, _TAGS, _METADATA = "plain", "date", "tags", "metadata"
