@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -106,8 +107,44 @@ class Connection:
         head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
         for start in range(0, len(rows), per):
             chunk = rows[start : start + per]
-            flat = [value for row in chunk for value in row]
-            self.execute(head + ", ".join([one] * len(chunk)), flat)
+            self.execute(head + ", ".join([one] * len(chunk)), list(chain.from_iterable(chunk)))
+
+    @contextmanager
+    def indexes_deferred(self, table: str, triggers: Sequence[str] = ()) -> Iterator[None]:
+        """SQLite, inside a write transaction: ``table``'s secondary indexes (those created by
+        ``CREATE INDEX``, not a primary key's or a UNIQUE constraint's) and the named triggers dropped
+        for the block, then created again from the very SQL ``sqlite_master`` held for them.
+
+        For a load that outgrows the table (an import into an empty store): one ``CREATE INDEX``
+        sorts its rows once, where upkeep row by row descends each index per row (10,000 tasks: 0.19
+        -> 0.12 s of CPU with the index builds). What a dropped trigger would have written is the
+        caller's to write before the block ends. SQLite's DDL is transactional: should the
+        transaction roll back, the schema it had comes back with it; should the block fail while the
+        transaction goes on, the indexes and triggers are created again before the error goes up.
+        Elsewhere (PostgreSQL) nothing is dropped."""
+        if self.dialect != "sqlite":
+            yield
+            return
+        marks = ", ".join("?" * len(triggers)) or "NULL"
+        saved = [
+            (r[0], r[1], r[2])
+            for r in self.all(
+                "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL AND "
+                f"(type = 'index' OR (type = 'trigger' AND name IN ({marks}))) ORDER BY type, name",
+                (table, *triggers),
+            )
+        ]
+        for kind, name, _ in saved:
+            self.execute(f'DROP {kind.upper()} "{name}"')
+        try:
+            yield
+        except BaseException:
+            if self.raw.in_transaction:  # else the rollback has brought them back already
+                for _, _, sql in saved:
+                    self.execute(sql)
+            raise
+        for _, _, sql in saved:
+            self.execute(sql)
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return list(self.execute(sql, params).fetchall())

@@ -9,7 +9,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -20,6 +20,9 @@ from mhv.tasks.rows import task_params
 Clock = Callable[[], datetime]
 INSERT_TASK = f"INSERT INTO task ({', '.join(TASK_COLUMNS)}) VALUES ({', '.join('?' * len(TASK_COLUMNS))})"
 UPDATE_TASK = f"UPDATE task SET {', '.join(f'{c} = ?' for c in TASK_COLUMNS[1:])} WHERE id = ?"
+
+
+_EVENT_COLUMNS = ("txn", "task_id", "kind", "at", "actor", "before", "after", "before_status", "after_status")
 
 
 def utc_now() -> datetime:
@@ -100,27 +103,38 @@ class _Action:
         self._mirror(kind, task_id, before, after)
 
     def events_many(self, events: list[tuple[str, str | None, Any, Any]],
-                    encoded: list[tuple[Any, Any]] | None = None) -> None:  # fmt: skip
+                    encoded: list[tuple[Any, Any]] | None = None,
+                    statuses: list[tuple[str | None, str | None]] | None = None) -> None:  # fmt: skip
         """Append many events at once (imports): ``(kind, task_id, before, after)`` each, a thousand
-        rows to a statement; ``encoded``: the same ``before`` / ``after`` already as stored JSON text."""
+        rows to a statement; ``encoded``: the same ``before`` / ``after`` already as stored JSON text,
+        ``statuses``: their ``status`` (then ``before`` / ``after`` may be None in ``events`` while the
+        service holds no graph to follow them: nothing else reads them)."""
         if not events:
             return
         d = self.dialect
         at, actor = d.dt_in(self.at), self.service.actor
         if encoded is None:
             encoded = [(d.json_in(b), d.json_in(a)) for _, _, b, a in events]
-        self.conn.insert_rows(
-            "event",
-            ("txn", "task_id", "kind", "at", "actor", "before", "after", "before_status", "after_status"),
-            [
-                (self.id, tid, kind, at, actor, b, a, _status(bo), _status(ao))
-                for (kind, tid, bo, ao), (b, a) in zip(events, encoded, strict=True)
-            ],
+        if statuses is None:
+            statuses = [(_status(bo), _status(ao)) for _, _, bo, ao in events]
+        rows = [
+            (self.id, tid, kind, at, actor, b, a, sb, sa)
+            for (kind, tid, _, _), (b, a), (sb, sa) in zip(events, encoded, statuses, strict=True)
+        ]
+        # More events than the log holds (the first import into a store): its indexes built once after
+        # them (SQLite; 100,000 events: 0.6 -> 0.45 s of CPU with the builds)
+        defer = (
+            d.name == "sqlite"
+            and len(rows) >= 1_000
+            and len(rows) >= (self.conn.scalar("SELECT MAX(seq) FROM event") or 0)
         )
+        with self.conn.indexes_deferred("event") if defer else nullcontext():
+            self.conn.insert_rows("event", _EVENT_COLUMNS, rows)
         self.last_seq = self.conn.scalar("SELECT MAX(seq) FROM event WHERE txn = ?", (self.id,))
         self.events += len(events)
-        for kind, tid, b, a in events:
-            self._mirror(kind, tid, b, a)
+        if self.service._graph.loaded:  # else each event's _mirror would return at once
+            for kind, tid, b, a in events:
+                self._mirror(kind, tid, b, a)
 
     def finish(self) -> None:
         if not self.events:

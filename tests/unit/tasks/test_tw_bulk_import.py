@@ -6,6 +6,8 @@ visible to another process's store; a re-import updates instead of duplicating."
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -203,6 +205,7 @@ def test_the_snapshot_text_is_what_the_store_encoder_writes(service):
     now = datetime(2026, 11, 30, 8, 15, 30, 123456, tzinfo=UTC)
     d = service.store.dialect
     build = _NewRows(d, service.tz, now)
+    bare = _NewRows(d, service.tz, now, snapshots=False)  # no graph to follow the events: no dicts
     recs = records(300)
     recs[5] |= {"description": 'quote " backslash \\ tab\t ünï ✓ \U0001f600', "recur": "weekly"}
     recs[6].pop("entry")  # created_at from the clock
@@ -213,3 +216,146 @@ def test_the_snapshot_text_is_what_the_store_encoder_writes(service):
         row, snap, text = build(rec["uuid"], n, fields)
         assert text == d.json_in(snap), rec
         assert len(row) == len(snap)
+        assert bare(rec["uuid"], n, fields) == (row, None, text)
+
+
+def schema(service) -> list[tuple[str, str, str]]:
+    """SQLite: every index and trigger of the tables an import writes, with its SQL."""
+    with service.store.read() as conn:
+        return [
+            (r["type"], r["name"], r["sql"])
+            for r in conn.all(
+                "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+                "AND tbl_name IN ('task', 'event') ORDER BY name"
+            )
+        ]
+
+
+@contextmanager
+def traced(service) -> Iterator[list[str]]:
+    """The SQL statements the service's SQLite connection runs meanwhile."""
+    statements: list[str] = []
+    with service.store.read() as conn:
+        conn.raw.set_trace_callback(statements.append)
+    try:
+        yield statements
+    finally:
+        with service.store.read() as conn:
+            conn.raw.set_trace_callback(None)
+
+
+def sqlite_only(service) -> None:
+    if service.store.dialect.name != "sqlite":
+        pytest.skip("the deferred indexes are SQLite's")
+
+
+def test_an_import_into_an_empty_store_builds_the_indexes_after_the_rows(service):
+    """More new tasks than stored ones (here: none): the secondary indexes and the search index's
+    insert trigger are dropped for the rows and come back as they were; the search index holds what
+    the trigger would have written (FTS5's integrity check compares it with the task table)."""
+    sqlite_only(service)
+    before = schema(service)
+    assert any(name == "task_fts_ai" for _, name, _ in before) and any(
+        name == "ix_task_due" for _, name, _ in before
+    )
+    with traced(service) as statements:
+        import_records(service, records())
+    assert any(s.startswith('DROP TRIGGER "task_fts_ai"') for s in statements)  # the fast path ran
+    assert schema(service) == before
+    with service.store.read() as conn:
+        conn.execute("INSERT INTO task_fts(task_fts, rank) VALUES ('integrity-check', 1)")
+        plan = " ".join(
+            str(tuple(r)) for r in conn.all("EXPLAIN QUERY PLAN SELECT id FROM task WHERE due > '2026'")
+        )
+    assert "ix_task_due" in plan
+    hits = SearchService(service).search(
+        "flaky websocket", TaskFilter(statuses=STATUSES), mode="text", limit=50
+    )
+    assert len(hits.hits) == len([i for i in range(N) if i % 100 == 7])
+
+
+def test_a_small_import_into_a_larger_store_keeps_its_indexes(service):
+    sqlite_only(service)
+    import_records(service, records())
+    before = schema(service)
+    with traced(service) as statements:
+        more = [r | {"uuid": uid(N + i)} for i, r in enumerate(records(1_500))]
+        assert import_records(service, more).created == 1_500
+    assert not any(s.startswith("DROP") for s in statements)
+    assert schema(service) == before
+    with service.store.read() as conn:
+        conn.execute("INSERT INTO task_fts(task_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_an_import_that_fails_with_its_indexes_dropped_leaves_the_store_as_it_was(service, monkeypatch):
+    """The second statement of rows fails (as a full disk would): the error goes up, nothing was
+    written, and the indexes and triggers are back (the transaction's rollback took the DDL back)."""
+    import sqlite3
+
+    from mhv.store.db import Connection
+
+    sqlite_only(service)
+    service.create({"title": "before the import"})
+    before, kept = schema(service), counts(service)
+    real = Connection.insert_rows
+    calls = []
+
+    def failing(self, table, columns, rows):
+        calls.append(table)
+        if table == "task":
+            real(self, table, columns, rows[:1000])
+            raise sqlite3.OperationalError("database or disk is full")
+        real(self, table, columns, rows)
+
+    monkeypatch.setattr(Connection, "insert_rows", failing)
+    with traced(service) as statements, pytest.raises(sqlite3.OperationalError, match="disk is full"):
+        import_records(service, records())
+    assert any(s.startswith('DROP INDEX "ix_task_due"') for s in statements)
+    monkeypatch.setattr(Connection, "insert_rows", real)
+    assert calls == ["task"]
+    assert schema(service) == before and counts(service) == kept
+    assert [t.title for t in everything(service)] == ["before the import"]
+    assert import_records(service, records()).created == N  # and a second try goes through
+    assert schema(service) == before
+
+
+def test_a_failure_caught_inside_the_transaction_gets_the_indexes_back(service):
+    sqlite_only(service)
+    before = schema(service)
+    with service.store.write() as conn:
+        with pytest.raises(RuntimeError), conn.indexes_deferred("task", ("task_fts_ai",)):
+            assert not any(name == "ix_task_due" for _, name, _ in schema_in(conn))
+            raise RuntimeError("stop")
+        assert schema_in(conn) == before
+    assert schema(service) == before
+
+
+def schema_in(conn) -> list[tuple[str, str, str]]:
+    return [
+        (r["type"], r["name"], r["sql"])
+        for r in conn.all(
+            "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+            "AND tbl_name IN ('task', 'event') ORDER BY name"
+        )
+    ]
+
+
+def test_the_columns_an_import_may_leave_out_default_to_null(service):
+    """`_insert_new` leaves out the columns no new row fills: each must be nullable without a
+    default, so that leaving it out stores NULL, as writing None does."""
+    from mhv.tasks.interop.taskwarrior import _NULL_DEFAULT
+
+    with service.store.read() as conn:
+        if service.store.dialect.name == "sqlite":
+            info = {
+                r["name"]: (not r["notnull"], r["dflt_value"]) for r in conn.all("PRAGMA table_info(task)")
+            }
+        else:
+            info = {
+                r["column_name"]: (r["is_nullable"] == "YES", r["column_default"])
+                for r in conn.all(
+                    "SELECT column_name, is_nullable, column_default FROM information_schema.columns "
+                    "WHERE table_name = 'task'"
+                )
+            }
+    assert {name: info[name] for name in _NULL_DEFAULT} == {name: (True, None) for name in _NULL_DEFAULT}
