@@ -15,13 +15,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mhv.errors import NotFoundError, ValidationError
-from mhv.tasks.graph.algorithms import DependencyGraph, Progress
-from mhv.tasks.graph.urgency import DEFAULT_COEFFICIENTS, Urgency, UrgencyCoefficients, urgency
 from mhv.tasks.models import Task, TaskFilter
 
 if TYPE_CHECKING:
     from mhv.store import Store
+    from mhv.tasks.graph.algorithms import DependencyGraph, Progress
     from mhv.tasks.graph.cache import GraphCache
+    from mhv.tasks.graph.urgency import Urgency, UrgencyCoefficients
+
+# mhv.tasks.graph.algorithms and .urgency (~15 ms to import: dozens of dataclasses) are imported by
+# the answers that use them, not with the service: a one-shot `mhv tc` that links nothing needs neither
+# (tests/unit/cli/test_tc_lazy.py).
 
 FORMATS = ("text", "dot", "mermaid", "json")
 FINISHED = ("completed", "cancelled")
@@ -70,7 +74,7 @@ class GraphQueries:
     _graph: GraphCache
     keep_graph: bool
     clock: Any
-    urgency_coefficients: UrgencyCoefficients = DEFAULT_COEFFICIENTS
+    _coefficients: UrgencyCoefficients | None = None
 
     if TYPE_CHECKING:  # provided by TaskService
 
@@ -83,8 +87,23 @@ class GraphQueries:
         with self._graph.lock, self.store.read() as conn:
             yield self._graph.current(conn)
 
+    @property
+    def urgency_coefficients(self) -> UrgencyCoefficients:
+        """The coefficients of the ranking: the defaults until config.toml's ``[urgency]`` is applied."""
+        if self._coefficients is None:
+            from mhv.tasks.graph.urgency import DEFAULT_COEFFICIENTS
+
+            return DEFAULT_COEFFICIENTS
+        return self._coefficients
+
+    @urgency_coefficients.setter
+    def urgency_coefficients(self, value: UrgencyCoefficients) -> None:
+        self._coefficients = value
+
     def set_urgency_coefficients(self, overrides: Mapping[str, Any]) -> None:
         """Apply the ``[urgency]`` table of config.toml (keys as in docs/graph.md)."""
+        from mhv.tasks.graph.urgency import DEFAULT_COEFFICIENTS
+
         try:
             self.urgency_coefficients = DEFAULT_COEFFICIENTS.with_overrides(overrides)
         except ValueError as exc:
@@ -185,7 +204,7 @@ class GraphQueries:
     def _open_view_from_store(self, max_nodes: int) -> GraphView:
         """The whole graph of open tasks read in SQL: the links whose two ends are open, then those
         tasks (lowest numbers first when capped)."""
-        from mhv.tasks.graph.algorithms import NodeInfo
+        from mhv.tasks.graph.algorithms import DependencyGraph, NodeInfo
 
         d = self.store.dialect
         done = ", ".join(f"'{s}'" for s in FINISHED)
@@ -224,7 +243,7 @@ class GraphQueries:
                          max_nodes: int) -> GraphView:  # fmt: skip
         """graph_view without loading the whole graph: a breadth-first walk in SQL (a one-shot
         `mhv graph 42` on 100,000 tasks reads tens of rows, not 300,000)."""
-        from mhv.tasks.graph.algorithms import NodeInfo
+        from mhv.tasks.graph.algorithms import DependencyGraph, NodeInfo
 
         d = self.store.dialect
         with self.store.read() as conn:
@@ -361,6 +380,7 @@ class GraphQueries:
         ids = everything[flt.offset : None if flt.limit is None else flt.offset + flt.limit]
         if not ids:
             return []
+        from mhv.tasks.graph.urgency import urgency
         from mhv.tasks.models import STATUSES
 
         by_id = {t.id: t for t in self.list_tasks(TaskFilter(statuses=STATUSES, ids=tuple(ids), order="number"))}
