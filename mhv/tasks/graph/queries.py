@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,53 +20,17 @@ from mhv.tasks.models import Task, TaskFilter
 if TYPE_CHECKING:
     from mhv.store import Store
     from mhv.tasks.graph.algorithms import DependencyGraph, Progress
+    from mhv.tasks.graph.answers import GraphView, Ranked
     from mhv.tasks.graph.cache import GraphCache
-    from mhv.tasks.graph.urgency import Urgency, UrgencyCoefficients
+    from mhv.tasks.graph.urgency import UrgencyCoefficients
 
-# mhv.tasks.graph.algorithms and .urgency (~15 ms to import: dozens of dataclasses) are imported by
-# the answers that use them, not with the service: a one-shot `mhv tc` that links nothing needs neither
-# (tests/unit/cli/test_tc_lazy.py).
+# mhv.tasks.graph.algorithms and .urgency (~15 ms to import: dozens of dataclasses) and the answers'
+# classes (mhv/tasks/graph/answers.py) are imported by the answers that use them, not with the service:
+# a one-shot `mhv tc` that links nothing needs none of them (tests/unit/cli/test_tc_lazy.py).
 
 FORMATS = ("text", "dot", "mermaid", "json")
 FINISHED = ("completed", "cancelled")
 DEFAULT_VIEW_NODES = 1_000
-
-
-@dataclass(frozen=True, slots=True)
-class GraphView:
-    """The tasks of one view (a subgraph with the true blocked state of each task), the focused
-    task (None for a repository or tag view) and whether the walk stopped at ``max_nodes``.
-    ``total``: the tasks the view would hold without the cap; ``unlinked``: for the view of every
-    open task, the open tasks left out because nothing links them to another open task."""
-
-    graph: DependencyGraph
-    focus: str | None
-    truncated: bool
-    title: str
-    total: int = 0
-    unlinked: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Ranked:
-    task: Task
-    urgency: Urgency
-    blocking: bool
-    blocked: bool
-
-    def to_json(self, rank: int) -> dict[str, Any]:
-        """One line of `mhv next --json` (and the JSON-RPC ``tasks.next``)."""
-        return {
-            "rank": rank,
-            "urgency": round(self.urgency.score, 4),
-            "blocking": self.blocking,
-            "blocked": self.blocked,
-            "breakdown": [
-                {"term": t.term, "value": round(t.value, 4), "factor": round(t.factor, 4), "coefficient": t.coefficient}
-                for t in self.urgency.terms
-            ],
-            "task": self.task.to_json(),
-        }
 
 
 class GraphQueries:
@@ -199,6 +163,8 @@ class GraphQueries:
                     nodes = set(keep)
                 title = f"@{repo}" if repo is not None else f"#{tag}"
             sub = _subgraph_keeping_state(graph, nodes)
+        from mhv.tasks.graph.answers import GraphView
+
         return GraphView(sub, focus_task.id if focus_task else None, truncated, title, total=total)
 
     def _open_view_from_store(self, max_nodes: int) -> GraphView:
@@ -236,6 +202,8 @@ class GraphQueries:
         for n in kept:
             if statuses[n] == "blocked" and not sub.is_blocked(n):
                 sub.mark_blocked_outside(n)
+        from mhv.tasks.graph.answers import GraphView
+
         return GraphView(sub, None, truncated, "every open task", total=len(ordered),
                          unlinked=open_count - len(ordered))  # fmt: skip
 
@@ -321,6 +289,8 @@ class GraphQueries:
         for n, status in statuses.items():
             if status == "blocked" and not sub.is_blocked(n):
                 sub.mark_blocked_outside(n)
+        from mhv.tasks.graph.answers import GraphView
+
         return GraphView(sub, focus.id if focus else None, truncated, title, total=len(around) if focus is None else len(nodes))
 
     def render_graph(self, ref: int | str | None = None, *, repo: str | None = None, tag: str | None = None,
@@ -380,6 +350,7 @@ class GraphQueries:
         ids = everything[flt.offset : None if flt.limit is None else flt.offset + flt.limit]
         if not ids:
             return []
+        from mhv.tasks.graph.answers import Ranked
         from mhv.tasks.graph.urgency import urgency
         from mhv.tasks.models import STATUSES
 
@@ -415,6 +386,8 @@ def _open_view(graph: DependencyGraph, max_nodes: int) -> GraphView:
     linked.sort(key=lambda n: graph.info(n).number)
     truncated = len(linked) > max_nodes
     sub = _subgraph_keeping_state(graph, set(linked[:max_nodes]))
+    from mhv.tasks.graph.answers import GraphView
+
     return GraphView(sub, None, truncated, "every open task", total=len(linked), unlinked=open_count - len(linked))
 
 
