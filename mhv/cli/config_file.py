@@ -8,7 +8,6 @@ the quick-add commands turn it into a warning and go on with the defaults, as th
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,8 @@ def config_table(path: Path | None = None) -> dict[str, Any]:
 
 @cache
 def _parsed(path: Path, _mtime: int, _size: int) -> dict[str, Any]:
+    import tomllib  # ~2 ms: only when there is a file to read
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

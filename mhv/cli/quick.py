@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from mhv.cli.context import CliState
@@ -195,7 +195,9 @@ def report(st: CliState, outcome: Outcome, now: datetime) -> None:
         from mhv.cli.render import print_outcome
         from mhv.tasks.report import outcome_report
 
-        print_outcome(out, outcome_report(outcome, now, svc.tz))
+        # The zone dates only a recurring task's next occurrence; svc.tz loads zoneinfo (~3 ms).
+        tz = svc.tz if outcome.next_task is not None else UTC
+        print_outcome(out, outcome_report(outcome, now, tz))
         return
     for warning in action.warnings:
         out.warn(warning)

@@ -9,7 +9,6 @@ truth for the schema and its Alembic migrations. Alembic is imported only when a
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import sqlite3
@@ -31,7 +30,12 @@ PG_WRITE_LOCK = 7_342_001
 # started together against one empty or old database migrate it once and the others wait, then see HEAD.
 PG_MIGRATE_LOCK = 7_342_002
 
-log = logging.getLogger("mhv.store")
+
+def _log(message: str, *args: object) -> None:
+    """An info line on the ``mhv.store`` logger; logging (~4 ms to import) only when one is written."""
+    import logging
+
+    logging.getLogger("mhv.store").info(message, *args)
 
 
 # ``json.dumps(value, separators=(",", ":"), default=str)``, the same text, from one encoder built
@@ -337,7 +341,7 @@ class Store:
 
                 waited = not scalar(f"SELECT pg_try_advisory_xact_lock({PG_MIGRATE_LOCK})")
                 if waited:
-                    log.info("another process is migrating %s; waiting for it", self._where())
+                    _log("another process is migrating %s; waiting for it", self._where())
                     scalar(f"SELECT pg_advisory_xact_lock({PG_MIGRATE_LOCK})")
                 found = None
                 if scalar("SELECT to_regclass('alembic_version') IS NOT NULL"):
@@ -347,7 +351,7 @@ class Store:
                     return Migration(now, HEAD, applied=False, waited=waited)
                 self._refuse_newer(now)
                 command.upgrade(_alembic_config(connection), "head")
-                log.info("migrated %s from %s to %s", self._where(), now or "(empty)", HEAD)
+                _log("migrated %s from %s to %s", self._where(), now or "(empty)", HEAD)
                 return Migration(now, HEAD, applied=True, waited=waited)
         finally:
             engine.dispose()

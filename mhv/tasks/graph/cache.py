@@ -23,10 +23,13 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from mhv.errors import MhvError
-from mhv.tasks.graph.algorithms import BLOCKS, DependencyGraph, NodeInfo
 
 if TYPE_CHECKING:
     from mhv.store import Connection, Store
+    from mhv.tasks.graph.algorithms import DependencyGraph, NodeInfo
+
+# mhv.tasks.graph.algorithms is imported when a graph is loaded: every service makes a GraphCache,
+# and a one-shot command (keep_graph=False) never loads one, so it never pays that import.
 
 # Past this many unseen events, reloading is cheaper than replaying them one by one.
 RELOAD_AFTER_EVENTS = 20_000
@@ -80,6 +83,8 @@ class GraphCache:
                 gc.enable()
 
     def _load_all(self, conn: Connection) -> None:
+        from mhv.tasks.graph.algorithms import DependencyGraph, NodeInfo
+
         d = self.store.dialect
         start = int(conn.scalar("SELECT COALESCE(MAX(seq), 0) FROM event"))
         nodes: dict[str, NodeInfo] = {}
@@ -132,6 +137,8 @@ class GraphCache:
         graph = self.graph
         if graph is None:
             return
+        from mhv.tasks.graph.algorithms import BLOCKS, NodeInfo
+
         entity = kind.split(".", 1)[0]
         if entity == "task":
             node = task_id or (after or before or {}).get("id")

@@ -10,59 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mhv.errors import NotFoundError, ValidationError
-from mhv.tasks.graph.algorithms import DependencyGraph, Progress
-from mhv.tasks.graph.urgency import DEFAULT_COEFFICIENTS, Urgency, UrgencyCoefficients, urgency
 from mhv.tasks.models import Task, TaskFilter
 
 if TYPE_CHECKING:
     from mhv.store import Store
+    from mhv.tasks.graph.algorithms import DependencyGraph, Progress
+    from mhv.tasks.graph.answers import GraphView, Ranked
     from mhv.tasks.graph.cache import GraphCache
+    from mhv.tasks.graph.urgency import UrgencyCoefficients
+
+# mhv.tasks.graph.algorithms and .urgency (~15 ms to import: dozens of dataclasses) and the answers'
+# classes (mhv/tasks/graph/answers.py) are imported by the answers that use them, not with the service:
+# a one-shot `mhv tc` that links nothing needs none of them (tests/unit/cli/test_tc_lazy.py).
 
 FORMATS = ("text", "dot", "mermaid", "json")
 FINISHED = ("completed", "cancelled")
 DEFAULT_VIEW_NODES = 1_000
-
-
-@dataclass(frozen=True, slots=True)
-class GraphView:
-    """The tasks of one view (a subgraph with the true blocked state of each task), the focused
-    task (None for a repository or tag view) and whether the walk stopped at ``max_nodes``.
-    ``total``: the tasks the view would hold without the cap; ``unlinked``: for the view of every
-    open task, the open tasks left out because nothing links them to another open task."""
-
-    graph: DependencyGraph
-    focus: str | None
-    truncated: bool
-    title: str
-    total: int = 0
-    unlinked: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Ranked:
-    task: Task
-    urgency: Urgency
-    blocking: bool
-    blocked: bool
-
-    def to_json(self, rank: int) -> dict[str, Any]:
-        """One line of `mhv next --json` (and the JSON-RPC ``tasks.next``)."""
-        return {
-            "rank": rank,
-            "urgency": round(self.urgency.score, 4),
-            "blocking": self.blocking,
-            "blocked": self.blocked,
-            "breakdown": [
-                {"term": t.term, "value": round(t.value, 4), "factor": round(t.factor, 4), "coefficient": t.coefficient}
-                for t in self.urgency.terms
-            ],
-            "task": self.task.to_json(),
-        }
 
 
 class GraphQueries:
@@ -70,7 +38,7 @@ class GraphQueries:
     _graph: GraphCache
     keep_graph: bool
     clock: Any
-    urgency_coefficients: UrgencyCoefficients = DEFAULT_COEFFICIENTS
+    _coefficients: UrgencyCoefficients | None = None
 
     if TYPE_CHECKING:  # provided by TaskService
 
@@ -83,8 +51,23 @@ class GraphQueries:
         with self._graph.lock, self.store.read() as conn:
             yield self._graph.current(conn)
 
+    @property
+    def urgency_coefficients(self) -> UrgencyCoefficients:
+        """The coefficients of the ranking: the defaults until config.toml's ``[urgency]`` is applied."""
+        if self._coefficients is None:
+            from mhv.tasks.graph.urgency import DEFAULT_COEFFICIENTS
+
+            return DEFAULT_COEFFICIENTS
+        return self._coefficients
+
+    @urgency_coefficients.setter
+    def urgency_coefficients(self, value: UrgencyCoefficients) -> None:
+        self._coefficients = value
+
     def set_urgency_coefficients(self, overrides: Mapping[str, Any]) -> None:
         """Apply the ``[urgency]`` table of config.toml (keys as in docs/graph.md)."""
+        from mhv.tasks.graph.urgency import DEFAULT_COEFFICIENTS
+
         try:
             self.urgency_coefficients = DEFAULT_COEFFICIENTS.with_overrides(overrides)
         except ValueError as exc:
@@ -180,12 +163,14 @@ class GraphQueries:
                     nodes = set(keep)
                 title = f"@{repo}" if repo is not None else f"#{tag}"
             sub = _subgraph_keeping_state(graph, nodes)
+        from mhv.tasks.graph.answers import GraphView
+
         return GraphView(sub, focus_task.id if focus_task else None, truncated, title, total=total)
 
     def _open_view_from_store(self, max_nodes: int) -> GraphView:
         """The whole graph of open tasks read in SQL: the links whose two ends are open, then those
         tasks (lowest numbers first when capped)."""
-        from mhv.tasks.graph.algorithms import NodeInfo
+        from mhv.tasks.graph.algorithms import DependencyGraph, NodeInfo
 
         d = self.store.dialect
         done = ", ".join(f"'{s}'" for s in FINISHED)
@@ -217,6 +202,8 @@ class GraphQueries:
         for n in kept:
             if statuses[n] == "blocked" and not sub.is_blocked(n):
                 sub.mark_blocked_outside(n)
+        from mhv.tasks.graph.answers import GraphView
+
         return GraphView(sub, None, truncated, "every open task", total=len(ordered),
                          unlinked=open_count - len(ordered))  # fmt: skip
 
@@ -224,7 +211,7 @@ class GraphQueries:
                          max_nodes: int) -> GraphView:  # fmt: skip
         """graph_view without loading the whole graph: a breadth-first walk in SQL (a one-shot
         `mhv graph 42` on 100,000 tasks reads tens of rows, not 300,000)."""
-        from mhv.tasks.graph.algorithms import NodeInfo
+        from mhv.tasks.graph.algorithms import DependencyGraph, NodeInfo
 
         d = self.store.dialect
         with self.store.read() as conn:
@@ -302,6 +289,8 @@ class GraphQueries:
         for n, status in statuses.items():
             if status == "blocked" and not sub.is_blocked(n):
                 sub.mark_blocked_outside(n)
+        from mhv.tasks.graph.answers import GraphView
+
         return GraphView(sub, focus.id if focus else None, truncated, title, total=len(around) if focus is None else len(nodes))
 
     def render_graph(self, ref: int | str | None = None, *, repo: str | None = None, tag: str | None = None,
@@ -361,6 +350,8 @@ class GraphQueries:
         ids = everything[flt.offset : None if flt.limit is None else flt.offset + flt.limit]
         if not ids:
             return []
+        from mhv.tasks.graph.answers import Ranked
+        from mhv.tasks.graph.urgency import urgency
         from mhv.tasks.models import STATUSES
 
         by_id = {t.id: t for t in self.list_tasks(TaskFilter(statuses=STATUSES, ids=tuple(ids), order="number"))}
@@ -395,6 +386,8 @@ def _open_view(graph: DependencyGraph, max_nodes: int) -> GraphView:
     linked.sort(key=lambda n: graph.info(n).number)
     truncated = len(linked) > max_nodes
     sub = _subgraph_keeping_state(graph, set(linked[:max_nodes]))
+    from mhv.tasks.graph.answers import GraphView
+
     return GraphView(sub, None, truncated, "every open task", total=len(linked), unlinked=open_count - len(linked))
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, tzinfo
@@ -59,6 +58,16 @@ def local_tz(name: str | None = _FROM_ENV) -> tzinfo:
     return (gettz(name) if name else None) or tzlocal()
 
 
+def new_id() -> str:
+    """A random (version 4) UUID as text, as ``str(uuid.uuid4())`` makes it (16 random bytes, the
+    version and variant bits set), without importing uuid: it brings platform (~2 ms of `mhv tc`)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40
+    raw[8] = raw[8] & 0x3F | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 class _Action:
     """One transaction of one user action: collects its events and records it as a txn."""
 
@@ -66,7 +75,7 @@ class _Action:
         self.conn = conn
         self.service = service
         self.dialect = service.store.dialect
-        self.id = str(uuid.uuid4())
+        self.id = new_id()
         self.label = label
         self.kind = kind
         self.target = target

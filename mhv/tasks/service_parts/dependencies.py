@@ -8,7 +8,6 @@ from typing import Any
 
 from mhv.errors import CycleError, NotFoundError, ValidationError
 from mhv.store import Connection
-from mhv.tasks.graph.algorithms import CYCLE_ENDS_SHOWN, name_cycle
 from mhv.tasks.models import OPEN_STATUSES, Task
 from mhv.tasks.rows import SELECT_TASK, task_from_row
 from mhv.tasks.service_parts.core import _Action, _chunks, _copy, _iso
@@ -108,6 +107,8 @@ class Dependencies(Reads):
         """``#1 waiting for #5 would make a cycle: #1 -> #5 -> #4 -> #3 -> #2 -> #1`` with a link to
         remove. A cycle of more than 16 tasks is named by its first and last 8 links with the count
         between; ``details["cycle"]`` always holds every task number (``--json`` prints it)."""
+        from mhv.tasks.graph.algorithms import CYCLE_ENDS_SHOWN, name_cycle  # only for the error
+
         numbers = self._cycle_numbers(conn, cycle)
         shown = name_cycle(numbers, _hash, " -> ")
         size = len(numbers) - 1

@@ -3,7 +3,6 @@ complete (spawning the next occurrence of a recurring task), cancel and delete."
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from mhv.errors import ConflictError, NotFoundError, ValidationError
 from mhv.tasks.models import FINISHED_STATUSES, Task
 from mhv.tasks.rows import SELECT_TASK, task_from_row
-from mhv.tasks.service_parts.core import _Action, _copy, _iso
+from mhv.tasks.service_parts.core import _Action, _copy, _iso, new_id
 from mhv.tasks.service_parts.dependencies import Dependencies
 
 
@@ -91,7 +90,7 @@ class TaskWrites(Dependencies):
         now = act.at
         status = fields.pop("status", None) or "pending"
         task = Task(
-            id=task_id or str(uuid.uuid4()),
+            id=task_id or new_id(),
             number=number or self._next_number(act.conn),
             title=fields.pop("title"),
         )
