@@ -3,10 +3,9 @@ Rows are `Task`s or the narrow `TaskLine`s `mhv tl` reads (TaskService.list_line
 
 from __future__ import annotations
 
-import shutil
 import unicodedata
 from collections.abc import Iterable, Sequence
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from mhv.store import Dialect
@@ -55,22 +54,39 @@ def _fit(text: str, size: int) -> str:
 
 
 def age(created: datetime | None, now: datetime) -> str:
-    if created is None:
-        return ""
-    secs = (now - created).total_seconds()
-    if secs < 60:
-        return f"{max(int(secs), 0)}s"
-    if secs < 3600:
-        return f"{int(secs // 60)}min"
-    if secs < 86400:
-        return f"{int(secs // 3600)}h"
-    if secs < 86400 * 14:
-        return f"{int(secs // 86400)}d"
-    if secs < 86400 * 90:
-        return f"{int(secs // (86400 * 7))}w"
-    if secs < 86400 * 730:
-        return f"{int(secs // (86400 * 30))}mo"
-    return f"{secs / (86400 * 365):.1f}y"
+    return ages([created], now)[0]
+
+
+def ages(created: Iterable[str | datetime | None], now: datetime) -> list[str]:
+    """The Age cells of a column of creation times: datetimes, or the text SQLite stores (read as
+    Dialect.dt_out reads it). One loop without a call per row (10,000 rows: 7.5 -> 4.5 ms)."""
+    fromiso = datetime.fromisoformat
+    out: list[str] = []
+    append = out.append
+    for value in created:
+        if value is None:
+            append("")
+            continue
+        when: Any = fromiso(value) if value.__class__ is str else value  # type: ignore[arg-type]
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        secs = (now - when).total_seconds()
+        if secs < 86400 * 14:
+            if secs < 60:
+                append(f"{max(int(secs), 0)}s")
+            elif secs < 3600:
+                append(f"{int(secs // 60)}min")
+            elif secs < 86400:
+                append(f"{int(secs // 3600)}h")
+            else:
+                append(f"{int(secs // 86400)}d")
+        elif secs < 86400 * 90:
+            append(f"{int(secs // (86400 * 7))}w")
+        elif secs < 86400 * 730:
+            append(f"{int(secs // (86400 * 30))}mo")
+        else:
+            append(f"{secs / (86400 * 365):.1f}y")
+    return out
 
 
 def _widest(cells: Sequence[str], *, measure: bool) -> int:
@@ -93,7 +109,7 @@ def render_tasks(tasks: Sequence[Row], *, now: datetime, tz: tzinfo, color: bool
     cells = [
         [str(t.number) for t in tasks],
         [STATUS_MARK.get(t.status, "") for t in tasks],
-        [age(t.created_at, now) for t in tasks],
+        ages([t.created_at for t in tasks], now),
         [PRIORITY_MARK.get(t.priority, "") for t in tasks],
         [t.repo or "" for t in tasks],
         [" ".join(t.tags) for t in tasks],
@@ -124,7 +140,7 @@ def render_rows(rows: Sequence[Sequence[Any]], *, now: datetime, tz: tzinfo, col
     cells = [
         list(map(str, numbers)),
         [STATUS_MARK.get(s, "") for s in statuses],
-        [age(parse(c), now) for c in created],
+        ages(created, now),
         [PRIORITY_MARK.get(p, "") for p in priorities],
         [r or "" for r in repos],
         tag_cells,
@@ -164,7 +180,11 @@ def _layout(
 ) -> list[str]:
     """The table's lines from its cells, column by column (ID, status, age, priority, repo, tags,
     due, title); ``styles``: each row's colour (None: no colour)."""
-    term = columns or shutil.get_terminal_size((120, 24)).columns
+    if not columns:  # the CLI's callers pass the client's width: shutil (~2 ms to import) only here
+        import shutil
+
+        columns = shutil.get_terminal_size((120, 24)).columns
+    term = columns
     heads = HEADS
     widths = [max(len(heads[i]), _widest(cols[i], measure=i >= 4)) for i in range(7)]
     widths[4] = min(widths[4], 24)
@@ -184,7 +204,8 @@ def _layout(
     # One format string for all rows (10,000 rows: 55 -> 25 ms): repo, tags and title are the only
     # cells that may not fit; an ASCII one too long is cut first as _fit cuts it (its first size-1
     # characters and "…"), and a row with a non-ASCII one of them is laid out cell by cell.
-    template = " ".join(f"{{:{'>' if i in (0, 2) else '<'}{sizes[i]}}}" for i in order)
+    # printf-style (10,000 rows: 3.6 ms, str.format 8.7 ms); the title, last, is not padded (rstripped).
+    template = " ".join(f"%{'' if i in (0, 2) else '-'}{sizes[i]}s" for i in order[:-1]) + " %s"
     wide: set[int] = set()  # rows laid out cell by cell
     shown = {i: cols[i] for i in order}
     for i in order:
@@ -199,17 +220,18 @@ def _layout(
                 text if len(text) <= size or not text.isascii() else text[: size - 1] + "…" for text in col
             ]
     rows = zip(*(shown[i] for i in order), strict=True)
-    fmt = template.format
     if wide:
         originals = list(zip(*(cols[i] for i in order), strict=True))
-        body = [fit(originals[n]) if n in wide else fmt(*cells).rstrip() for n, cells in enumerate(rows)]
+        body = [
+            fit(originals[n]) if n in wide else (template % cells).rstrip() for n, cells in enumerate(rows)
+        ]
     else:
-        body = [fmt(*cells).rstrip() for cells in rows]
+        body = [(template % cells).rstrip() for cells in rows]
     if styles is None:
-        out = [fmt(*(heads[i] for i in order)).rstrip(), " ".join("-" * sizes[i] for i in order)]
+        out = [(template % tuple(heads[i] for i in order)).rstrip(), " ".join("-" * sizes[i] for i in order)]
         out += body
     else:
-        out = [_ANSI["header"] + fmt(*(heads[i] for i in order)).rstrip() + RESET]
+        out = [_ANSI["header"] + (template % tuple(heads[i] for i in order)).rstrip() + RESET]
         alt = _ANSI["alt"]
         for n, (style, text) in enumerate(zip(styles, body, strict=True)):
             if n % 2:

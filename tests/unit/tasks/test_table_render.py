@@ -36,7 +36,7 @@ def _text(rnd: random.Random, words: int, odd: float) -> str:
 
 def _line(rnd: random.Random, number: int, odd: float) -> TaskLine:
     created = None if rnd.random() < 0.05 else NOW - timedelta(seconds=rnd.choice(
-        [0, 1, 59, 60, 61, 3599, 3600, 86399, 86400, 86400 * 14, 86400 * 90, 86400 * 730, rnd.uniform(0, 4e8)]
+        [-5, 0, 1, 59, 60, 61, 3599, 3600, 86399, 86400, 86400 * 14, 86400 * 90, 86400 * 730, rnd.uniform(0, 4e8)]
     ) + rnd.random())  # fmt: skip
     due = None
     if rnd.random() < 0.5:
