@@ -9,7 +9,6 @@ truth for the schema and its Alembic migrations. Alembic is imported only when a
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import sqlite3
@@ -30,7 +29,12 @@ PG_WRITE_LOCK = 7_342_001
 # started together against one empty or old database migrate it once and the others wait, then see HEAD.
 PG_MIGRATE_LOCK = 7_342_002
 
-log = logging.getLogger("mhv.store")
+
+def _log() -> Any:
+    """The store's logger, for the migration path only: ``logging`` is ~3 ms of a one-shot command."""
+    import logging
+
+    return logging.getLogger("mhv.store")
 
 
 # ``json.dumps(value, separators=(",", ":"), default=str)``, the same text, from one encoder built
@@ -298,7 +302,7 @@ class Store:
 
                 waited = not scalar(f"SELECT pg_try_advisory_xact_lock({PG_MIGRATE_LOCK})")
                 if waited:
-                    log.info("another process is migrating %s; waiting for it", self._where())
+                    _log().info("another process is migrating %s; waiting for it", self._where())
                     scalar(f"SELECT pg_advisory_xact_lock({PG_MIGRATE_LOCK})")
                 found = None
                 if scalar("SELECT to_regclass('alembic_version') IS NOT NULL"):
@@ -308,7 +312,7 @@ class Store:
                     return Migration(now, HEAD, applied=False, waited=waited)
                 self._refuse_newer(now)
                 command.upgrade(_alembic_config(connection), "head")
-                log.info("migrated %s from %s to %s", self._where(), now or "(empty)", HEAD)
+                _log().info("migrated %s from %s to %s", self._where(), now or "(empty)", HEAD)
                 return Migration(now, HEAD, applied=True, waited=waited)
         finally:
             engine.dispose()
