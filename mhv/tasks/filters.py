@@ -9,8 +9,11 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from mhv.store import Dialect, Store
-from mhv.tasks.models import OPEN_STATUSES, TaskFilter
-from mhv.tasks.rows import SELECT_LINE
+from mhv.tasks.task_filter import OPEN_STATUSES, TaskFilter
+
+# The columns of a task table's row (`mhv tl`), in the order line_rows reads them (rows.line_from_row).
+LINE_COLUMNS = ("number", "status", "created_at", "priority", "repo", "tags", "due", "due_all_day", "title")
+SELECT_LINE = "SELECT " + ", ".join(f"task.{c}" for c in LINE_COLUMNS) + " FROM task"
 
 ORDERS = {
     "number": "task.number",
@@ -90,7 +93,7 @@ def filter_where(flt: TaskFilter, d: Dialect, clock: Callable[[], datetime]) -> 
 
 
 def line_rows(store: Store, flt: TaskFilter, clock: Callable[[], datetime]) -> list[tuple[Any, ...]]:
-    """The table's columns (rows.LINE_COLUMNS) of the tasks ``flt`` matches, in its order (one of
+    """The table's columns (LINE_COLUMNS) of the tasks ``flt`` matches, in its order (one of
     ORDERS), as the database returns them (dates as stored, tags as JSON text on SQLite): plain
     tuples, not the store's ``sqlite3.Row``s (10,000 rows: ~5 ms less)."""
     where, params = filter_where(flt, store.dialect, clock)

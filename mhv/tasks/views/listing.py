@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from mhv.errors import ValidationError
-from mhv.tasks.models import STATUSES, TaskFilter
+from mhv.tasks.task_filter import STATUSES, TaskFilter
 from mhv.tasks.views.client import Client, Rendered, dumps
 
 # The arguments (JSON) and their types: what mhv/cli parses from `mhv tl ...` (the service checks them).

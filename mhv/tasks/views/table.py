@@ -6,12 +6,14 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mhv.store import Dialect
-from mhv.tasks.models import Task, TaskLine
 
-Row = Task | TaskLine
+if TYPE_CHECKING:
+    from mhv.tasks.models import Task, TaskLine
+
+    Row = Task | TaskLine
 
 PRIORITY_MARK = {"critical": "P1", "high": "H", "medium": "", "low": "L"}
 STATUS_MARK = {"in_progress": "▶", "blocked": "⧗", "completed": "✓", "cancelled": "✗", "pending": ""}
@@ -122,7 +124,7 @@ def render_tasks(tasks: Sequence[Row], *, now: datetime, tz: tzinfo, color: bool
 
 def render_rows(rows: Sequence[Sequence[Any]], *, now: datetime, tz: tzinfo, color: bool,
                 total: int | None = None, columns: int | None = None) -> list[str]:  # fmt: skip
-    """`render_tasks` of the rows mhv.tasks.filters.line_rows reads (rows.LINE_COLUMNS as stored:
+    """`render_tasks` of the rows mhv.tasks.filters.line_rows reads (filters.LINE_COLUMNS as stored:
     dates as text or datetimes, tags as JSON text or lists): the same lines, without a `TaskLine` a
     row, and each distinct tag set and due date turned into its cell once (10,000 rows: 60 -> 25 ms)."""
     if not rows:
