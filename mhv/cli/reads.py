@@ -60,8 +60,14 @@ def direct(st: CliState, method: str, args: dict[str, Any], client: dict[str, An
     from mhv.tasks.views import Client, with_client
 
     module, name = VIEWS[method]
-    view = getattr(importlib.import_module(f"mhv.tasks.views.{module}"), name)
-    svc = st.service
+    views = importlib.import_module(f"mhv.tasks.views.{module}")
+    view = getattr(views, name)
+    if method == "cli.list" and not st.output.batch and views.table_only(args):
+        from mhv.tasks.filters import StoreReader
+
+        svc: Any = StoreReader(st.store)  # the table needs the store alone: no task service imported
+    else:
+        svc = st.service
     who = Client.from_json(client)
     with with_client(svc, who):
         rendered = view(svc, args, who, batch=st.output.batch)

@@ -6,8 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-STATUSES = ("pending", "in_progress", "blocked", "completed", "cancelled")
-OPEN_STATUSES = ("pending", "in_progress", "blocked")
+# Defined apart (`mhv tl` needs them without the rest); callers import them from here too.
+from mhv.tasks.task_filter import OPEN_STATUSES as OPEN_STATUSES
+from mhv.tasks.task_filter import STATUSES as STATUSES
+from mhv.tasks.task_filter import TaskFilter as TaskFilter
+
 FINISHED_STATUSES = ("completed", "cancelled")
 PRIORITIES = ("critical", "high", "medium", "low")
 PRIORITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
@@ -129,32 +132,6 @@ class Event:
             "before": self.before,
             "after": self.after,
         }
-
-
-@dataclass(slots=True)
-class TaskFilter:
-    """What to list. ``statuses=None`` means the open ones (pending, in progress, blocked)."""
-
-    statuses: tuple[str, ...] | None = None
-    repo: str | None = None
-    repos: tuple[str, ...] | None = None  # any of these repositories (`mhv tl --repo a,b`)
-    tags: tuple[str, ...] = ()
-    priority: str | None = None
-    due_before: datetime | None = None
-    due_after: datetime | None = None
-    completed_after: datetime | None = None  # finished at or after (`mhv tl --completed-since`)
-    completed_before: datetime | None = None
-    text: str | None = None
-    parent_id: str | None = None
-    numbers: tuple[int, ...] | None = None
-    ids: tuple[str, ...] | None = None
-    limit: int | None = None
-    offset: int = 0
-    order: str = "default"  # default | number | due | priority | updated | created | title | urgency
-    # Open lists leave out tasks still waiting (wait in the future) and expired ones (until passed),
-    # as of ``now``; ``waiting=True`` lists only the waiting ones (the Waiting view). None: no test.
-    now: datetime | None = None
-    waiting: bool = False
 
 
 @dataclass(slots=True)

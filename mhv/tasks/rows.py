@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from mhv.store import Dialect
+from mhv.tasks.filters import LINE_COLUMNS
 from mhv.tasks.models import DATETIME_FIELDS, TASK_COLUMNS, Event, Repo, Task, TaskLine
 
 SELECT_TASK = "SELECT " + ", ".join(f"task.{c}" for c in TASK_COLUMNS) + " FROM task"
 _DT_OUT = Dialect.dt_out
 _JSON_OUT = Dialect.json_out
-LINE_COLUMNS = ("number", "status", "created_at", "priority", "repo", "tags", "due", "due_all_day", "title")
-SELECT_LINE = "SELECT " + ", ".join(f"task.{c}" for c in LINE_COLUMNS) + " FROM task"
 
 
 def line_from_row(row: Any, tags_seen: dict[str, list[str]] | None = None) -> TaskLine:

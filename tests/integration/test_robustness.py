@@ -202,3 +202,22 @@ def test_one_shot_commands_import_only_what_they_use(mhv_home):
         assert line.startswith("LOADED []"), (args, line)
         if not pydantic_ok:
             assert line.endswith("False"), (args, line)
+
+
+def test_tl_lists_with_the_store_alone(mhv_home):
+    """`mhv tl` without a service reads its table with the store alone (mhv/tasks/filters.py): neither
+    the task service nor the graph is imported; `tl --sort urgency` (ranked by the graph) still is."""
+    mhv("tc", "warm up #ci")
+    probe = (
+        "import sys, runpy; sys.argv = ['mhv'] + sys.argv[1:]\n"
+        "try:\n    runpy.run_module('mhv', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "print('LOADED', sorted(m for m in ('mhv.tasks.service', 'mhv.tasks.graph') if m in sys.modules),"
+        " file=sys.stderr)\n"
+    )
+    env = os.environ | {"MHV_NO_SERVICE": "1"}
+    for args, loaded in ((["tl"], "[]"), (["tl", "#ci", "--sort", "due", "-n", "5"], "[]"),
+                         (["tl", "--sort", "urgency"], "['mhv.tasks.graph', 'mhv.tasks.service']")):  # fmt: skip
+        res = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, env=env)
+        assert "warm up" in res.stdout, (args, res.stdout, res.stderr)
+        line = next(x for x in res.stderr.splitlines() if x.startswith("LOADED"))
+        assert line == f"LOADED {loaded}", (args, line)

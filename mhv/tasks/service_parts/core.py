@@ -15,6 +15,7 @@ from typing import Any
 from mhv.store import Connection, Store
 from mhv.tasks.models import TASK_COLUMNS, Task, TaskFilter
 from mhv.tasks.rows import task_params
+from mhv.tasks.zones import local_tz  # here for the service's callers
 
 Clock = Callable[[], datetime]
 INSERT_TASK = f"INSERT INTO task ({', '.join(TASK_COLUMNS)}) VALUES ({', '.join('?' * len(TASK_COLUMNS))})"
@@ -26,36 +27,6 @@ _EVENT_COLUMNS = ("txn", "task_id", "kind", "at", "actor", "before", "after", "b
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-_FROM_ENV: Any = object()
-
-
-def local_tz(name: str | None = _FROM_ENV) -> tzinfo:
-    """The local zone: ``TZ`` (or ``name``, another process's ``TZ``), else the zone /etc/localtime
-    links to. The standard library's zoneinfo reads a zone name in ~1 ms; dateutil (~20 ms to import)
-    stays the fallback for what zoneinfo does not take (a POSIX rule such as ``EST5EDT,M3.2.0,M11.1.0``,
-    a ``:path``, no /etc/localtime link)."""
-    if name is _FROM_ENV:
-        name = os.environ.get("TZ")
-    key = name
-    if not name:
-        try:
-            target = os.readlink("/etc/localtime")
-        except OSError:
-            target = ""
-        _, found, key = target.partition("zoneinfo/")
-        key = key if found else None
-    if key and not key.startswith((":", "/")) and ".." not in key:
-        from zoneinfo import ZoneInfo
-
-        try:
-            return ZoneInfo(key)
-        except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
-            pass
-    from dateutil.tz import gettz, tzlocal
-
-    return (gettz(name) if name else None) or tzlocal()
 
 
 def new_id() -> str:

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from mhv.errors import NotFoundError
 from mhv.store import Connection
+from mhv.tasks.filters import ORDERS, filter_where, line_rows
 from mhv.tasks.models import OPEN_STATUSES, TASK_COLUMNS, Event, Task, TaskFilter, TaskLine
 from mhv.tasks.rows import (
-    SELECT_LINE,
     SELECT_TASK,
     event_from_row,
     json_from_row,
@@ -20,20 +20,7 @@ from mhv.tasks.rows import (
 )
 from mhv.tasks.service_parts.core import ServiceCore, _chunks
 
-_ORDERS = {
-    "number": "task.number",
-    "due": "task.due IS NULL, task.due, task.number",
-    "priority": "CASE task.priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 "
-    "ELSE 3 END, task.due IS NULL, task.due, task.number",
-    "updated": "task.updated_at DESC, task.number DESC",
-    "created": "task.created_at DESC, task.number DESC",
-    "title": "lower(task.title), task.number",
-    "wait": "task.wait IS NULL, task.wait, task.number",  # the Waiting view: the soonest to show first
-}
-_ORDERS["default"] = (
-    "CASE task.status WHEN 'in_progress' THEN 0 WHEN 'pending' THEN 1 WHEN 'blocked' THEN 2 ELSE 3 END, "
-    + _ORDERS["priority"]
-)
+_ORDERS = ORDERS  # the orders SQL sorts by (mhv/tasks/filters.py)
 
 
 class Reads(ServiceCore):
@@ -75,66 +62,7 @@ class Reads(ServiceCore):
             return task
 
     def _where(self, flt: TaskFilter) -> tuple[str, list[Any]]:
-        d = self.store.dialect
-        clauses: list[str] = []
-        params: list[Any] = []
-        statuses = flt.statuses if flt.statuses is not None else OPEN_STATUSES
-        if statuses:
-            clauses.append(f"task.status IN ({', '.join('?' * len(statuses))})")
-            params.extend(statuses)
-        # Open lists (no statuses, or only open ones: the Next and Blocked views, `mhv next`) leave out
-        # the waiting and the expired tasks; the Waiting view lists only the waiting ones.
-        if flt.waiting or flt.statuses is None or (statuses and set(statuses) <= set(OPEN_STATUSES)):
-            now = d.dt_in(flt.now or self.clock())
-            if flt.waiting:
-                clauses.append("task.wait > ?")
-                params.append(now)
-            else:
-                clauses.append(
-                    "(task.wait IS NULL OR task.wait <= ?) AND (task.until IS NULL OR task.until > ?)"
-                )
-                params.extend([now, now])
-        if flt.repo is not None:
-            clauses.append("task.repo = ?")
-            params.append(flt.repo)
-        if flt.repos is not None:
-            clauses.append(f"task.repo IN ({', '.join('?' * len(flt.repos)) or 'NULL'})")
-            params.extend(flt.repos)
-        for tag in flt.tags:
-            cond, cparams = d.tag_condition("task.tags", tag.lstrip("#").lower())
-            clauses.append(cond)
-            params.extend(cparams)
-        if flt.priority is not None:
-            clauses.append("task.priority = ?")
-            params.append(flt.priority)
-        if flt.due_before is not None:
-            clauses.append("task.due IS NOT NULL AND task.due < ?")
-            params.append(d.dt_in(flt.due_before))
-        if flt.due_after is not None:
-            clauses.append("task.due IS NOT NULL AND task.due >= ?")
-            params.append(d.dt_in(flt.due_after))
-        if flt.completed_after is not None:
-            clauses.append("task.completed_at IS NOT NULL AND task.completed_at >= ?")
-            params.append(d.dt_in(flt.completed_after))
-        if flt.completed_before is not None:
-            clauses.append("task.completed_at IS NOT NULL AND task.completed_at < ?")
-            params.append(d.dt_in(flt.completed_before))
-        if flt.text:
-            words = flt.text.split()
-            for word in words:
-                clauses.append(f"(task.title {d.ilike()} ? OR task.description {d.ilike()} ?)")
-                pattern = f"%{word}%"
-                params.extend([pattern, pattern])
-        if flt.parent_id is not None:
-            clauses.append("task.parent_id = ?")
-            params.append(flt.parent_id)
-        if flt.numbers is not None:
-            clauses.append(f"task.number IN ({', '.join('?' * len(flt.numbers)) or 'NULL'})")
-            params.extend(flt.numbers)
-        if flt.ids is not None:
-            clauses.append(f"task.id IN ({', '.join('?' * len(flt.ids)) or 'NULL'})")
-            params.extend(flt.ids)
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+        return filter_where(flt, self.store.dialect, self.clock)
 
     def list_tasks(self, flt: TaskFilter | None = None, *, links: bool = False) -> list[Task]:
         flt = flt or TaskFilter()
@@ -168,14 +96,8 @@ class Reads(ServiceCore):
             tasks = self.list_tasks(flt)
             return [TaskLine(t.number, t.status, t.created_at, t.priority, t.repo, t.tags, t.due, t.due_all_day,
                              t.title) for t in tasks]  # fmt: skip
-        where, params = self._where(flt)
-        sql = SELECT_LINE + where + " ORDER BY " + _ORDERS[flt.order]
-        if flt.limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            params.extend([flt.limit, flt.offset])
         tags: dict[str, list[str]] = {}  # a few distinct tag sets: each JSON text decoded once
-        with self.store.read() as conn:
-            return [line_from_row(r, tags) for r in conn.execute(sql, params).fetchall()]
+        return [line_from_row(r, tags) for r in line_rows(self.store, flt, self.clock)]
 
     def count(self, flt: TaskFilter | None = None) -> int:
         where, params = self._where(flt or TaskFilter())

@@ -23,7 +23,7 @@ MAX_SIDE = 10_000
 
 @lru_cache(maxsize=64)
 def _zone(name: str | None) -> tzinfo:
-    from mhv.tasks.service_parts.core import local_tz
+    from mhv.tasks.zones import local_tz
 
     return local_tz(name)
 
@@ -68,7 +68,9 @@ class Client:
             try:
                 _zone(tz_name)
             except (OSError, ValueError, LookupError) as exc:
-                raise ValueError(f"client.tz {tz_name[:60]!r} is not a zone this service can read ({exc})") from None
+                raise ValueError(
+                    f"client.tz {tz_name[:60]!r} is not a zone this service can read ({exc})"
+                ) from None
         if not isinstance(columns, int) or isinstance(columns, bool) or not 0 < columns < 100_000:
             raise ValueError("client.columns must be a positive integer")
         if not isinstance(term, dict) or not isinstance(term.get("env") or {}, dict):
@@ -78,9 +80,16 @@ class Client:
             try:
                 codecs.lookup(str(encoding)[:64])
             except LookupError:
-                raise ValueError(f"client.term.encoding {str(encoding)[:64]!r} is not a known encoding") from None
+                raise ValueError(
+                    f"client.term.encoding {str(encoding)[:64]!r} is not a known encoding"
+                ) from None
         return cls(
-            now.astimezone(UTC), tz_name, min(columns, MAX_SIDE), bool(data.get("color")), bool(data.get("color_err")), term
+            now.astimezone(UTC),
+            tz_name,
+            min(columns, MAX_SIDE),
+            bool(data.get("color")),
+            bool(data.get("color_err")),
+            term,
         )
 
     # -- how the client would print ----------------------------------------------------------------
@@ -106,7 +115,11 @@ class Client:
             pass
         else:
             size = term.get("size")
-            w, h = (_side(size[0]), _side(size[1])) if isinstance(size, list) and len(size) == 2 else (None, None)
+            w, h = (
+                (_side(size[0]), _side(size[1]))
+                if isinstance(size, list) and len(size) == 2
+                else (None, None)
+            )
             w = _side(env.get("COLUMNS")) or w
             h = _side(env.get("LINES")) or h
             width, height = (w or 80), (h or 25)

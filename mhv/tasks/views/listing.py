@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from mhv.errors import ValidationError
-from mhv.tasks.models import STATUSES, TaskFilter
+from mhv.tasks.task_filter import STATUSES, TaskFilter
 from mhv.tasks.views.client import Client, Rendered, dumps
 
 # The arguments (JSON) and their types: what mhv/cli parses from `mhv tl ...` (the service checks them).
@@ -107,10 +107,27 @@ def list_view(svc: Any, args: dict[str, Any], client: Client, *, batch: bool = F
     if batch or args.get("json"):
         data = svc.list_json(flt)
         return Rendered(data=data) if batch else Rendered(dumps(data) + "\n")
+    if table_only(args):  # the store alone (a TaskService, or the CLI's filters.StoreReader)
+        from mhv.tasks.filters import count, line_rows
+        from mhv.tasks.views.table import render_rows
+
+        rows = line_rows(svc.store, flt, svc.clock)
+        total = count(svc.store, flt, svc.clock) if flt.limit is not None and len(rows) == flt.limit else None
+        lines = render_rows(rows, now=client.now, tz=client.tz, color=client.color, total=total,
+                            columns=client.columns)  # fmt: skip
+        return Rendered("\n".join(lines) + "\n")
     from mhv.tasks.views.table import render_tasks
 
-    lines = svc.list_lines(flt)
-    total = svc.count(flt) if flt.limit is not None and len(lines) == flt.limit else None
-    text = "\n".join(render_tasks(lines, now=client.now, tz=client.tz, color=client.color, total=total,
+    tasks = svc.list_lines(flt)  # ranked by urgency (mhv.tasks.graph), or by an order provider
+    total = svc.count(flt) if flt.limit is not None and len(tasks) == flt.limit else None
+    text = "\n".join(render_tasks(tasks, now=client.now, tz=client.tz, color=client.color, total=total,
                                   columns=client.columns))  # fmt: skip
     return Rendered(text + "\n")
+
+
+def table_only(args: dict[str, Any]) -> bool:
+    """Whether `mhv tl ARGS` prints the task table in an order SQL sorts by: what `list_view` reads
+    with ``svc.store`` and ``svc.clock`` alone (mhv.tasks.filters), no TaskService needed."""
+    from mhv.tasks.filters import ORDERS
+
+    return not (args.get("format") or args.get("json")) and (args.get("sort") or "default") in ORDERS

@@ -1,0 +1,141 @@
+"""The task table (`mhv tl`) byte for byte as before `render_rows`: the renderer of Task / TaskLine
+objects and the one of raw store rows (SQLite's text and JSON, PostgreSQL's datetimes and lists)
+against the frozen renderer in table_before.py, on random tables with wide and accented text, long
+titles, repos and tags, due dates in several zones, every status and priority, and many terminal
+widths; then `mhv tl`'s view on a real store (SQLite and PostgreSQL), read with the store alone and
+with the task service."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mhv.store import Dialect
+from mhv.tasks.filters import StoreReader
+from mhv.tasks.models import TaskLine
+from mhv.tasks.views import Client, with_client
+from mhv.tasks.views.listing import list_view
+from mhv.tasks.views.table import render_rows, render_tasks
+from tests.unit.tasks import table_before
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+WORDS = ["fix", "login", "deploy", "a", "release-notes", "ci", "cache", "refactor", "the", "websocket"]
+ODD = ["café", "naïve", "Größe", "漢字", "テスト", "数据库", "🙂", "e\u0301", "ｗｉｄｅ", "tab\there", "—"]
+STATUSES = ["pending", "in_progress", "blocked", "completed", "cancelled", "weird"]
+PRIORITIES = ["critical", "high", "medium", "low", "odd"]
+ZONES = [UTC, ZoneInfo("Asia/Tokyo"), ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata")]
+
+
+def _text(rnd: random.Random, words: int, odd: float) -> str:
+    return " ".join(rnd.choice(ODD) if rnd.random() < odd else rnd.choice(WORDS) for _ in range(words))
+
+
+def _line(rnd: random.Random, number: int, odd: float) -> TaskLine:
+    created = None if rnd.random() < 0.05 else NOW - timedelta(seconds=rnd.choice(
+        [-5, 0, 1, 59, 60, 61, 3599, 3600, 86399, 86400, 86400 * 14, 86400 * 90, 86400 * 730, rnd.uniform(0, 4e8)]
+    ) + rnd.random())  # fmt: skip
+    due = None
+    if rnd.random() < 0.5:
+        due = NOW + timedelta(minutes=rnd.randint(-60 * 24 * 90, 60 * 24 * 90))
+        if rnd.random() < 0.3:
+            due = due.astimezone(rnd.choice(ZONES))  # an aware due in another zone: same instant
+    repo = rnd.choice([None, None, "api", "crackerjack.ci", "a" * rnd.randint(20, 30), _text(rnd, 1, 1.0)])
+    tags = [_text(rnd, 1, odd).replace(" ", "-") for _ in range(rnd.choice([0, 0, 1, 2, 3]))]
+    if rnd.random() < 0.05:
+        tags.append("a-very-long-tag-that-cannot-fit")
+    title = _text(rnd, rnd.choice([1, 3, 8, 20]), odd)
+    return TaskLine(number, rnd.choice(STATUSES), created, rnd.choice(PRIORITIES), repo, tags, due,
+                    rnd.random() < 0.4, title)  # fmt: skip
+
+
+def _sqlite_row(t: TaskLine) -> tuple[Any, ...]:
+    d = Dialect("sqlite")
+    return (t.number, t.status, d.dt_in(t.created_at), t.priority, t.repo, d.json_in(t.tags), d.dt_in(t.due),
+            int(t.due_all_day), t.title)  # fmt: skip
+
+
+def _postgres_row(t: TaskLine) -> tuple[Any, ...]:
+    return (t.number, t.status, t.created_at, t.priority, t.repo, list(t.tags), t.due, t.due_all_day, t.title)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_random_tables_are_the_same_bytes(seed: int) -> None:
+    rnd = random.Random(seed)
+    odd = rnd.choice([0.0, 0.0, 0.05, 0.3])
+    lines = [
+        _line(rnd, rnd.randint(1, 10 ** rnd.randint(1, 6)), odd) for _ in range(rnd.choice([1, 2, 7, 40]))
+    ]
+    if rnd.random() < 0.3:  # no status marks, repos or tags at all: those columns go
+        lines = [TaskLine(t.number, "pending", t.created_at, t.priority, None, [], t.due, t.due_all_day, t.title)
+                 for t in lines]  # fmt: skip
+    for columns in (20, 45, 60, 80, 120, 200, 1000):
+        for color in (False, True):
+            tz = rnd.choice(ZONES)
+            total = rnd.choice([None, len(lines), len(lines) + 5])
+            kw = {"now": NOW, "tz": tz, "color": color, "total": total, "columns": columns}
+            want = list(table_before.render_tasks(lines, **kw))  # type: ignore[arg-type]
+            assert list(render_tasks(lines, **kw)) == want, (seed, columns, color)  # type: ignore[arg-type]
+            assert render_rows([_sqlite_row(t) for t in lines], **kw) == want, (seed, columns, color)  # type: ignore[arg-type]
+            assert render_rows([_postgres_row(t) for t in lines], **kw) == want, (seed, columns, color)  # type: ignore[arg-type]
+
+
+def test_no_rows() -> None:
+    kw: dict[str, Any] = {"now": NOW, "tz": UTC, "color": False}
+    assert render_rows([], **kw) == list(table_before.render_tasks([], **kw)) == ["No tasks match."]
+
+
+def _client(tz: str, columns: int, color: bool) -> Client:
+    return Client.from_json({"now": NOW.isoformat(), "tz": tz, "columns": columns, "color": color})
+
+
+def test_tl_reads_the_same_with_the_store_alone_as_with_the_service(service: Any, clock: Any) -> None:
+    """`mhv tl`'s view on a real store: through filters.StoreReader (the one-shot CLI) and through the
+    TaskService (the sync service) the same bytes, and the rows the old renderer made of list_lines."""
+    rnd = random.Random(7)
+    for i in range(60):
+        data: dict[str, Any] = {
+            "title": _text(rnd, rnd.choice([2, 6, 15]), 0.2).replace("\t", " ").strip() or "x"
+        }
+        if rnd.random() < 0.6:
+            data["repo"] = rnd.choice(
+                ["api", "web", "crackerjack.ci", "données", "a-repository-with-a-long-name"]
+            )
+        if rnd.random() < 0.5:
+            data["tags"] = rnd.sample(["bug", "ci", "docs", "naïve", "漢字", "perf"], rnd.randint(1, 3))
+        if rnd.random() < 0.4:
+            data["due"] = (NOW + timedelta(hours=rnd.randint(-500, 500))).isoformat()
+        if rnd.random() < 0.4:
+            data["priority"] = rnd.choice(PRIORITIES[:4])
+        if i > 3 and rnd.random() < 0.15:
+            data["depends_on"] = [rnd.randint(1, i)]  # blocked while that one is open
+        service.create(data)
+        clock.advance(minutes=rnd.randint(1, 3000))
+    service.start(5)
+    service.complete(6)
+    service.cancel(7)
+    reader = StoreReader(service.store)
+    for args in ({}, {"all": True}, {"sort": "due"}, {"sort": "title", "all": True}, {"limit": 7},
+                 {"tag": ["ci"], "sort": "created"}, {"words": ["@api"], "sort": "priority"}, {"sort": "number"},
+                 {"status": ["blocked"]}, {"words": ["nothing-matches-this"]}):  # fmt: skip
+        for client in (
+            _client("UTC", 120, False),
+            _client("Asia/Tokyo", 60, True),
+            _client("America/New_York", 33, False),
+        ):
+            with with_client(reader, client):
+                alone = list_view(reader, dict(args), client).stdout
+            with with_client(service, client):
+                served = list_view(service, dict(args), client).stdout
+                from mhv.tasks.views.listing import task_filter
+
+                flt = task_filter(dict(args), client)
+                lines = service.list_lines(flt)
+                total = service.count(flt) if flt.limit is not None and len(lines) == flt.limit else None
+            before = "\n".join(table_before.render_tasks(lines, now=client.now, tz=client.tz, color=client.color,
+                                                         total=total, columns=client.columns)) + "\n"  # fmt: skip
+            assert alone == served == before, (args, client)
+    assert "(of " in list_view(reader, {"limit": 7}, _client("UTC", 120, False)).stdout
