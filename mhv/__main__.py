@@ -1,4 +1,4 @@
-from mhv.cli.entry import main
+from mhv.cli.entry import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -71,6 +71,55 @@ def expand_alias(args: list[str]) -> list[str]:
     return [*words, *args[1:]] if words else args
 
 
+def run() -> None:
+    """The console script (and ``python -m mhv``): `main`, then `quick_exit`."""
+    try:
+        main()
+    except SystemExit as done:
+        quick_exit(done.code)
+    quick_exit(0)
+
+
+def quick_exit(code: object) -> None:
+    """End the process without the interpreter's teardown, when nothing is left for it to do.
+
+    After a one-shot command Python's shutdown frees every module and object one by one: ~7 ms
+    after `mhv tc` at 10,000 tasks (strace: from the store's last close to ``exit_group``), a tenth
+    of the command. By the time `main` returns, the work is committed and the store closed; what the
+    teardown would still do that matters is run the exit handlers a library registered (logging's
+    flush, coverage's data) and flush stdout and stderr, and both are done here. Anything unusual
+    takes the ordinary exit, with the same result as before: a message as the exit code, another
+    thread still running (the interpreter would wait for it), an output that cannot be flushed
+    (a closed pipe: Python reports it), or an interpreter without ``atexit._run_exitfuncs``.
+    """
+    import atexit
+
+    run_exitfuncs = getattr(atexit, "_run_exitfuncs", None)
+    threading = sys.modules.get("threading")
+    if (
+        code is not None
+        and not isinstance(code, int)
+        or run_exitfuncs is None
+        or (threading is not None and threading.active_count() > 1)
+    ):
+        raise SystemExit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        raise SystemExit(code) from None
+    run_exitfuncs()
+    import os
+
+    for stream in (sys.stdout, sys.stderr):  # what an exit handler printed
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+
+    os._exit(code or 0)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     from mhv.cli import thin

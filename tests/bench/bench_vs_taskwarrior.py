@@ -58,7 +58,12 @@ def make_export(n: int, seed: int = 7) -> list[dict]:
     return out
 
 
-RUNNER = "import sys; sys.path.insert(0, sys.argv.pop(1)); from mhv.cli.entry import main; main(sys.argv[1:])"
+# What the console script runs (`mhv.cli.entry:run`, which ends with quick_exit; a tree from
+# before session 16 has only `main`), with the mhv of the checkout given first.
+RUNNER = (
+    "import sys; sys.path.insert(0, sys.argv.pop(1)); import mhv.cli.entry as e; "
+    "getattr(e, 'run', e.main)()"
+)
 ROOT = str(Path(__file__).resolve().parents[2])
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from userpy import user_python  # noqa: E402

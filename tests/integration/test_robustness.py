@@ -182,8 +182,8 @@ def test_core_modules_never_import_textual(module):
 def test_one_shot_commands_import_only_what_they_use(mhv_home):
     mhv("tc", "warm up")  # database exists, no migration due
     probe = (
-        "import sys, runpy; sys.argv = ['mhv'] + sys.argv[1:]\n"
-        "try:\n    runpy.run_module('mhv', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "import sys; sys.argv = ['mhv'] + sys.argv[1:]\nfrom mhv.cli.entry import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "heavy = ('textual', 'sqlalchemy', 'sqlmodel', 'alembic', 'psycopg', 'numpy', 'fastembed')\n"
         "print('LOADED', sorted(m for m in heavy if m in sys.modules), 'pydantic' in sys.modules, file=sys.stderr)\n"
     )
@@ -209,8 +209,8 @@ def test_tl_lists_with_the_store_alone(mhv_home):
     the task service nor the graph is imported; `tl --sort urgency` (ranked by the graph) still is."""
     mhv("tc", "warm up #ci")
     probe = (
-        "import sys, runpy; sys.argv = ['mhv'] + sys.argv[1:]\n"
-        "try:\n    runpy.run_module('mhv', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "import sys; sys.argv = ['mhv'] + sys.argv[1:]\nfrom mhv.cli.entry import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print('LOADED', sorted(m for m in ('mhv.tasks.service', 'mhv.tasks.graph') if m in sys.modules),"
         " file=sys.stderr)\n"
     )

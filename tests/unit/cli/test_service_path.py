@@ -168,8 +168,9 @@ def test_the_service_really_answers(mhv, home, monkeypatch):
 
 
 THIN_PROBE = (
-    "import sys, runpy; sys.argv = ['mhv'] + sys.argv[1:]\n"
-    "try:\n    runpy.run_module('mhv', run_name='__main__')\nexcept SystemExit as exc:\n    code = exc.code\n"
+    "import sys; sys.argv = ['mhv'] + sys.argv[1:]\n"  # `main`: the console script's `run` would not return
+    "from mhv.cli.entry import main\n"
+    "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
     "heavy = ('mhv.store', 'mhv.tasks.service', 'mhv.nlp', 'mhv.cli.context', 'mhv.cli.fast', 'typing',"
     " 'datetime', 'dataclasses')\n"
     "print('LOADED', sorted(m for m in heavy if m in sys.modules), code, file=sys.stderr)\n"
