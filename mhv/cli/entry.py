@@ -97,8 +97,7 @@ def quick_exit(code: object) -> None:
     run_exitfuncs = getattr(atexit, "_run_exitfuncs", None)
     threading = sys.modules.get("threading")
     if (
-        code is not None
-        and not isinstance(code, int)
+        (code is not None and not isinstance(code, int))
         or run_exitfuncs is None
         or (threading is not None and threading.active_count() > 1)
     ):
@@ -112,7 +111,7 @@ def quick_exit(code: object) -> None:
     import os
 
     for stream in (sys.stdout, sys.stderr):  # what an exit handler printed
-        try:
+        try:  # noqa: SIM105 (contextlib is not loaded on the thin client's path)
             stream.flush()
         except (OSError, ValueError):
             pass

@@ -24,7 +24,9 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def mhv(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mhv", *args], env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "mhv", *args], env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def script(env: dict[str, str], body: str) -> subprocess.CompletedProcess[str]:
@@ -38,7 +40,9 @@ def test_a_created_task_is_in_the_database_file_and_printed(env: dict[str, str],
     assert made.stdout.startswith("Created task 1: write the release notes")
     db = tmp_path / "home" / "data" / "mhv.db"
     with sqlite3.connect(db) as conn:  # another reader, after the process is gone
-        assert conn.execute("SELECT title, tags FROM task").fetchall() == [("write the release notes", '["docs"]')]
+        assert conn.execute("SELECT title, tags FROM task").fetchall() == [
+            ("write the release notes", '["docs"]')
+        ]
     listed = mhv(env, "tl", "--json")
     assert listed.returncode == 0
     assert [t["title"] for t in json.loads(listed.stdout)] == ["write the release notes"]
@@ -53,13 +57,16 @@ def test_exit_codes_and_errors_are_the_commands(env: dict[str, str]) -> None:
 
 
 def test_exit_handlers_still_run_and_their_output_is_flushed(env: dict[str, str]) -> None:
-    done = script(env, """
+    done = script(
+        env,
+        """
         import atexit, sys
         atexit.register(lambda: sys.stdout.write("handler ran\\n"))
         sys.argv = ["mhv", "tl"]
         from mhv.cli.entry import run
         run()
-        """)
+        """,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.endswith("handler ran\n")
     assert done.stdout.count("handler ran") == 1
@@ -67,7 +74,9 @@ def test_exit_handlers_still_run_and_their_output_is_flushed(env: dict[str, str]
 
 def test_a_running_thread_gets_the_ordinary_exit(env: dict[str, str], tmp_path: Path) -> None:
     mark = tmp_path / "thread-finished"
-    done = script(env, f"""
+    done = script(
+        env,
+        f"""
         import threading, time
         from pathlib import Path
         from mhv.cli.entry import quick_exit
@@ -76,7 +85,8 @@ def test_a_running_thread_gets_the_ordinary_exit(env: dict[str, str], tmp_path: 
             Path({str(mark)!r}).write_text("done")
         threading.Thread(target=work).start()
         quick_exit(4)
-        """)
+        """,
+    )
     assert done.returncode == 4
     assert mark.read_text() == "done"  # the interpreter waited for it, as without quick_exit
 
