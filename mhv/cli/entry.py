@@ -16,6 +16,7 @@ EXIT_CODES = {
     8: "a required quality gate failed: the task was not completed",
     9: "a schema migration is due (mhv db check): run mhv db upgrade",
     130: "interrupted (Ctrl+C)",
+    141: "the output was closed before it was all written (`mhv tl | head`), as a shell reports SIGPIPE",
 }
 
 
@@ -119,6 +120,21 @@ def quick_exit(code: object) -> None:
     os._exit(code or 0)
 
 
+def output_closed() -> None:
+    """stdout's reader went away (`mhv tl | head -1`): stop quietly with 141, what a shell shows for
+    a program ended by SIGPIPE (`task list | head -1` exits so). What is still buffered goes to
+    /dev/null, so the exit's own flush does not fail again with a traceback."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    sys.exit(141)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     from mhv.cli import thin
@@ -129,6 +145,8 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
+    except BrokenPipeError:
+        output_closed()
     from mhv.cli.context import new_state
     from mhv.cli.fast import try_fast
     from mhv.cli.output import print_error
@@ -153,6 +171,8 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
+    except BrokenPipeError:
+        output_closed()
     except SystemExit:
         raise
     except Exception as exc:  # a click usage error or an internal bug

@@ -96,19 +96,28 @@ def test_a_message_as_the_exit_code_is_printed_as_python_does(env: dict[str, str
     assert (done.returncode, done.stderr) == (1, "cannot go on\n")
 
 
-def test_a_closed_pipe_ends_as_before(env: dict[str, str]) -> None:
+def closed_reader(env: dict[str, str], launch: str, *args: str) -> tuple[int, str]:
+    proc = subprocess.Popen([sys.executable, "-c", launch, *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the command writes a byte
+    err = proc.stderr.read()
+    return proc.wait(timeout=60), err
+
+
+@pytest.mark.parametrize("args", [["tl"], ["tl", "--json"], ["show", "1"], ["tc", "one more"]])
+def test_a_closed_pipe_stops_quietly_with_141(env: dict[str, str], args: list[str]) -> None:
+    """`mhv tl | head -1`: no traceback, exit 141 (what the shell shows for `task list | head -1`),
+    from `main` as from the console script; a write still lands (`tc`)."""
     for n in range(3):
         assert mhv(env, "tc", f"task number {n}").returncode == 0
+    for launch in ("from mhv.cli.entry import main; main()", "from mhv.cli.entry import run; run()"):
+        assert closed_reader(env, launch, *args) == (141, ""), (launch, args)
+    if args[0] == "tc":
+        assert "one more" in mhv(env, "tl").stdout
 
-    def closed_reader(launch: str) -> tuple[int, str]:
-        proc = subprocess.Popen([sys.executable, "-c", launch, "tl"], env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)  # fmt: skip
-        assert proc.stdout is not None and proc.stderr is not None
-        proc.stdout.close()  # before the command writes a byte
-        err = proc.stderr.read()
-        return proc.wait(timeout=60), err
 
-    before = closed_reader("from mhv.cli.entry import main; main()")
-    after = closed_reader("from mhv.cli.entry import run; run()")
-    assert after[0] == before[0]
-    assert ("BrokenPipeError" in after[1]) == ("BrokenPipeError" in before[1])
+def test_a_closed_pipe_under_typer_ends_as_click_ends_it(env: dict[str, str]) -> None:
+    """Forms parsed by Typer: click catches the closed pipe itself and exits 1, quietly."""
+    for launch in ("from mhv.cli.entry import main; main()", "from mhv.cli.entry import run; run()"):
+        assert closed_reader(env, launch, "--help") == (1, ""), launch
