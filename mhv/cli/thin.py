@@ -10,8 +10,8 @@ the interpreter's start-up, one request and its answer.
 would refuse), or an answer that says ``{"direct": why}``. Then mhv/cli/entry.py goes on as before,
 and a method the service already declined or could not take is not sent again in that invocation
 (`declined`, read by mhv/cli/remote.py): the fast path runs it directly, with the same output. `td`
-with several tasks leaves the ones the service completed before it handed one back (a quality gate,
-a worktree) in `handover`, and the fast path goes on from there. Errors from the service are
+with several tasks returns the ones the service completed before it handed one back (a quality gate,
+a worktree), and mhv/cli/entry.py passes them to the fast path, which goes on from there. Errors from the service are
 printed as the full path prints them, with the same exit codes.
 """
 
@@ -32,7 +32,6 @@ CONNECT_TIMEOUT = 0.25  # a Unix socket connects at once or not at all; this onl
 REPLY_TIMEOUT = 120.0
 
 declined: set[str] = set()  # methods the service declined (or did not take) in this invocation
-handover: dict[str, Any] = {}  # "td": the tasks the service completed before it handed the rest back
 
 
 def socket_path() -> str:
@@ -238,9 +237,9 @@ def _fail(kind: str, value: Any, as_json: bool) -> None:
     sys.exit(err.exit_code)
 
 
-def _complete(refs: list[str], as_json: bool) -> bool:
-    """`td N...`: each task completed by the service. When it hands one back (gates, a worktree) or
-    is gone, what it completed is left in ``handover`` and the fast path does the rest."""
+def _complete(refs: list[str], as_json: bool) -> bool | list[dict[str, Any]]:
+    """`td N...`: each task completed by the service (True). When it hands one back (gates, a
+    worktree) or is gone: the tasks it completed before (maybe none), for the fast path to go on."""
     done: list[dict[str, Any]] = []
     for ref in refs:
         kind, value = exchange("cli.complete", {"ref": ref, "actor": actor()})
@@ -249,8 +248,7 @@ def _complete(refs: list[str], as_json: bool) -> bool:
             continue
         if kind in ("result", "unavailable"):
             declined.add("cli.complete")
-            handover["td"] = done
-            return False
+            return done
         _fail(kind, value, as_json)
     from mhv.cli.output import Output
     from mhv.cli.render import print_completed
@@ -259,10 +257,11 @@ def _complete(refs: list[str], as_json: bool) -> bool:
     return True
 
 
-def run(argv: list[str]) -> bool:
-    """Print what ``mhv ARGV`` prints if the service answers it; False: the caller goes on as before."""
+def run(argv: list[str]) -> bool | list[dict[str, Any]]:
+    """Print what ``mhv ARGV`` prints if the service answers it (True); False: the caller goes on as
+    before; a list (`td`, handed back): the tasks the service completed already, in the order of the
+    command's words, which the caller passes on (`mhv.cli.fast.try_fast`'s ``done``)."""
     declined.clear()
-    handover.clear()
     if not argv or os.environ.get("MHV_NO_SERVICE"):
         return False
     cmd = argv[0]
