@@ -1,9 +1,9 @@
 """The thin client: `mhv tc WORDS`, `tu N WORDS`, `td N...`, `tl`, `show N`, `next` and `ts WORDS`
 sent to a running sync service before anything else is imported. This module and what it loads on
 the way to the answer (``_socket``, ``json``, mhv/cli/forms.py, for the writes mhv/cli/render.py and
-output.py, for `next` tomllib when there is a config.toml) import no ``typing``, ``dataclasses``,
-``pathlib``, ``socket`` (its ``enum``) or ``datetime``: through the service a one-shot command costs
-the interpreter's start-up, one request and its answer.
+output.py, for `next` mhv/cli/config_rules.py, and tomllib when there is a config.toml) import no
+``typing``, ``dataclasses``, ``pathlib``, ``socket`` (its ``enum``) or ``datetime``: through the
+service a one-shot command costs the interpreter's start-up, one request and its answer.
 
 `run` returns False when it did not print the command's result: no service, a form it does not read
 (help, ``--json`` lists, ``--batch``, any option before the command, a config.toml the fast path
@@ -197,33 +197,18 @@ def exchange(method: str, params: dict[str, Any]) -> tuple[str, Any]:
 
 
 def _urgency_overrides() -> dict[str, Any] | None:
-    """config.toml's ``[urgency]`` coefficients for `next`, as mhv/cli/config_file.py reads them;
-    None for a file it would refuse (the fast path then says why) or one this cannot find cheaply."""
-    home = os.environ.get("MHV_HOME")
-    if home:
-        path = os.path.join(os.path.expanduser(home), "config.toml")
-    else:
-        from mhv import paths
+    """config.toml's ``[urgency]`` coefficients for `next`, found and read by the rule
+    mhv/cli/config_file.py follows (mhv/cli/config_rules.py); None for a file it would refuse (the
+    fast path then says why)."""
+    from mhv.cli.config_rules import REFUSED, config_path, config_stat, parse_config, urgency_table
 
-        path = str(paths.config_dir() / "config.toml")
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError:
+    path = config_path()
+    if config_stat(path) is None:
         return {}
-    except OSError:
+    try:  # the whole file, even with no [urgency]: one the fast path refuses goes there
+        return urgency_table(parse_config(path))
+    except REFUSED:
         return None
-    import tomllib  # the whole file, even with no [urgency]: one the fast path refuses goes there
-
-    try:
-        table = tomllib.loads(data.decode("utf-8")).get("urgency", {})
-    except (UnicodeDecodeError, ValueError):
-        return None
-    if not isinstance(table, dict):
-        return None
-    from mhv.cli.forms import flat_urgency
-
-    return flat_urgency(table)
 
 
 def _fail(kind: str, value: Any, as_json: bool) -> None:
