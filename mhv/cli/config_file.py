@@ -12,31 +12,28 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from mhv.cli.config_rules import REFUSED, config_path, config_stat, parse_config, urgency_table
 from mhv.errors import ValidationError
 
 QUICK_KEYS = ("date_order", "week_start", "quick_add")  # what the quick-add language reads
 
 
 def config_table(path: Path | None = None) -> dict[str, Any]:
-    """The parsed file (``{}`` when there is none); read again only when it changes."""
+    """The parsed file (``{}`` when there is none); read again only when it changes. Where it is and
+    which files count as none or are refused: mhv/cli/config_rules.py (the thin client's rule too)."""
     if path is None:
-        from mhv.paths import config_dir
-
-        path = config_dir() / "config.toml"
-    try:
-        stat = path.stat()
-    except OSError:
+        path = Path(config_path())
+    stat = config_stat(path)
+    if stat is None:
         return {}
     return _parsed(path, stat.st_mtime_ns, stat.st_size)
 
 
 @cache
 def _parsed(path: Path, _mtime: int, _size: int) -> dict[str, Any]:
-    import tomllib  # ~2 ms: only when there is a file to read
-
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return parse_config(path)
+    except REFUSED as exc:
         raise ValidationError(f"cannot read {path}: {exc}", "fix the file (it is TOML; `mhv config check` "
                               "shows where)", code="MHV-301") from None  # fmt: skip
 
@@ -61,11 +58,8 @@ def urgency_overrides(path: Path | None = None) -> dict[str, Any]:
     """The ``[urgency]`` table of config.toml: coefficient name -> number (docs/graph.md lists the
     keys: ``due``, ``blocking``, ``priority_high``, ``tag.next``, ``repo.infra``...). Missing file or
     table: no overrides."""
-    data = config_table(path)
-    table = data.get("urgency", {})
-    if not isinstance(table, dict):
+    urgency = urgency_table(config_table(path))
+    if urgency is None:
         raise ValidationError(f"{path or 'config.toml'}: [urgency] must be a table", "write `[urgency]` then `key = number` lines",
                               code="MHV-301")  # fmt: skip
-    from mhv.cli.forms import flat_urgency
-
-    return flat_urgency(table)
+    return urgency

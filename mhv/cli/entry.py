@@ -140,7 +140,8 @@ def main(argv: list[str] | None = None) -> None:
     from mhv.cli import thin
 
     try:  # through a running service, before importing anything else (mhv/cli/thin.py)
-        if thin.run(args):
+        served = thin.run(args)
+        if served is True:
             sys.exit(0)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
@@ -158,7 +159,8 @@ def main(argv: list[str] | None = None) -> None:
         if not args:  # the workspace: straight there, without building the whole command line (~0.1 s)
             open_workspace()
             sys.exit(0)
-        if try_fast(args, current):
+        # a list: `td`'s tasks the service completed before it handed the rest back (thin.run)
+        if try_fast(args, current, done=served if isinstance(served, list) else []):
             sys.exit(0)
         from mhv.cli.app import app
 

@@ -28,8 +28,10 @@ from mhv.cli.forms import _READS, plain_words, read_args, update_words
 __all__ = ["read_args", "try_fast"]
 
 
-def try_fast(argv: list[str], st: CliState) -> bool:
-    """Run ``argv`` if it is a plain form; False means the caller must use the full CLI."""
+def try_fast(argv: list[str], st: CliState, done: list[dict[str, Any]] | None = None) -> bool:
+    """Run ``argv`` if it is a plain form; False means the caller must use the full CLI. ``done``:
+    for `td N...`, the tasks of its first words the service completed already (mhv/cli/thin.py's
+    ``run`` returns them when it hands the rest back); they are printed, not completed again."""
     if argv[:2] == ["import", "taskwarrior"]:
         rest = [a for a in argv[2:] if a != "--json"]
         if len(rest) != 1 or (rest[0].startswith("-") and rest[0] != "-"):
@@ -113,9 +115,7 @@ def try_fast(argv: list[str], st: CliState) -> bool:
 
             print_outcome(st.output, answer)
         return True
-    from mhv.cli import thin
-
-    done: list[dict[str, Any]] = thin.handover.pop("td", [])  # what the thin client completed already
+    done = list(done or [])  # what the thin client completed already (the caller's list is left as it is)
     for i, ref in enumerate(words):
         if i < len(done):
             continue

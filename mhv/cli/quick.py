@@ -76,7 +76,7 @@ def _refuse_past(p: Any) -> None:
             raise ValidationError(
                 f"{alt['text']!r} is in the past ({alt.get('value')}); a due date must be today or later",
                 f"give a date to come (tomorrow, friday, due:eow), or quote it to keep it in the title: "
-                f"\"{alt['text']}\"",
+                f'"{alt["text"]}"',
             )
 
 

@@ -1,17 +1,17 @@
 """The thin client: `mhv tc WORDS`, `tu N WORDS`, `td N...`, `tl`, `show N`, `next` and `ts WORDS`
 sent to a running sync service before anything else is imported. This module and what it loads on
 the way to the answer (``_socket``, ``json``, mhv/cli/forms.py, for the writes mhv/cli/render.py and
-output.py, for `next` tomllib when there is a config.toml) import no ``typing``, ``dataclasses``,
-``pathlib``, ``socket`` (its ``enum``) or ``datetime``: through the service a one-shot command costs
-the interpreter's start-up, one request and its answer.
+output.py, for `next` mhv/cli/config_rules.py, and tomllib when there is a config.toml) import no
+``typing``, ``dataclasses``, ``pathlib``, ``socket`` (its ``enum``) or ``datetime``: through the
+service a one-shot command costs the interpreter's start-up, one request and its answer.
 
 `run` returns False when it did not print the command's result: no service, a form it does not read
 (help, ``--json`` lists, ``--batch``, any option before the command, a config.toml the fast path
 would refuse), or an answer that says ``{"direct": why}``. Then mhv/cli/entry.py goes on as before,
 and a method the service already declined or could not take is not sent again in that invocation
 (`declined`, read by mhv/cli/remote.py): the fast path runs it directly, with the same output. `td`
-with several tasks leaves the ones the service completed before it handed one back (a quality gate,
-a worktree) in `handover`, and the fast path goes on from there. Errors from the service are
+with several tasks returns the ones the service completed before it handed one back (a quality gate,
+a worktree), and mhv/cli/entry.py passes them to the fast path, which goes on from there. Errors from the service are
 printed as the full path prints them, with the same exit codes.
 """
 
@@ -32,7 +32,6 @@ CONNECT_TIMEOUT = 0.25  # a Unix socket connects at once or not at all; this onl
 REPLY_TIMEOUT = 120.0
 
 declined: set[str] = set()  # methods the service declined (or did not take) in this invocation
-handover: dict[str, Any] = {}  # "td": the tasks the service completed before it handed the rest back
 
 
 def socket_path() -> str:
@@ -198,33 +197,18 @@ def exchange(method: str, params: dict[str, Any]) -> tuple[str, Any]:
 
 
 def _urgency_overrides() -> dict[str, Any] | None:
-    """config.toml's ``[urgency]`` coefficients for `next`, as mhv/cli/config_file.py reads them;
-    None for a file it would refuse (the fast path then says why) or one this cannot find cheaply."""
-    home = os.environ.get("MHV_HOME")
-    if home:
-        path = os.path.join(os.path.expanduser(home), "config.toml")
-    else:
-        from mhv import paths
+    """config.toml's ``[urgency]`` coefficients for `next`, found and read by the rule
+    mhv/cli/config_file.py follows (mhv/cli/config_rules.py); None for a file it would refuse (the
+    fast path then says why)."""
+    from mhv.cli.config_rules import REFUSED, config_path, config_stat, parse_config, urgency_table
 
-        path = str(paths.config_dir() / "config.toml")
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError:
+    path = config_path()
+    if config_stat(path) is None:
         return {}
-    except OSError:
+    try:  # the whole file, even with no [urgency]: one the fast path refuses goes there
+        return urgency_table(parse_config(path))
+    except REFUSED:
         return None
-    import tomllib  # the whole file, even with no [urgency]: one the fast path refuses goes there
-
-    try:
-        table = tomllib.loads(data.decode("utf-8")).get("urgency", {})
-    except (UnicodeDecodeError, ValueError):
-        return None
-    if not isinstance(table, dict):
-        return None
-    from mhv.cli.forms import flat_urgency
-
-    return flat_urgency(table)
 
 
 def _fail(kind: str, value: Any, as_json: bool) -> None:
@@ -238,9 +222,9 @@ def _fail(kind: str, value: Any, as_json: bool) -> None:
     sys.exit(err.exit_code)
 
 
-def _complete(refs: list[str], as_json: bool) -> bool:
-    """`td N...`: each task completed by the service. When it hands one back (gates, a worktree) or
-    is gone, what it completed is left in ``handover`` and the fast path does the rest."""
+def _complete(refs: list[str], as_json: bool) -> bool | list[dict[str, Any]]:
+    """`td N...`: each task completed by the service (True). When it hands one back (gates, a
+    worktree) or is gone: the tasks it completed before (maybe none), for the fast path to go on."""
     done: list[dict[str, Any]] = []
     for ref in refs:
         kind, value = exchange("cli.complete", {"ref": ref, "actor": actor()})
@@ -249,8 +233,7 @@ def _complete(refs: list[str], as_json: bool) -> bool:
             continue
         if kind in ("result", "unavailable"):
             declined.add("cli.complete")
-            handover["td"] = done
-            return False
+            return done
         _fail(kind, value, as_json)
     from mhv.cli.output import Output
     from mhv.cli.render import print_completed
@@ -259,10 +242,11 @@ def _complete(refs: list[str], as_json: bool) -> bool:
     return True
 
 
-def run(argv: list[str]) -> bool:
-    """Print what ``mhv ARGV`` prints if the service answers it; False: the caller goes on as before."""
+def run(argv: list[str]) -> bool | list[dict[str, Any]]:
+    """Print what ``mhv ARGV`` prints if the service answers it (True); False: the caller goes on as
+    before; a list (`td`, handed back): the tasks the service completed already, in the order of the
+    command's words, which the caller passes on (`mhv.cli.fast.try_fast`'s ``done``)."""
     declined.clear()
-    handover.clear()
     if not argv or os.environ.get("MHV_NO_SERVICE"):
         return False
     cmd = argv[0]

@@ -4,7 +4,7 @@ urgency model: ~25 ms of a one-shot `mhv tl`). TaskService's reads use the same 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -31,6 +31,11 @@ ORDERS["default"] = (
 )
 
 
+def in_clause(column: str, values: Sequence[Any]) -> str:
+    """``column IN (?, ?, ...)``, one placeholder per value; ``IN (NULL)`` (matches nothing) for none."""
+    return f"{column} IN ({', '.join('?' * len(values)) or 'NULL'})"
+
+
 def filter_where(flt: TaskFilter, d: Dialect, clock: Callable[[], datetime]) -> tuple[str, list[Any]]:
     """`` WHERE ...`` (or nothing) and its parameters; ``clock`` is read only when ``flt.now`` is
     None and the open lists' wait/until test needs "now"."""
@@ -38,7 +43,7 @@ def filter_where(flt: TaskFilter, d: Dialect, clock: Callable[[], datetime]) -> 
     params: list[Any] = []
     statuses = flt.statuses if flt.statuses is not None else OPEN_STATUSES
     if statuses:
-        clauses.append(f"task.status IN ({', '.join('?' * len(statuses))})")
+        clauses.append(in_clause("task.status", statuses))
         params.extend(statuses)
     # Open lists (no statuses, or only open ones: the Next and Blocked views, `mhv next`) leave out
     # the waiting and the expired tasks; the Waiting view lists only the waiting ones.
@@ -54,7 +59,7 @@ def filter_where(flt: TaskFilter, d: Dialect, clock: Callable[[], datetime]) -> 
         clauses.append("task.repo = ?")
         params.append(flt.repo)
     if flt.repos is not None:
-        clauses.append(f"task.repo IN ({', '.join('?' * len(flt.repos)) or 'NULL'})")
+        clauses.append(in_clause("task.repo", flt.repos))
         params.extend(flt.repos)
     for tag in flt.tags:
         cond, cparams = d.tag_condition("task.tags", tag.lstrip("#").lower())
@@ -85,10 +90,10 @@ def filter_where(flt: TaskFilter, d: Dialect, clock: Callable[[], datetime]) -> 
         clauses.append("task.parent_id = ?")
         params.append(flt.parent_id)
     if flt.numbers is not None:
-        clauses.append(f"task.number IN ({', '.join('?' * len(flt.numbers)) or 'NULL'})")
+        clauses.append(in_clause("task.number", flt.numbers))
         params.extend(flt.numbers)
     if flt.ids is not None:
-        clauses.append(f"task.id IN ({', '.join('?' * len(flt.ids)) or 'NULL'})")
+        clauses.append(in_clause("task.id", flt.ids))
         params.extend(flt.ids)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 

@@ -8,49 +8,38 @@ falls on all alike. Median wall time and CPU (user + sys) per command, and the r
 
 The export is bench_vs_taskwarrior.py's ``make_export(N)`` (the issue's table was measured with it).
 Each mhv store is created (schema migrated) before the clock starts, as bench_vs_taskwarrior does;
-Taskwarrior starts from an empty data folder. Both trees run with this interpreter and the same
-runner the console script uses (``from mhv.cli.entry import main``).
+Taskwarrior starts from an empty data folder. Both trees run as bench_vs_taskwarrior's ``mhv_cmd``:
+the console script's runner (``from mhv.cli.entry import main``) on the interpreter an ordinary
+install gives (tests/bench/userpy.py); the harness is ab_harness.py's.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_vs_taskwarrior import RUNNER, make_export
-
-
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t = time.perf_counter()
-    subprocess.run(cmd, env=env, cwd="/", check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wall = time.perf_counter() - t
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+from ab_harness import (
+    USER_PYTHON,
+    ab_args,
+    ab_env,
+    load_line,
+    make_export,
+    medians,
+    mhv_cmd,
+    taskwarrior_env,
+    timed_cpu,
+)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--before", help="the tree to compare with (e.g. a worktree of main)")
-    ap.add_argument("--after", default=str(Path(__file__).resolve().parents[2]))
-    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000])
-    ap.add_argument("--runs", type=int, default=5)
-    args = ap.parse_args()
-    trees = {"after": args.after} | ({"before": args.before} if args.before else {})
-    base = dict(os.environ, TZ="UTC", MHV_NO_SERVICE="1")
-    base.pop("PYTHONDONTWRITEBYTECODE", None)
-    base.pop("MHV_DATABASE_URL", None)
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    args, trees = ab_args(runs=5, before_help="the tree to compare with (e.g. a worktree of main)")
+    base = ab_env()
+    print(f"{load_line('before')}; mhv runs on {USER_PYTHON}", flush=True)
     rows = []
     for n in args.sizes:
         root = Path(tempfile.mkdtemp(prefix=f"ab-import-{n}-", dir="/tmp"))
@@ -62,28 +51,28 @@ def main() -> None:
                 home = root / f"mhv-{name}"
                 shutil.rmtree(home, ignore_errors=True)
                 env = base | {"MHV_HOME": str(home)}
-                runner = [sys.executable, "-c", RUNNER, tree]
-                subprocess.run([*runner, "tl"], env=env, check=True, capture_output=True)  # the schema
-                sample = timed([*runner, "import", "taskwarrior", str(export)], env)
+                subprocess.run(mhv_cmd(tree, "tl"), env=env, check=True, capture_output=True)  # the schema
+                sample = timed_cpu(mhv_cmd(tree, "import", "taskwarrior", str(export)), env)
                 if r:
                     got[name].append(sample)
             data = root / "tw"
             shutil.rmtree(data, ignore_errors=True)
             data.mkdir()
-            rc = root / "taskrc"
-            rc.write_text(f"data.location={data}\nconfirmation=off\nverbose=nothing\nhooks=off\ngc=on\n")
-            sample = timed(["task", "import", str(export)], base | {"TASKRC": str(rc), "TASKDATA": str(data)})
+            sample = timed_cpu(["task", "import", str(export)], taskwarrior_env(base, root, data))
             if r:
                 got["task"].append(sample)
-            print(f"[{n}] round {r}: " + ", ".join(f"{k} {v[-1][0]:.2f} s" for k, v in got.items() if v), flush=True)
-        med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in got.items()}
-        for name in got:
-            wall, cpu = med[name]
-            ratio = "" if name == "task" else f"{wall / med['task'][0]:.2f} | {cpu / med['task'][1]:.2f}"
-            rows.append(f"| {n:,} | {name} | {wall:.2f} s | {cpu:.2f} s | {ratio or '— | —'} |")
+            print(
+                f"[{n}] round {r}: " + ", ".join(f"{k} {v[-1][0]:.2f} s" for k, v in got.items() if v),
+                flush=True,
+            )
+        for name, ((wall, cpu), ratio) in medians(got).items():
+            ratios = "— | —" if ratio is None else f"{ratio[0]:.2f} | {ratio[1]:.2f}"
+            rows.append(f"| {n:,} | {name} | {wall:.2f} s | {cpu:.2f} s | {ratios} |")
         shutil.rmtree(root, ignore_errors=True)
-    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print("| N | import | wall, median | CPU, median | ratio wall | ratio CPU |\n|---|---|---:|---:|---:|---:|")
+    print(load_line("after"))
+    print(
+        "| N | import | wall, median | CPU, median | ratio wall | ratio CPU |\n|---|---|---:|---:|---:|---:|"
+    )
     print("\n".join(rows))
 
 

@@ -128,7 +128,8 @@ class GraphQueries:
         these the whole graph of open tasks: every open task linked to another open task."""
         if sum(x is not None for x in (ref, repo, tag)) > 1:
             raise ValidationError(
-                "give at most one of: a task, --repo or --tag", "e.g. `mhv graph 42` or `mhv graph --repo api`"
+                "give at most one of: a task, --repo or --tag",
+                "e.g. `mhv graph 42` or `mhv graph --repo api`",
             )
         focus_task = self.get(ref) if ref is not None else None
         if not self.keep_graph and not self._graph.loaded:  # one-shot: read only what the view needs
@@ -225,7 +226,10 @@ class GraphQueries:
                 return out
 
             if focus is not None:
-                up, down = direction in ("up", "both", "connected"), direction in ("down", "both", "connected")
+                up, down = (
+                    direction in ("up", "both", "connected"),
+                    direction in ("down", "both", "connected"),
+                )
                 seen: dict[str, None] = {focus.id: None}
                 frontier: list[tuple[str, bool, bool]] = [(focus.id, up, down)]
                 truncated = False
@@ -241,8 +245,16 @@ class GraphQueries:
                         if r["kind"] == "blocks":
                             found.append((r["task_id"], direction == "connected", True))
                     here = [n for n, _, _ in frontier]
-                    found += [(r["depends_on_id"], False, False) for r in links(here, "task_id") if r["kind"] == "related"]
-                    found += [(r["task_id"], False, False) for r in links(here, "depends_on_id") if r["kind"] == "related"]
+                    found += [
+                        (r["depends_on_id"], False, False)
+                        for r in links(here, "task_id")
+                        if r["kind"] == "related"
+                    ]
+                    found += [
+                        (r["task_id"], False, False)
+                        for r in links(here, "depends_on_id")
+                        if r["kind"] == "related"
+                    ]
                     for n, u, dn in found:
                         if n in seen:
                             continue
@@ -264,7 +276,9 @@ class GraphQueries:
                 members = [r["id"] for r in rows]
                 if not members:
                     what = f"repository {repo!r}" if repo is not None else f"tag {tag!r}"
-                    raise NotFoundError(f"no tasks in {what}", "list repositories and tags with `mhv tl --all`")
+                    raise NotFoundError(
+                        f"no tasks in {what}", "list repositories and tags with `mhv tl --all`"
+                    )
                 around = dict.fromkeys(members)
                 for r in links(members, "task_id") + links(members, "depends_on_id"):
                     around.setdefault(r["task_id"], None)
@@ -291,7 +305,13 @@ class GraphQueries:
                 sub.mark_blocked_outside(n)
         from mhv.tasks.graph.answers import GraphView
 
-        return GraphView(sub, focus.id if focus else None, truncated, title, total=len(around) if focus is None else len(nodes))
+        return GraphView(
+            sub,
+            focus.id if focus else None,
+            truncated,
+            title,
+            total=len(around) if focus is None else len(nodes),
+        )
 
     def render_graph(self, ref: int | str | None = None, *, repo: str | None = None, tag: str | None = None,
                      fmt: str = "text", max_nodes: int = DEFAULT_VIEW_NODES) -> str:  # fmt: skip
@@ -329,7 +349,13 @@ class GraphQueries:
         where, params = self._where(whole)  # type: ignore[attr-defined]
         with self.store.read() as conn:
             head = int(conn.scalar("SELECT COALESCE(MAX(seq), 0) FROM event"))
-            key = (where, repr(params), head, when.replace(second=0, microsecond=0), self.urgency_coefficients)
+            key = (
+                where,
+                repr(params),
+                head,
+                when.replace(second=0, microsecond=0),
+                self.urgency_coefficients,
+            )
             cached = self.__dict__.get("_ranked_ids")
             if cached is not None and cached[0] == key:
                 return list(cached[1])
@@ -354,13 +380,21 @@ class GraphQueries:
         from mhv.tasks.graph.urgency import urgency
         from mhv.tasks.models import STATUSES
 
-        by_id = {t.id: t for t in self.list_tasks(TaskFilter(statuses=STATUSES, ids=tuple(ids), order="number"))}
+        by_id = {
+            t.id: t for t in self.list_tasks(TaskFilter(statuses=STATUSES, ids=tuple(ids), order="number"))
+        }
         blocking = self._blocking_ids(ids)
         out = []
         for task_id in ids:
             t = by_id[task_id]
             is_blocking, is_blocked = t.id in blocking, t.status == "blocked"
-            u = urgency(t, when, is_blocking=is_blocking, is_blocked=is_blocked, coefficients=self.urgency_coefficients)
+            u = urgency(
+                t,
+                when,
+                is_blocking=is_blocking,
+                is_blocked=is_blocked,
+                coefficients=self.urgency_coefficients,
+            )
             out.append(Ranked(t, u, is_blocking, is_blocked))
         return out
 
@@ -388,7 +422,9 @@ def _open_view(graph: DependencyGraph, max_nodes: int) -> GraphView:
     sub = _subgraph_keeping_state(graph, set(linked[:max_nodes]))
     from mhv.tasks.graph.answers import GraphView
 
-    return GraphView(sub, None, truncated, "every open task", total=len(linked), unlinked=open_count - len(linked))
+    return GraphView(
+        sub, None, truncated, "every open task", total=len(linked), unlinked=open_count - len(linked)
+    )
 
 
 def _subgraph_keeping_state(graph: DependencyGraph, nodes: set[str]) -> DependencyGraph:

@@ -266,8 +266,11 @@ def _check(fields: dict[str, Any]) -> None:
     if not title or len(title) > 200:  # else clean_title passes it as it is (_map joined its words)
         clean_title(title)
     fields["tags"] = list(_tags(tuple(fields["tags"]))) if fields["tags"] else []
-    if fields.get("repo") is not None:
-        _repo(fields["repo"])
+    raw = fields.get("repo")  # stored cleaned ('@foo' is repository foo); Taskwarrior gets its own back
+    if raw is not None:
+        fields["repo"] = _repo(raw)
+        if fields["repo"] != raw:
+            fields["metadata"].setdefault("taskwarrior", {})["project"] = raw
     if fields.get("recurrence"):
         from dateutil.rrule import rrulestr
 
@@ -282,6 +285,13 @@ def _tags(tags: tuple[str, ...]) -> list[str]:
 
 
 _repo = lru_cache(maxsize=4096)(clean_repo)  # and once per project name
+
+
+def _same_repo(project: str, repo: str | None) -> bool:
+    try:
+        return _repo(project) == repo
+    except ValueError:
+        return False
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -661,7 +671,10 @@ def to_record(task: Task, depends: list[str]) -> dict[str, Any]:
     rec["status"] = status
     rec["entry"] = fmt_tw(task.created_at)
     rec["modified"] = fmt_tw(task.updated_at)
-    if task.repo:
+    project = tw.get("project")  # a project mhv stores cleaned ('@foo'), while the task's repo is its name
+    if isinstance(project, str) and _same_repo(project, task.repo):
+        rec["project"] = project
+    elif task.repo:
         rec["project"] = task.repo
     if task.tags:
         original = tw.get("tags")

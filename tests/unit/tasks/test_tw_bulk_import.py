@@ -359,3 +359,28 @@ def test_the_columns_an_import_may_leave_out_default_to_null(service):
                 )
             }
     assert {name: info[name] for name in _NULL_DEFAULT} == {name: (True, None) for name in _NULL_DEFAULT}
+
+
+def test_a_project_is_stored_as_its_cleaned_repository_name_and_exported_as_it_was(service):
+    """Taskwarrior's project '@foo' is mhv's repository 'foo' (what `@foo` on the quick-add line
+    means), not '@foo'; the export gives Taskwarrior '@foo' back while the task stays in that repository."""
+    recs = [
+        {"uuid": uid(0), "description": "at sign", "status": "pending", "project": "@foo",
+         "entry": "20261101T090000Z", "modified": "20261101T090000Z"},
+        {"uuid": uid(1), "description": "padded", "status": "pending", "project": " foo ",
+         "entry": "20261101T090000Z", "modified": "20261101T090000Z"},
+        {"uuid": uid(2), "description": "only the sign", "status": "pending", "project": "@",
+         "entry": "20261101T090000Z", "modified": "20261101T090000Z"},
+        {"uuid": uid(3), "description": "plain", "status": "pending", "project": "foo",
+         "entry": "20261101T090000Z", "modified": "20261101T090000Z"},
+    ]  # fmt: skip
+    assert import_records(service, recs).created == 4
+    assert [(t.title, t.repo) for t in everything(service)] == [
+        ("at sign", "foo"), ("padded", "foo"), ("only the sign", None), ("plain", "foo")]  # fmt: skip
+    assert [t.number for t in service.list_tasks(TaskFilter(repo="foo", order="number"))] == [1, 2, 4]
+    assert "project" not in service.get(4).metadata["taskwarrior"]  # a clean name keeps nothing aside
+    out = {r["uuid"]: r for r in export_records(service)}
+    for rec in recs:
+        assert out[rec["uuid"]] == rec
+    service.update(1, {"repo": "bar"})  # moved in mhv: Taskwarrior gets the new name, not the old '@foo'
+    assert {r["uuid"]: r for r in export_records(service)}[uid(0)]["project"] == "bar"
