@@ -10,13 +10,16 @@ from __future__ import annotations
 import gc
 import json
 import re
+import sys
+import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from json.encoder import encode_basestring_ascii
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from mhv.errors import ImportFormatError
 from mhv.store.db import _JSON_ENCODE, Connection
@@ -295,6 +298,7 @@ def _same_repo(project: str, repo: str | None) -> bool:
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_VALID_UUID = _UUID.fullmatch
 
 
 def _what(n: int, rec: dict[str, Any]) -> str:
@@ -316,49 +320,156 @@ def import_records(service: TaskService, records: list[dict[str, Any]]) -> Impor
 
 def _import(service: TaskService, records: list[dict[str, Any]]) -> ImportSummary:
     summary = ImportSummary()
-    mapped: list[tuple[str, dict[str, Any], list[str]]] = []
-    seen: set[str] = set()
-    valid_uuid = _UUID.fullmatch
-    for n, rec in enumerate(records, start=1):
-        raw = rec.get("uuid", "")
-        if type(raw) is str and valid_uuid(raw):
-            uid = raw
-        elif not valid_uuid(uid := str(raw).lower()):
-            summary.skipped.append((_what(n, rec), "missing or malformed uuid"))
-            continue
-        if not str(rec.get("description", "")).strip():
-            summary.skipped.append((_what(n, rec), "empty description"))
-            continue
-        try:
-            fields, depends = _map(rec if raw is uid else rec | {"uuid": uid})
-            _check(fields)
-        except (ValueError, TypeError) as exc:
-            summary.skipped.append((_what(n, rec), str(exc)))
-            continue
-        if uid in seen:
-            summary.warnings.append(f"{_what(n, rec)}: uuid {uid} appears twice; the later record wins")
-        seen.add(uid)
-        mapped.append((uid, fields, depends))
-
-    with service.bulk(f"import {len(mapped)} tasks from Taskwarrior") as act, _cache(act.conn, len(mapped)):
-        _upsert(service, act, mapped, summary)
+    # Into an empty store, many records, no uuid twice: written while they are read (`_into_empty`).
+    # Else mapped first, outside the transaction (the write lock is held for the writes only).
+    ahead = len(records) >= 2 * _AHEAD_AT and _distinct_uuids(records) and _no_task(service)
+    mapped = None if ahead else _mapped(records, summary)
+    with _cache(service.store, len(records)), service.bulk("import from Taskwarrior") as act:
+        if mapped is None and _no_task(service, act.conn):
+            count = _into_empty(service, act, records, summary)
+        else:
+            if mapped is None:  # another process stored a task meanwhile
+                mapped = _mapped(records, summary)
+            _upsert(service, act, mapped, summary)
+            count = len(mapped)
+        act.label = f"import {count} tasks from Taskwarrior"
     return summary
 
 
+def _no_task(service: TaskService, conn: Connection | None = None) -> bool:
+    if conn is None:
+        with service.store.read() as conn:
+            return conn.one("SELECT 1 FROM task LIMIT 1") is None
+    return conn.one("SELECT 1 FROM task LIMIT 1") is None
+
+
+def _mapped(
+    records: list[dict[str, Any]], summary: ImportSummary
+) -> list[tuple[str, dict[str, Any], list[str]]]:
+    """Each good record's ``(uuid, fields, depends)``, in order; the bad ones skipped, with why."""
+    mapped: list[tuple[str, dict[str, Any], list[str]]] = []
+    seen: set[str] = set()
+    for n, rec in enumerate(records, start=1):
+        one = _record(n, rec, summary)
+        if one is None:
+            continue
+        uid = one[0]
+        if uid in seen:
+            summary.warnings.append(f"{_what(n, rec)}: uuid {uid} appears twice; the later record wins")
+        seen.add(uid)
+        mapped.append(one)
+    return mapped
+
+
+def _record(
+    n: int, rec: dict[str, Any], summary: ImportSummary
+) -> tuple[str, dict[str, Any], list[str]] | None:
+    """Record ``n`` as ``(uuid, fields, depends)``, checked; None, with the reason in
+    ``summary.skipped``, when it is not a task mhv can store."""
+    raw = rec.get("uuid", "")
+    if type(raw) is str and _VALID_UUID(raw):
+        uid = raw
+    elif not _VALID_UUID(uid := str(raw).lower()):
+        summary.skipped.append((_what(n, rec), "missing or malformed uuid"))
+        return None
+    if not str(rec.get("description", "")).strip():
+        summary.skipped.append((_what(n, rec), "empty description"))
+        return None
+    try:
+        fields, depends = _map(rec if raw is uid else rec | {"uuid": uid})
+        _check(fields)
+    except (ValueError, TypeError) as exc:
+        summary.skipped.append((_what(n, rec), str(exc)))
+        return None
+    return uid, fields, depends
+
+
+def _distinct_uuids(records: list[dict[str, Any]]) -> bool:
+    """No two records share a uuid (as text, in any case): then none replaces another."""
+    raws = [rec.get("uuid") for rec in records]
+    return all(type(raw) is str for raw in raws) and len({str(raw).lower() for raw in raws}) == len(raws)
+
+
+def _into_empty(
+    service: TaskService, act: _Action, records: list[dict[str, Any]], summary: ImportSummary
+) -> int:
+    """Records that all become new tasks (no task is stored, no uuid repeats: the first import into a
+    store, the usual large one), written while they are read: each thousand records are mapped,
+    checked and built into rows and ``task.created`` events in a second thread while this one writes
+    the thousand before. SQLite lets go of the interpreter while it writes, so the two overlap on a
+    second core (10,000 tasks: docs/performance.md, session 17). Returns how many were created."""
+    conn = act.conn
+    first = service._reserve_numbers(conn, len(records))  # the skipped ones' given back below
+    build = _NewRows(service.store.dialect, service.tz, act.at, snapshots=service._graph.loaded)
+    uids: list[str] = []
+    wanted: list[tuple[str, str]] = []  # (task, the task it depends on)
+    chunks = _read_and_built(records, summary, build, first, uids, wanted)
+    with _new_task_indexes(conn, first, len(records)), act.events_in_chunks(len(records)) as add_events:
+        for rows, filled, events, encoded, statuses in ahead_in_thread(chunks):
+            _task_rows(conn, rows, filled)
+            add_events(events, encoded, statuses)
+    if len(uids) < len(records):
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'next_number'", (str(first + len(uids)),))
+    summary.created += len(uids)
+    _link(service, act, wanted, set(uids), summary)
+    return len(uids)
+
+
+_Chunk = tuple[list[list[Any]], frozenset[int], list[tuple[str, str, None, Any]], list[tuple[None, str]],
+               list[tuple[None, str]]]  # fmt: skip
+
+
+def _read_and_built(records: list[dict[str, Any]], summary: ImportSummary, build: _NewRows, number: int,
+                    uids: list[str], wanted: list[tuple[str, str]]) -> Iterator[_Chunk]:  # fmt: skip
+    """``_into_empty``'s rows, the optional columns they fill so far and their events, ``_AHEAD_AT``
+    tasks at a time after a first fifth of that; each task's uuid appended to ``uids`` and its
+    dependencies to ``wanted``."""
+    rows: list[list[Any]] = []
+    events: list[tuple[str, str, None, Any]] = []
+    encoded: list[tuple[None, str]] = []
+    statuses: list[tuple[None, str]] = []
+    size = _AHEAD_AT // 5  # a first part that is soon ready: the writer waits for it
+    for n, rec in enumerate(records, start=1):
+        one = _record(n, rec, summary)
+        if one is None:
+            continue
+        uid, fields, depends = one
+        row, snap, text = build(uid, number, fields)
+        number += 1
+        uids.append(uid)
+        if depends:
+            wanted.extend((uid, dep.lower()) for dep in depends)
+        rows.append(row)
+        events.append(("task.created", uid, None, snap))
+        encoded.append((None, text))
+        statuses.append((None, fields["status"]))
+        if len(rows) == size:
+            yield rows, frozenset(build.filled), events, encoded, statuses
+            rows, events, encoded, statuses = [], [], [], []
+            size = _AHEAD_AT
+    if rows:
+        yield rows, frozenset(build.filled), events, encoded, statuses
+
+
 @contextmanager
-def _cache(conn: Connection, count: int) -> Iterator[None]:
-    """On SQLite, a page cache that holds the import's pages (~1.6 kB a task: row, event, indexes,
-    search index) for the transaction, then the connection's own again: with the default 2 MB, a
-    large import writes pages out and reads them back while it still updates them."""
-    if conn.dialect != "sqlite" or count < 1_000:
+def _cache(store: Any, count: int) -> Iterator[None]:
+    """On SQLite, for a large import, entered before its transaction: a page cache that holds the
+    import's pages (~1.6 kB a task: row, event, indexes, search index), then the connection's own
+    again (with the default 2 MB, a large import writes pages out and reads them back while it still
+    updates them); and temporary data in memory, where SQLite otherwise keeps a multi-row
+    statement's journal in a file (10,000 tasks: 2.7 MB written to /var/tmp and never read)."""
+    if store.dialect.name != "sqlite" or count < 1_000:
         yield
         return
-    before = conn.scalar("PRAGMA cache_size")
-    conn.execute(f"PRAGMA cache_size = {-min(2 * count, 1_048_576)}")  # KiB: 2 kB a task, at most 1 GiB
-    try:
-        yield
-    finally:
-        conn.execute(f"PRAGMA cache_size = {int(before)}")
+    with store.read() as conn:
+        before, temp = conn.scalar("PRAGMA cache_size"), conn.scalar("PRAGMA temp_store")
+        conn.execute(f"PRAGMA cache_size = {-min(2 * count, 1_048_576)}")  # KiB: 2 kB a task, at most 1 GiB
+        conn.execute("PRAGMA temp_store = MEMORY")  # read when the transaction begins
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA cache_size = {int(before)}")
+            conn.execute(f"PRAGMA temp_store = {int(temp)}")
 
 
 def _upsert(service: TaskService, act: _Action, mapped: list[tuple[str, dict[str, Any], list[str]]],
@@ -378,14 +489,14 @@ def _upsert(service: TaskService, act: _Action, mapped: list[tuple[str, dict[str
             existing[t.id] = t
     new_count = len(uids) - len(existing)
     number = service._reserve_numbers(conn, new_count) if new_count else 0
+    now = act.at
+    # the snapshots as dicts only for a graph that follows the events (act._mirror)
+    build = _NewRows(d, service.tz, now, snapshots=service._graph.loaded)
     rows: list[list[Any]] = []
     updates: list[list[Any]] = []
     events: list[tuple[str, str | None, Any, Any]] = []
     encoded: list[tuple[Any, Any]] = []
     recheck: list[str] = []  # updated tasks whose derived status may have to change
-    now = act.at
-    # the snapshots as dicts only for a graph that follows the events (act._mirror)
-    build = _NewRows(d, service.tz, now, snapshots=service._graph.loaded)
     statuses: list[tuple[str | None, str | None]] = []
     for uid in uids:
         fields, _ = latest[uid]
@@ -427,38 +538,101 @@ def _upsert(service: TaskService, act: _Action, mapped: list[tuple[str, dict[str
         conn.executemany(UPDATE_TASK, updates)
     assert build.snapshots or not service._graph.loaded  # nothing above loads the graph
     act.events_many(events, encoded, statuses)
-    _link(service, act, uids, latest, summary)
+    _link(service, act, [(uid, dep.lower()) for uid in uids for dep in latest[uid][1]], set(uids), summary)
     service._derive_status(act, recheck)
 
 
+_T = TypeVar("_T")
+
+
+def ahead_in_thread(items: Iterator[_T]) -> Iterator[_T]:
+    """``items``, made in a thread of their own while the caller works on the ones before: for a
+    producer of pure Python beside a consumer that waits in C with the interpreter let go (SQLite's
+    writes). An error in the producer is raised here, at the item it stopped on; when the caller
+    stops early the producer stops at its next item, and the thread is always joined before this
+    returns."""
+    made: deque[tuple[bool, Any]] = deque()  # (True, item) or, last, (False, the error or None)
+    ready = threading.Semaphore(0)  # one release per entry in ``made``
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                made.append((True, item))
+                ready.release()
+                if stop.is_set():
+                    return
+            made.append((False, None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            made.append((False, exc))
+        ready.release()
+
+    # The producer keeps the interpreter until the writer asks for it and the switch interval has
+    # passed: with the default 5 ms, the writer could wait that long at the end of each statement;
+    # at 0.2 ms the switches themselves cost more (10,000 tasks, in-process medians of 8: 596 ms,
+    # 547 ms at 1 ms, 588 ms at 5 ms, 688 ms without the thread).
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, 0.001))
+    thread = threading.Thread(target=produce, name="mhv-import-rows", daemon=True)
+    thread.start()
+    try:
+        while True:
+            ready.acquire()
+            more, item = made.popleft()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+        sys.setswitchinterval(interval)
+
+
 def _insert_new(conn: Connection, rows: list[list[Any]], filled: set[int]) -> None:
-    """The new tasks' rows, without the columns every one of them leaves empty (NULL, as the
-    column's default: SQLite compiles each bound value of a multi-row statement, and 12 of the 28 are
-    empty in most exports). On SQLite, when they outnumber the tasks already stored, with the
-    secondary indexes built once after them and the search index filled by one statement instead of
-    its insert trigger (the same rows the trigger writes, in the same order; 10,000 tasks: 0.19 ->
-    0.12 s of CPU); the task_fts_au / task_fts_ad triggers stay."""
-    if not rows:
-        return
-    first = rows[0][_I_NUMBER]  # the numbers reserved for them: first, first + 1, ...
+    """The new tasks' rows: see ``_task_rows`` and ``_new_task_indexes``."""
+    if rows:
+        with _new_task_indexes(conn, rows[0][_I_NUMBER], len(rows)):
+            _task_rows(conn, rows, filled)
+
+
+def _task_rows(conn: Connection, rows: list[list[Any]], filled: set[int] | frozenset[int]) -> None:
+    """New tasks' rows, without the columns every one of them leaves empty (NULL, as the column's
+    default: SQLite compiles each bound value of a multi-row statement, and 12 of the 28 are empty in
+    most exports)."""
     keep = [i for i, name in enumerate(TASK_COLUMNS) if name not in _NULL_DEFAULT or i in filled]
     columns = [TASK_COLUMNS[i] for i in keep]
     if len(keep) < len(TASK_COLUMNS):
         pick = itemgetter(*keep)
         rows = [pick(row) for row in rows]  # type: ignore[misc]
-    if conn.dialect != "sqlite" or len(rows) < _DEFER_AT or len(rows) < first - 1:
-        conn.insert_rows("task", columns, rows)
+    conn.insert_rows("task", columns, rows)
+
+
+@contextmanager
+def _new_task_indexes(conn: Connection, first: int, count: int) -> Iterator[None]:
+    """Around the insert of ``count`` new tasks numbered from ``first``: on SQLite, when they
+    outnumber the tasks already stored, the secondary indexes built once after them and the search
+    index filled by one statement instead of its insert trigger (the same rows the trigger writes, in
+    the same order; 10,000 tasks: 0.19 -> 0.12 s of CPU); the task_fts_au / task_fts_ad triggers
+    stay."""
+    if conn.dialect != "sqlite" or count < _DEFER_AT or count < first - 1:
+        yield
         return
     with conn.indexes_deferred("task", ("task_fts_ai",)):
-        conn.insert_rows("task", columns, rows)
+        yield
         conn.execute(
             "INSERT INTO task_fts(rowid, title, description, tags) "
             "SELECT number, title, description, tags FROM task WHERE number BETWEEN ? AND ? ORDER BY number",
-            (first, first + len(rows) - 1),
+            (first, first + count - 1),
         )
 
 
 _DEFER_AT = 1_000  # new tasks from which the indexes may be built after them instead of row by row
+# New tasks built in a thread a thousand at a time, from two thousand. Smaller parts (500, 250) or
+# the indexes kept row by row meanwhile (the writer waits for the builder ~90 ms of 10,000 tasks)
+# were no faster at 10,000 and slower at 100,000 (4.1 s; 4.3-4.9 s).
+_AHEAD_AT = 1_000
 # The task columns that are NULL when an insert leaves them out (nullable, no default; checked by
 # tests/unit/tasks/test_tw_bulk_import.py against the schema).
 _NULL_DEFAULT = frozenset(
@@ -604,16 +778,15 @@ _ENCODE = _JSON_ENCODE  # Dialect.json_in's encoder (the same on both dialects)
 _ESCAPE = encode_basestring_ascii  # a str's JSON, as that encoder writes it (ensure_ascii)
 
 
-def _link(service: TaskService, act: _Action, uids: list[str],
-          latest: dict[str, tuple[dict[str, Any], list[str]]], summary: ImportSummary) -> None:  # fmt: skip
-    """The imported ``depends``, once every task exists. When the new links close no cycle with
-    the stored ones (the usual case) they are written in bulk; otherwise one by one, each checked,
-    so a cycle in the imported data skips only the link that closes it."""
+def _link(service: TaskService, act: _Action, wanted: list[tuple[str, str]], known: set[str],
+          summary: ImportSummary) -> None:  # fmt: skip
+    """The imported ``depends`` (``(task, the task it depends on)``; ``known``: the tasks just
+    written), once every task exists. When the new links close no cycle with the stored ones (the
+    usual case) they are written in bulk; otherwise one by one, each checked, so a cycle in the
+    imported data skips only the link that closes it."""
     conn = act.conn
-    wanted = [(uid, dep.lower()) for uid in uids for dep in latest[uid][1]]
     if not wanted:
         return
-    known = set(uids)
     others = sorted({dep for _, dep in wanted if dep not in known})
     for i in range(0, len(others), 500):
         chunk = others[i : i + 500]
